@@ -1,0 +1,172 @@
+"""The ``dcsim`` command: ``run``, ``validate`` and ``show``.
+
+Exit codes: 0 ok, 2 bad input (config, arguments, files), 1 a failure inside a run.
+Bad input never produces a traceback: every problem is printed with its file and key path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim._version import __version__
+from sim.config import ConfigError, load_config
+from sim.results import ResultsExistError, read_result
+from sim.runner import RunError, run
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``dcsim`` and ``python -m sim``; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dcsim", description="Simulate AI-training data centers and their power plant."
+    )
+    parser.add_argument("--version", action="version", version=f"dcsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p_run = sub.add_parser("run", help="run one config and write a results folder")
+    p_run.add_argument("config", type=Path, help="YAML config file")
+    p_run.add_argument("--out", type=Path, help="results folder (default: results/<name>)")
+    p_run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set battery.energy_mwh=800 (repeatable)",
+    )
+    p_run.add_argument("--force", action="store_true", help="overwrite an existing results folder")
+    p_run.set_defaults(func=_cmd_run)
+
+    p_val = sub.add_parser("validate", help="check configs and list every problem")
+    p_val.add_argument("configs", type=Path, nargs="+", metavar="CONFIG")
+    p_val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p_val.set_defaults(func=_cmd_validate)
+
+    p_show = sub.add_parser("show", help="print a run's summary as a table")
+    p_show.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    p_show.set_defaults(func=_cmd_show)
+    return parser
+
+
+def _print_problems(exc: ConfigError) -> None:
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config, args.overrides)
+    except ConfigError as exc:
+        _print_problems(exc)
+        return EXIT_BAD_INPUT
+    out = args.out if args.out is not None else Path("results") / config.name
+    if out.exists() and not args.force:
+        print(
+            f"error: {out} exists; use --force to overwrite it or --out to choose another folder",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    try:
+        result = run(config, progress=True)
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    try:
+        result.write(out, force=args.force)
+    except ResultsExistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    s = result.summary
+    print(
+        f"{config.name}: {config.duration_h:g} h simulated in {s['run']['wall_s']:.2f} s "
+        f"({s['run']['events']} events); unserved {s['unserved_mwh']:.6g} MWh, "
+        f"peak grid {s['peak_mw']['grid']:.6g} MW"
+    )
+    print(f"results: {out}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.configs:
+        try:
+            load_config(path, args.overrides)
+        except ConfigError as exc:
+            _print_problems(exc)
+            status = EXIT_BAD_INPUT
+        else:
+            print(f"ok: {path}")
+    return status
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    try:
+        result = read_result(args.results)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(format_summary(result.summary, title=str(args.results)))
+    return EXIT_OK
+
+
+_UNITS = (("_mwh", "MWh"), ("_mw", "MW"), ("_s", "s"), ("_h", "h"), ("_pu", "pu"), ("_usd", "USD"))
+
+
+def _unit(path: tuple[str, ...]) -> str:
+    """The unit of a summary entry, read from the suffixes of its key path (innermost first)."""
+    for part in reversed(path):
+        if "soc" in part:
+            return "pu"
+        for suffix, unit in _UNITS:
+            if part.endswith(suffix):
+                return unit
+    return ""
+
+
+def _flatten(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _flatten(value, (*path, str(key)))
+    elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+        for index, value in enumerate(node):
+            yield from _flatten(value, (*path[:-1], f"{path[-1]}[{index}]"))
+    else:
+        yield path, node
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "-"}[value]
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.1f}"
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value) or "-"
+    return str(value)
+
+
+def format_summary(summary: dict[str, Any], title: str = "") -> str:
+    """A summary as an aligned text table: key path, value, unit."""
+    rows = [(".".join(path), _fmt(value), _unit(path)) for path, value in _flatten(summary)]
+    width = max(len(key) for key, _, _ in rows)
+    vwidth = max(len(val) for _, val, _ in rows)
+    lines = [title, "-" * len(title)] if title else []
+    lines += [f"{key:<{width}}  {val:>{vwidth}}  {unit}".rstrip() for key, val, unit in rows]
+    return "\n".join(lines)

@@ -1,0 +1,510 @@
+"""The configuration schema, YAML loading with ``extends:``, and ``--set`` overrides.
+
+The schema is a tree of pydantic models with ``extra="forbid"``: a key the schema does not know is
+an error, never silently ignored. Loading collects *every* problem before it fails, and each
+problem names the file it came from, the dotted key path, the bad value and what is allowed
+(:class:`Problem`). Units are in the key names (see :mod:`sim.units`); times in a config are hours
+from the run's ``start`` unless the key says otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.traces import TraceError, read_load_trace
+
+Key = tuple[str | int, ...]
+"""A key path into the config tree: ``("grid", "outages", 0, "start_h")``."""
+
+# Keys holding file paths: resolved relative to the file that sets them.
+PATH_KEYS: tuple[Key, ...] = (("load", "trace_csv"),)
+
+
+# --------------------------------------------------------------------------------------------
+# Problems
+# --------------------------------------------------------------------------------------------
+
+
+def format_key(key: Key) -> str:
+    """Render a key path as the dotted form users type: ``grid.outages[0].start_h``."""
+    out = ""
+    for part in key:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top level)"
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config: where it is, what it is, and what is allowed."""
+
+    file: str
+    key: Key
+    message: str
+    value: Any = _MISSING
+
+    def __str__(self) -> str:
+        got = "" if self.value is _MISSING else f" (got {_short_repr(self.value)})"
+        return f"{self.file}: {format_key(self.key)}: {self.message}{got}"
+
+
+class ConfigError(Exception):
+    """Raised when a config cannot be loaded; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _KeyProblems(ValueError):
+    """Raised inside model validators to report problems at sub-keys of the model."""
+
+    def __init__(self, items: list[tuple[Key, Any, str]]):
+        self.items = items
+        super().__init__("; ".join(f"{format_key(k)}: {m}" for k, _, m in items))
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------------
+# Schema
+# --------------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class OutputConfig(_Model):
+    """What a run writes."""
+
+    resolution_s: float = Field(60.0, gt=0, description="Step of the regular timeseries [s].")
+
+
+class LoadConfig(_Model):
+    """An exogenous IT load: a constant, or a piecewise-constant CSV trace."""
+
+    constant_mw: float | None = Field(None, ge=0, description="Constant IT load [MW].")
+    trace_csv: Path | None = Field(
+        None,
+        description="CSV with columns time_h [h], load_mw [MW]; each row holds until the next.",
+    )
+
+    @field_validator("trace_csv")
+    @classmethod
+    def _trace_readable(cls, path: Path | None) -> Path | None:
+        if path is not None:
+            try:
+                read_load_trace(path)
+            except TraceError as exc:
+                raise ValueError(str(exc)) from None
+        return path
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> LoadConfig:
+        if (self.constant_mw is None) == (self.trace_csv is None):
+            raise ValueError("give exactly one of load.constant_mw or load.trace_csv")
+        return self
+
+
+class OutageConfig(_Model):
+    """A scheduled grid outage."""
+
+    start_h: float = Field(ge=0, description="Start, hours from the run's start [h].")
+    duration_h: float = Field(gt=0, description="Duration [h].")
+
+
+class GridConfig(_Model):
+    """The utility connection."""
+
+    import_limit_mw: float | None = Field(
+        None, ge=0, description="Largest import [MW]; null means unlimited."
+    )
+    outages: list[OutageConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> GridConfig:
+        order = sorted(range(len(self.outages)), key=lambda i: self.outages[i].start_h)
+        items = []
+        for prev, cur in itertools.pairwise(order):
+            a, b = self.outages[prev], self.outages[cur]
+            if b.start_h < a.start_h + a.duration_h:
+                items.append(
+                    (
+                        ("outages", cur),
+                        b.model_dump(),
+                        f"overlaps grid.outages[{prev}] ({a.start_h} h to "
+                        f"{a.start_h + a.duration_h} h); merge them into one outage",
+                    )
+                )
+        if items:
+            raise _KeyProblems(items)
+        return self
+
+
+class BatteryConfig(_Model):
+    """A battery plant (Megapacks), aggregated into one equivalent unit.
+
+    Energy and state of charge refer to the energy stored in the cells; ``power_mw`` and the
+    efficiencies are at the plant's AC terminal on the site bus.
+    """
+
+    energy_mwh: float = Field(ge=0, description="Nominal stored energy [MWh].")
+    power_mw: float = Field(ge=0, description="Charge and discharge power limit at the bus [MW].")
+    charge_power_mw: float | None = Field(None, ge=0, description="Overrides power_mw [MW].")
+    discharge_power_mw: float | None = Field(None, ge=0, description="Overrides power_mw [MW].")
+    efficiency_charge: float = Field(0.968, gt=0, le=1, description="Bus to cells [pu].")
+    efficiency_discharge: float = Field(0.968, gt=0, le=1, description="Cells to bus [pu].")
+    soc_min: float = Field(0.0, ge=0, le=1, description="Lowest state of charge [pu].")
+    soc_max: float = Field(1.0, ge=0, le=1, description="Highest state of charge [pu].")
+    soc_initial: float = Field(1.0, ge=0, le=1, description="State of charge at start [pu].")
+    backup_reserve_soc: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Held back for outages while the grid is up [pu]; null means soc_min.",
+    )
+    aux_load_mw: float = Field(0.0, ge=0, description="Auxiliary load drawn from the bus [MW].")
+
+    @model_validator(mode="after")
+    def _window(self) -> BatteryConfig:
+        items: list[tuple[Key, Any, str]] = []
+        if self.soc_min >= self.soc_max:
+            items.append(
+                (("soc_min",), self.soc_min, f"must be below battery.soc_max ({self.soc_max})")
+            )
+        else:
+            window = f"[soc_min, soc_max] = [{self.soc_min}, {self.soc_max}]"
+            if not self.soc_min <= self.soc_initial <= self.soc_max:
+                items.append((("soc_initial",), self.soc_initial, f"must lie within {window}"))
+            reserve = self.backup_reserve_soc
+            if reserve is not None and not self.soc_min <= reserve <= self.soc_max:
+                items.append((("backup_reserve_soc",), reserve, f"must lie within {window}"))
+        if items:
+            raise _KeyProblems(items)
+        return self
+
+
+class DispatchConfig(_Model):
+    """How the bus uses the battery."""
+
+    policy: Literal["peak_shave"] = Field(
+        "peak_shave",
+        description="peak_shave: discharge to hold grid import at grid_target_mw, charge below it.",
+    )
+    grid_target_mw: float | None = Field(
+        None, ge=0, description="Grid import the policy aims to hold [MW]; null: the import limit."
+    )
+
+
+def _default_start() -> dt.datetime:
+    return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+
+
+class Config(_Model):
+    """A complete, validated run configuration."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9._-]+$", description="Names the results folder; [A-Za-z0-9._-] only."
+    )
+    description: str = ""
+    seed: int = Field(0, ge=0, description="Root of every random stream of the run.")
+    start: AwareDatetime = Field(
+        default_factory=_default_start, description="Wall-clock time of t = 0, with its UTC offset."
+    )
+    duration_h: float = Field(gt=0, description="Simulated time [h].")
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    load: LoadConfig
+    grid: GridConfig = Field(default_factory=GridConfig)
+    battery: BatteryConfig | None = None
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Load, merge and validate a config file.
+
+    Parameters
+    ----------
+    path : str or Path
+        YAML config. ``extends:`` (a path relative to the file) names a base config that this
+        file is deep-merged onto: mappings merge key by key, anything else is replaced.
+    overrides : list of str
+        ``KEY=VALUE`` strings applied after merging; ``KEY`` is a dotted path with list indexes
+        (``grid.outages[0].duration_h``) and ``VALUE`` is typed by the schema.
+
+    Raises
+    ------
+    ConfigError
+        With every problem found (file, key path, value, what is allowed).
+    """
+    path = Path(path)
+    origins: dict[Key, str] = {}
+    problems: list[Problem] = []
+    data = _load_tree(path, origins, problems, stack=())
+    if data is None:
+        raise ConfigError(problems)
+    for text in overrides:
+        _apply_override(data, origins, text, problems)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc, origins, str(path)))
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
+    """Validate a config given as a plain mapping (paths relative to the working directory)."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_problems_from(exc, {}, source)) from None
+
+
+def dump_config(config: Config) -> str:
+    """The resolved config as YAML, loadable again by :func:`load_config`."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _load_tree(
+    path: Path, origins: dict[Key, str], problems: list[Problem], stack: tuple[Path, ...]
+) -> dict[str, Any] | None:
+    """Read one YAML file and, recursively, what it extends; record where each key came from."""
+    file = str(path)
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(str(p) for p in (*stack, resolved))
+        problems.append(Problem(file, ("extends",), f"extends cycle: {chain}"))
+        return None
+    if not path.is_file():
+        where = str(stack[-1]) if stack else file
+        problems.append(Problem(where, ("extends",) if stack else (), f"file not found: {path}"))
+        return None
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(file + line, (), f"not valid YAML: {reason}"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file, (), f"cannot read file: {exc}"))
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(file, (), "the top level must be a mapping of keys", data))
+        return None
+    for key in PATH_KEYS:
+        _resolve_path_key(data, key, path.parent)
+    base: dict[str, Any] = {}
+    if "extends" in data:
+        parent = data.pop("extends")
+        if not isinstance(parent, str):
+            problems.append(Problem(file, ("extends",), "must be a path to a YAML file", parent))
+            return None
+        loaded = _load_tree(path.parent / parent, origins, problems, (*stack, resolved))
+        if loaded is None:
+            return None
+        base = loaded
+    _record_origins(data, (), file, origins)
+    return _deep_merge(base, data)
+
+
+def _resolve_path_key(data: dict[str, Any], key: Key, folder: Path) -> None:
+    node: Any = data
+    for part in key[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and isinstance(node.get(key[-1]), str):
+        node[key[-1]] = str((folder / node[key[-1]]).resolve())
+
+
+def _record_origins(node: Any, key: Key, file: str, origins: dict[Key, str]) -> None:
+    origins[key] = file
+    if isinstance(node, dict):
+        for name, child in node.items():
+            _record_origins(child, (*key, name), file, origins)
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            _record_origins(child, (*key, index), file, origins)
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` onto ``base``: mappings key by key, anything else replaced by ``over``."""
+    out = dict(base)
+    for name, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(name), dict):
+            out[name] = _deep_merge(out[name], value)
+        else:
+            out[name] = value
+    return out
+
+
+_KEY_RE = re.compile(r"[A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*")
+
+
+def parse_key(text: str) -> Key:
+    """Parse ``grid.outages[0].start_h`` into ``("grid", "outages", 0, "start_h")``."""
+    if not _KEY_RE.fullmatch(text):
+        raise ValueError(f"not a key path: {text!r} (expected e.g. grid.outages[0].duration_h)")
+    return tuple(
+        int(index) if index else name for name, index in re.findall(r"(\w+)|\[(\d+)\]", text)
+    )
+
+
+def _apply_override(
+    data: dict[str, Any], origins: dict[Key, str], text: str, problems: list[Problem]
+) -> None:
+    """Apply one ``KEY=VALUE`` override in place; report a problem instead of raising."""
+    source = f"--set {text}"
+    raw_key, sep, raw_value = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError("expected KEY=VALUE")
+        key = parse_key(raw_key.strip())
+    except ValueError as exc:
+        problems.append(Problem(source, (), str(exc)))
+        return
+    value = raw_value if _expects_text(key) else _yaml_scalar(raw_value)
+    node: Any = data
+    for depth, part in enumerate(key):
+        last = depth == len(key) - 1
+        child_default: Any = value if last else ({} if isinstance(key[depth + 1], str) else [])
+        if isinstance(part, str) and isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, child_default)
+        elif isinstance(part, int) and isinstance(node, list):
+            if part > len(node):
+                problems.append(
+                    Problem(
+                        source, key[: depth + 1], f"index out of range: the list has {len(node)}"
+                    )
+                )
+                return
+            if part == len(node):
+                node.append(child_default)
+            elif last:
+                node[part] = value
+            node = node[part]
+        else:
+            kind = "a list" if isinstance(part, int) else "a mapping"
+            problems.append(Problem(source, key[:depth], f"is not {kind}", node))
+            return
+    _record_origins(value, key, source, origins)
+
+
+def _yaml_scalar(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _expects_text(key: Key) -> bool:
+    """True when the schema types this key as text (so ``--set name=007`` stays a string)."""
+    annotation = _annotation_at(key)
+    return annotation in (str, Path, AwareDatetime)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Optional`` from an annotation: ``X | None`` -> ``X``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def _annotation_at(key: Key) -> Any:
+    """The schema's annotation at a key path, or None where the schema has no such key."""
+    annotation: Any = Config
+    for part in key:
+        annotation = _unwrap(annotation)
+        if isinstance(part, int):
+            if typing.get_origin(annotation) is not list:
+                return None
+            annotation = typing.get_args(annotation)[0]
+        else:
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                return None
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+    return _unwrap(annotation)
+
+
+def _problems_from(
+    exc: ValidationError, origins: dict[Key, str], default_file: str
+) -> list[Problem]:
+    """Translate pydantic's errors into problems naming file, key and what is allowed."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        key: Key = tuple(error["loc"])
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, _KeyProblems):
+            for sub_key, value, message in cause.items:
+                full = key + sub_key
+                problems.append(Problem(_origin(full, origins, default_file), full, message, value))
+            continue
+        file = _origin(key, origins, default_file)
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            problems.append(Problem(file, key, _unknown_key_message(key), error["input"]))
+        elif kind == "missing":
+            problems.append(Problem(file, key, "required key is missing"))
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(Problem(file, key, message, error["input"]))
+    return problems
+
+
+def _unknown_key_message(key: Key) -> str:
+    model = _annotation_at(key[:-1])
+    known = (
+        list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+    )
+    close = difflib.get_close_matches(str(key[-1]), known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key; {hint}allowed here: {', '.join(known)}"
+
+
+def _origin(key: Key, origins: dict[Key, str], default_file: str) -> str:
+    """The file that set the deepest existing prefix of ``key``."""
+    for depth in range(len(key), 0, -1):
+        if key[:depth] in origins:
+            return origins[key[:depth]]
+    return default_file

@@ -1,0 +1,191 @@
+"""The power bus and the dispatch policies.
+
+The bus is the heart of the hybrid event engine. Whenever anything changes (a load step, a grid
+outage, the battery reaching a bound) it
+
+1. integrates every stored quantity exactly from the last event to now,
+2. asks the policy for the battery's power and solves the balance (grid up to what is available,
+   then unserved load),
+3. schedules the next internal event (the battery reaching a bound) as a timeout, and
+4. appends one row to the recorder.
+
+It never steps a clock. To reschedule it does not interrupt anything: it starts a new timeout and
+remembers its due time; a timeout that fires with another due time is stale and does nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import simpy
+
+from sim.loads import ExogenousLoad
+from sim.power.battery import Battery
+from sim.power.grid import Grid
+from sim.recorder import Recorder
+
+UNSERVED_TOL_MW = 1e-9
+"""Unserved power below this is treated as none when logging shortfall events [MW]."""
+
+
+class DispatchPolicy:
+    """How the battery is used. A policy is a small object the bus calls at every event.
+
+    To add a policy, subclass this, implement :meth:`battery_mw` and register it in
+    :data:`POLICIES` under the name used by ``dispatch.policy``; the bus does not change.
+    """
+
+    name: ClassVar[str]
+
+    def battery_mw(
+        self, load_mw: float, grid_max_mw: float, discharge_max_mw: float, charge_max_mw: float
+    ) -> float:
+        """The battery's bus power [MW], positive to discharge, negative to charge.
+
+        Parameters
+        ----------
+        load_mw : float
+            Total load on the bus now [MW].
+        grid_max_mw : float
+            Grid import available now (0 during an outage) [MW].
+        discharge_max_mw, charge_max_mw : float
+            What the battery can give and take now, both magnitudes [MW].
+        """
+        raise NotImplementedError
+
+
+class PeakShave(DispatchPolicy):
+    """Hold grid import at a target: discharge above it, charge below it.
+
+    With cap ``c = min(target, grid_max)``: if ``load > c`` the battery discharges
+    ``min(load - c, d_max)``; otherwise it charges ``min(c - load, c_max)``. During an outage
+    ``grid_max = 0``, so the battery carries the whole load while it can.
+
+    Parameters
+    ----------
+    grid_target_mw : float
+        Target grid import [MW]; ``inf`` to use the battery only when the grid cannot supply.
+    """
+
+    name = "peak_shave"
+
+    def __init__(self, grid_target_mw: float):
+        self.grid_target_mw = grid_target_mw
+
+    def battery_mw(
+        self, load_mw: float, grid_max_mw: float, discharge_max_mw: float, charge_max_mw: float
+    ) -> float:
+        cap_mw = min(self.grid_target_mw, grid_max_mw)
+        if load_mw > cap_mw:
+            return min(load_mw - cap_mw, discharge_max_mw)
+        return -min(cap_mw - load_mw, charge_max_mw)
+
+
+POLICIES: dict[str, type[DispatchPolicy]] = {PeakShave.name: PeakShave}
+"""Dispatch policies by their ``dispatch.policy`` name."""
+
+
+class Bus:
+    """Balances the site bus at every event; see the module docstring for the four steps.
+
+    The battery is held above its backup reserve while the grid is up and may go down to
+    ``soc_min`` during an outage.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        load: ExogenousLoad,
+        grid: Grid,
+        battery: Battery,
+        policy: DispatchPolicy,
+        recorder: Recorder,
+    ):
+        self.env = env
+        self.load = load
+        self.grid = grid
+        self.battery = battery
+        self.policy = policy
+        self.recorder = recorder
+        self.n_updates = 0
+        self._t_last_s = env.now
+        self._due_s = math.inf  # due time of the one live battery-bound timeout
+        self._short = False
+
+    def on_grid_change(self, kind: str, detail: str) -> None:
+        """Called by the grid at an outage's start or end."""
+        self.recorder.event(self.env.now, kind, "grid", detail)
+        self.update()
+
+    def update(self) -> None:
+        """Integrate to now, solve the balance, schedule the next bound, record a row."""
+        env, battery, grid = self.env, self.battery, self.grid
+        now = env.now
+        self.n_updates += 1
+        if now > self._t_last_s:
+            battery.advance(now - self._t_last_s)
+            self._t_last_s = now
+
+        floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
+        grid_max_mw = grid.available_mw
+        aux_mw = battery.aux_load_mw
+        load_mw = self.load.p_mw + aux_mw
+        p_batt = self.policy.battery_mw(
+            load_mw, grid_max_mw, battery.discharge_limit_mw(floor_mwh), battery.charge_limit_mw()
+        )
+        battery.p_mw = p_batt
+        residual_mw = load_mw - p_batt
+        if residual_mw <= 0.0:
+            grid_mw, unserved_mw, curtailed_mw = 0.0, 0.0, -residual_mw
+        elif residual_mw <= grid_max_mw:
+            grid_mw, unserved_mw, curtailed_mw = residual_mw, 0.0, 0.0
+        else:
+            grid_mw, unserved_mw, curtailed_mw = grid_max_mw, residual_mw - grid_max_mw, 0.0
+
+        due_s = now + battery.seconds_to_bound(floor_mwh)
+        if due_s != self._due_s:
+            self._due_s = due_s
+            if due_s < math.inf:
+                timer = env.timeout(due_s - now)
+                timer.callbacks.append(lambda _ev, due_s=due_s: self._on_bound(due_s))
+
+        self.recorder.row(
+            (
+                now,
+                self.load.p_mw,
+                aux_mw,
+                grid_mw,
+                p_batt,
+                unserved_mw,
+                curtailed_mw,
+                battery.energy_mwh,
+            )
+        )
+        short = unserved_mw > UNSERVED_TOL_MW
+        if short != self._short:
+            self._short = short
+            kind = "shortfall_start" if short else "shortfall_end"
+            self.recorder.event(now, kind, "bus", f"{unserved_mw:.6g} MW unserved")
+
+    def _on_bound(self, due_s: float) -> None:
+        if due_s != self._due_s:
+            return  # stale: rescheduled since
+        self._due_s = math.inf
+        battery = self.battery
+        self.update()
+        if battery.energy_mwh == battery.e_max_mwh:
+            kind = "battery_full"
+        elif battery.energy_mwh == battery.e_min_mwh:
+            kind = "battery_empty"
+        else:
+            kind = "battery_reserve_reached"
+        self.recorder.event(self.env.now, kind, "battery", f"soc {battery.soc:.4f}")
+
+    def finish(self) -> None:
+        """Integrate to the end of the run and record the final state."""
+        now = self.env.now
+        self.battery.advance(now - self._t_last_s)
+        self._t_last_s = now
+        last = self.recorder.rows[-1]
+        self.recorder.row((now, *last[1:-1], self.battery.energy_mwh))

@@ -1,0 +1,104 @@
+"""Facility assembly: build the components from a validated config and wire them to the bus."""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+from tqdm import tqdm
+
+from sim.config import BatteryConfig, Config, LoadConfig
+from sim.dispatch import POLICIES, Bus, DispatchPolicy
+from sim.loads import ExogenousLoad
+from sim.power.battery import Battery
+from sim.power.grid import Grid
+from sim.recorder import Recorder
+from sim.traces import read_load_trace
+from sim.units import S_PER_H
+
+PROGRESS_STEPS = 200
+"""Number of chunks the simulated time is run in when a progress bar is shown."""
+
+
+def build_load(cfg: LoadConfig) -> ExogenousLoad:
+    """The exogenous IT load of a config."""
+    if cfg.trace_csv is not None:
+        times_s, loads_mw = read_load_trace(cfg.trace_csv)
+        return ExogenousLoad(times_s.tolist(), loads_mw.tolist())
+    assert cfg.constant_mw is not None  # guaranteed by LoadConfig
+    return ExogenousLoad.constant(cfg.constant_mw)
+
+
+def build_battery(cfg: BatteryConfig | None) -> Battery:
+    """The battery of a config; an empty one (0 MWh, 0 MW) when there is none."""
+    if cfg is None:
+        return Battery(0.0, 0.0, 0.0, soc_initial=0.0)
+    return Battery(
+        energy_nom_mwh=cfg.energy_mwh,
+        p_charge_max_mw=cfg.power_mw if cfg.charge_power_mw is None else cfg.charge_power_mw,
+        p_discharge_max_mw=cfg.power_mw
+        if cfg.discharge_power_mw is None
+        else cfg.discharge_power_mw,
+        efficiency_charge=cfg.efficiency_charge,
+        efficiency_discharge=cfg.efficiency_discharge,
+        soc_min=cfg.soc_min,
+        soc_max=cfg.soc_max,
+        soc_initial=cfg.soc_initial,
+        reserve_soc=cfg.backup_reserve_soc,
+        aux_load_mw=cfg.aux_load_mw,
+    )
+
+
+def build_policy(config: Config, grid: Grid) -> DispatchPolicy:
+    """The dispatch policy of a config; the grid target defaults to the import limit."""
+    target = config.dispatch.grid_target_mw
+    return POLICIES[config.dispatch.policy](grid.import_limit_mw if target is None else target)
+
+
+class Facility:
+    """One site: a SimPy environment with its load, grid, battery and bus, ready to run."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.env = simpy.Environment()
+        self.end_s = config.duration_h * S_PER_H
+        limit = config.grid.import_limit_mw
+        self.grid = Grid(
+            math.inf if limit is None else limit,
+            [(o.start_h, o.duration_h) for o in config.grid.outages],
+        )
+        self.load = build_load(config.load)
+        self.battery = build_battery(config.battery)
+        self.recorder = Recorder()
+        self.bus = Bus(
+            self.env,
+            self.load,
+            self.grid,
+            self.battery,
+            build_policy(config, self.grid),
+            self.recorder,
+        )
+        self.load.start(self.env, self.bus.update)
+        self.grid.start(self.env, self.bus.on_grid_change)
+        self.bus.update()
+
+    def run(self, progress: bool = False) -> None:
+        """Run to the end of the simulated time, with an optional progress bar on stderr.
+
+        The bar appears only on a terminal, and only once the run has taken 2 s of wall time.
+        """
+        if not progress:
+            self.env.run(until=self.end_s)
+        else:
+            total_h = self.config.duration_h
+            with tqdm(
+                total=total_h,
+                unit="h",
+                desc=f"{self.config.name} (simulated h)",
+                delay=2.0,
+                disable=None,
+            ) as bar:
+                for k in range(1, PROGRESS_STEPS + 1):
+                    self.env.run(until=self.end_s * k / PROGRESS_STEPS)
+                    bar.update(total_h * k / PROGRESS_STEPS - bar.n)
+        self.bus.finish()

@@ -1,0 +1,128 @@
+"""Battery plant (e.g. Tesla Megapacks) aggregated into one equivalent unit."""
+
+from __future__ import annotations
+
+import math
+
+from sim.units import S_PER_H
+
+
+class Battery:
+    """An energy store on the site bus with separate charge and discharge efficiencies.
+
+    State is the energy in the cells, ``energy_mwh``. Power ``p_mw`` is at the bus terminal and
+    signed by :mod:`sim.units`: positive discharges into the bus, negative charges from it.
+
+    Notes
+    -----
+    With bus power ``p`` [MW] held constant over ``dt`` [s], the stored energy moves linearly:
+
+    .. math::
+
+        \\frac{dE}{dt} = -\\frac{p}{\\eta_d}\\ (p > 0), \\qquad
+        \\frac{dE}{dt} = -\\eta_c\\, p\\ (p < 0) \\qquad [\\mathrm{MW}]
+
+    so it is advanced exactly, and the time to reach a bound ``E_b`` is
+    ``t = (E - E_b)·η_d / p`` when discharging and ``t = (E_max - E) / (η_c·|p|)`` when charging.
+    The auxiliary load is drawn from the bus, not from the cells (an assumption: Megapack thermal
+    management is fed from the AC side), so it never moves the state of charge.
+
+    Parameters
+    ----------
+    energy_nom_mwh : float
+        Nominal stored energy [MWh].
+    p_charge_max_mw, p_discharge_max_mw : float
+        Power limits at the bus [MW].
+    efficiency_charge, efficiency_discharge : float
+        Bus-to-cells and cells-to-bus efficiencies [pu].
+    soc_min, soc_max, soc_initial, reserve_soc : float
+        State-of-charge window, start and backup reserve [pu of ``energy_nom_mwh``].
+    aux_load_mw : float
+        Constant auxiliary load drawn from the bus [MW].
+    """
+
+    __slots__ = (
+        "_eps_mwh",
+        "aux_load_mw",
+        "e_max_mwh",
+        "e_min_mwh",
+        "e_reserve_mwh",
+        "efficiency_charge",
+        "efficiency_discharge",
+        "energy_mwh",
+        "energy_nom_mwh",
+        "p_charge_max_mw",
+        "p_discharge_max_mw",
+        "p_mw",
+    )
+
+    def __init__(
+        self,
+        energy_nom_mwh: float,
+        p_charge_max_mw: float,
+        p_discharge_max_mw: float,
+        efficiency_charge: float = 1.0,
+        efficiency_discharge: float = 1.0,
+        soc_min: float = 0.0,
+        soc_max: float = 1.0,
+        soc_initial: float = 1.0,
+        reserve_soc: float | None = None,
+        aux_load_mw: float = 0.0,
+    ):
+        self.energy_nom_mwh = energy_nom_mwh
+        self.p_charge_max_mw = p_charge_max_mw
+        self.p_discharge_max_mw = p_discharge_max_mw
+        self.efficiency_charge = efficiency_charge
+        self.efficiency_discharge = efficiency_discharge
+        self.e_min_mwh = soc_min * energy_nom_mwh
+        self.e_max_mwh = soc_max * energy_nom_mwh
+        self.e_reserve_mwh = (soc_min if reserve_soc is None else reserve_soc) * energy_nom_mwh
+        self.energy_mwh = soc_initial * energy_nom_mwh
+        self.aux_load_mw = aux_load_mw
+        self.p_mw = 0.0
+        # Rounding tolerance: far below any physical quantity, far above float error.
+        self._eps_mwh = 1e-9 * max(energy_nom_mwh, 1e-6)
+
+    @property
+    def soc(self) -> float:
+        """State of charge [pu of nominal energy]."""
+        return self.energy_mwh / self.energy_nom_mwh if self.energy_nom_mwh > 0 else 0.0
+
+    def discharge_limit_mw(self, floor_mwh: float) -> float:
+        """Largest discharge now [MW]: the power limit, or 0 once the energy is at ``floor_mwh``."""
+        return self.p_discharge_max_mw if self.energy_mwh > floor_mwh + self._eps_mwh else 0.0
+
+    def charge_limit_mw(self) -> float:
+        """Largest charge now [MW] (a magnitude): the power limit, or 0 when full."""
+        return self.p_charge_max_mw if self.energy_mwh < self.e_max_mwh - self._eps_mwh else 0.0
+
+    def advance(self, dt_s: float) -> None:
+        """Integrate the stored energy exactly over ``dt_s`` [s] at the current power.
+
+        A result within rounding distance of a bound is snapped onto it, so a bound reached
+        at its scheduled event is reached exactly.
+        """
+        p_mw = self.p_mw
+        if p_mw > 0.0:
+            e = self.energy_mwh - p_mw / self.efficiency_discharge * dt_s / S_PER_H
+            for bound in (self.e_reserve_mwh, self.e_min_mwh):
+                if abs(e - bound) <= self._eps_mwh:
+                    e = bound
+            self.energy_mwh = e
+        elif p_mw < 0.0:
+            e = self.energy_mwh - p_mw * self.efficiency_charge * dt_s / S_PER_H
+            if abs(e - self.e_max_mwh) <= self._eps_mwh:
+                e = self.e_max_mwh
+            self.energy_mwh = e
+
+    def seconds_to_bound(self, floor_mwh: float) -> float:
+        """Time until the current power drives the energy to a bound [s]; ``inf`` if never.
+
+        The bound is ``floor_mwh`` when discharging and the top of the window when charging.
+        """
+        p_mw = self.p_mw
+        if p_mw > 0.0:
+            return (self.energy_mwh - floor_mwh) * self.efficiency_discharge / p_mw * S_PER_H
+        if p_mw < 0.0:
+            return (self.e_max_mwh - self.energy_mwh) / (-p_mw * self.efficiency_charge) * S_PER_H
+        return math.inf

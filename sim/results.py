@@ -1,0 +1,110 @@
+"""A run's results in memory (:class:`Result`) and as a results folder on disk.
+
+A results folder holds ``config.yaml`` (resolved), ``timeseries.parquet``, ``events.parquet``
+and ``summary.json``. It is written to a temporary folder beside the target and renamed into
+place, so a crash or Ctrl-C never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FILES = ("config.yaml", "timeseries.parquet", "events.parquet", "summary.json")
+"""The files of a complete results folder."""
+
+
+class ResultsExistError(FileExistsError):
+    """The target results folder exists and overwriting was not asked for."""
+
+
+@dataclass
+class Result:
+    """The outcome of one run.
+
+    Attributes
+    ----------
+    timeseries : pandas.DataFrame
+        Regular grid at ``output.resolution_s``: time-weighted mean powers [MW] over each row's
+        interval ``[time_h, time_h + resolution)``, states (``battery_soc`` [pu]) at its end.
+    events : pandas.DataFrame
+        Discrete events: ``time_h, kind, source, detail``.
+    summary : dict
+        The numbers of ``summary.json`` (exact integrals over the run).
+    config_yaml : str
+        The resolved config, as written to ``config.yaml``.
+    segments : pandas.DataFrame or None
+        The exact record: one row per constant-power segment from ``time_h`` to the next row
+        (in memory only; not written).
+    """
+
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict[str, Any]
+    config_yaml: str
+    segments: pd.DataFrame | None = field(default=None, repr=False)
+
+    def write(self, path: str | Path, force: bool = False) -> Path:
+        """Write the results folder at ``path`` atomically; refuse to overwrite unless ``force``.
+
+        Raises
+        ------
+        ResultsExistError
+            If ``path`` exists and ``force`` is false.
+        """
+        path = Path(path)
+        if path.exists() and not force:
+            raise ResultsExistError(f"{path} exists; use --force to overwrite it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        try:
+            (tmp / "config.yaml").write_text(self.config_yaml)
+            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            self.events.to_parquet(tmp / "events.parquet", index=False)
+            (tmp / "summary.json").write_text(summary_json(self.summary))
+            if path.exists():
+                old = Path(
+                    tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
+                )
+                os.replace(path, old / path.name)
+                os.replace(tmp, path)
+                shutil.rmtree(old)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """``summary.json`` text: indented, keys in insertion order, no NaN or infinity."""
+    return json.dumps(summary, indent=2, allow_nan=False) + "\n"
+
+
+def read_result(path: str | Path) -> Result:
+    """Read a results folder written by :meth:`Result.write`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a complete results folder (the message names the missing files).
+    """
+    path = Path(path)
+    missing = [name for name in FILES if not (path / name).is_file()]
+    if missing:
+        what = "not a folder" if not path.is_dir() else f"missing {', '.join(missing)}"
+        raise FileNotFoundError(f"{path} is not a dcsim results folder ({what})")
+    return Result(
+        timeseries=pd.read_parquet(path / "timeseries.parquet"),
+        events=pd.read_parquet(path / "events.parquet"),
+        summary=json.loads((path / "summary.json").read_text()),
+        config_yaml=(path / "config.yaml").read_text(),
+    )
