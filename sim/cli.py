@@ -120,7 +120,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     try:
         result = read_result(args.results)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_summary(result.summary, title=str(args.results)))
@@ -165,6 +165,8 @@ def _fmt(value: Any) -> str:
 def format_summary(summary: dict[str, Any], title: str = "") -> str:
     """A summary as an aligned text table: key path, value, unit."""
     rows = [(".".join(path), _fmt(value), _unit(path)) for path, value in _flatten(summary)]
+    if not rows:
+        return f"{title}\n(empty summary)"
     width = max(len(key) for key, _, _ in rows)
     vwidth = max(len(val) for _, val, _ in rows)
     lines = [title, "-" * len(title)] if title else []

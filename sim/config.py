@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import itertools
 import re
 import types
 import typing
@@ -138,6 +137,11 @@ class OutageConfig(_Model):
     duration_h: float = Field(gt=0, description="Duration [h].")
 
 
+def end_of(outage: OutageConfig) -> float:
+    """End of an outage [h from the run's start]."""
+    return outage.start_h + outage.duration_h
+
+
 class GridConfig(_Model):
     """The utility connection."""
 
@@ -150,17 +154,23 @@ class GridConfig(_Model):
     def _no_overlap(self) -> GridConfig:
         order = sorted(range(len(self.outages)), key=lambda i: self.outages[i].start_h)
         items = []
-        for prev, cur in itertools.pairwise(order):
-            a, b = self.outages[prev], self.outages[cur]
-            if b.start_h < a.start_h + a.duration_h:
-                items.append(
-                    (
-                        ("outages", cur),
-                        b.model_dump(),
-                        f"overlaps grid.outages[{prev}] ({a.start_h} h to "
-                        f"{a.start_h + a.duration_h} h); merge them into one outage",
+        longest: int | None = None  # the earlier outage that ends last
+        for cur in order:
+            b = self.outages[cur]
+            if longest is not None:
+                a = self.outages[longest]
+                end_h = end_of(a)
+                if b.start_h < end_h:
+                    items.append(
+                        (
+                            ("outages", cur),
+                            b.model_dump(),
+                            f"overlaps grid.outages[{longest}] ({a.start_h} h to {end_h} h); "
+                            "merge them into one outage",
+                        )
                     )
-                )
+            if longest is None or end_of(b) > end_of(self.outages[longest]):
+                longest = cur
         if items:
             raise _KeyProblems(items)
         return self
@@ -297,6 +307,31 @@ def dump_config(config: Config) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping (never silently dropped)."""
+
+
+def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, typing.Hashable):
+            if key in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {first_line[key] + 1})",
+                    key_node.start_mark,
+                )
+            first_line[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
 def _load_tree(
     path: Path, origins: dict[Key, str], problems: list[Problem], stack: tuple[Path, ...]
 ) -> dict[str, Any] | None:
@@ -312,7 +347,7 @@ def _load_tree(
         problems.append(Problem(where, ("extends",) if stack else (), f"file not found: {path}"))
         return None
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -400,30 +435,30 @@ def _apply_override(
     value = raw_value if _expects_text(key) else _yaml_scalar(raw_value)
     node: Any = data
     for depth, part in enumerate(key):
+        here = key[: depth + 1]
         last = depth == len(key) - 1
-        child_default: Any = value if last else ({} if isinstance(key[depth + 1], str) else [])
+        # What goes at `here` if it is absent or null: the value, or an empty container.
+        fresh: Any = value if last else ({} if isinstance(key[depth + 1], str) else [])
         if isinstance(part, str) and isinstance(node, dict):
-            if last:
-                node[part] = value
-            else:
-                node = node.setdefault(part, child_default)
+            if last or node.get(part) is None:
+                node[part] = fresh
+                origins[here] = source
         elif isinstance(part, int) and isinstance(node, list):
             if part > len(node):
-                problems.append(
-                    Problem(
-                        source, key[: depth + 1], f"index out of range: the list has {len(node)}"
-                    )
-                )
+                message = f"index out of range: the list has {len(node)} element(s)"
+                problems.append(Problem(source, here, message))
                 return
             if part == len(node):
-                node.append(child_default)
-            elif last:
-                node[part] = value
-            node = node[part]
+                node.append(fresh)
+                origins[here] = source
+            elif last or node[part] is None:
+                node[part] = fresh
+                origins[here] = source
         else:
             kind = "a list" if isinstance(part, int) else "a mapping"
             problems.append(Problem(source, key[:depth], f"is not {kind}", node))
             return
+        node = node[part]
     _record_origins(value, key, source, origins)
 
 

@@ -160,6 +160,7 @@ class Bus:
                 unserved_mw,
                 curtailed_mw,
                 battery.energy_mwh,
+                1.0 if grid.up else 0.0,
             )
         )
         short = unserved_mw > UNSERVED_TOL_MW
@@ -188,4 +189,4 @@ class Bus:
         self.battery.advance(now - self._t_last_s)
         self._t_last_s = now
         last = self.recorder.rows[-1]
-        self.recorder.row((now, *last[1:-1], self.battery.energy_mwh))
+        self.recorder.row((now, *last[1:7], self.battery.energy_mwh, last[8]))

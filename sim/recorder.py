@@ -22,8 +22,10 @@ SEGMENT_COLUMNS = (
     "unserved_mw",
     "curtailed_mw",
     "battery_energy_mwh",
+    "grid_up_pu",
 )
-"""Columns of a recorded row, in order. Powers hold from ``time_s`` to the next row's."""
+"""Columns of a recorded row, in order. Powers hold from ``time_s`` to the next row's;
+``grid_up_pu`` is 1 while the grid is available and 0 during an outage."""
 
 
 class Recorder:
@@ -86,6 +88,9 @@ POWER_COLUMNS = (
 )
 """Power columns of a segment frame, each integrated exactly."""
 
+MEAN_COLUMNS = (*POWER_COLUMNS, "grid_up_pu")
+"""Columns resampled as exact time-weighted means (``grid_up_pu``: the share of time up)."""
+
 
 def durations_s(segments: pd.DataFrame, end_s: float) -> np.ndarray:
     """Length of each segment [s]: to the next row's time, the last one to ``end_s``."""
@@ -126,7 +131,7 @@ def resample(segments: pd.DataFrame, resolution_s: float, end_s: float) -> pd.Da
     edges_s = np.append(edges_s, end_s)
     width_s = np.diff(edges_s)
     out = {"time_h": edges_s[:-1] * H_PER_S}
-    for col in POWER_COLUMNS:
+    for col in MEAN_COLUMNS:
         cum = cumulative_energy_mwh(segments, col, edges_s)
         out[col] = np.diff(cum) * S_PER_H / width_s
     t_s = segments["time_s"].to_numpy()

@@ -65,6 +65,7 @@ class Result:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
         try:
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); results are not
             (tmp / "config.yaml").write_text(self.config_yaml)
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.events.to_parquet(tmp / "events.parquet", index=False)
@@ -84,6 +85,12 @@ class Result:
         return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def summary_json(summary: dict[str, Any]) -> str:
     """``summary.json`` text: indented, keys in insertion order, no NaN or infinity."""
     return json.dumps(summary, indent=2, allow_nan=False) + "\n"
@@ -96,15 +103,24 @@ def read_result(path: str | Path) -> Result:
     ------
     FileNotFoundError
         If ``path`` is not a complete results folder (the message names the missing files).
+    ValueError
+        If a file of the folder cannot be parsed.
     """
     path = Path(path)
     missing = [name for name in FILES if not (path / name).is_file()]
     if missing:
         what = "not a folder" if not path.is_dir() else f"missing {', '.join(missing)}"
         raise FileNotFoundError(f"{path} is not a dcsim results folder ({what})")
-    return Result(
-        timeseries=pd.read_parquet(path / "timeseries.parquet"),
-        events=pd.read_parquet(path / "events.parquet"),
-        summary=json.loads((path / "summary.json").read_text()),
-        config_yaml=(path / "config.yaml").read_text(),
-    )
+    readers = {
+        "timeseries": ("timeseries.parquet", pd.read_parquet),
+        "events": ("events.parquet", pd.read_parquet),
+        "summary": ("summary.json", lambda p: json.loads(p.read_text())),
+        "config_yaml": ("config.yaml", lambda p: p.read_text()),
+    }
+    parts = {}
+    for field_name, (file_name, reader) in readers.items():
+        try:
+            parts[field_name] = reader(path / file_name)
+        except (ValueError, OSError) as exc:  # JSONDecodeError and ArrowInvalid are ValueErrors
+            raise ValueError(f"{path / file_name}: damaged, cannot be read ({exc})") from None
+    return Result(**parts)

@@ -74,6 +74,8 @@ def read_load_trace(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
                 loads_mw.append(p_mw)
     except UnicodeDecodeError as exc:
         raise TraceError(f"{path}: not a text CSV file ({exc.reason})") from None
+    except OSError as exc:
+        raise TraceError(f"{path}: cannot read ({exc.strerror})") from None
     except csv.Error as exc:
         raise TraceError(f"{path}: malformed CSV ({exc})") from None
     if not times_h:

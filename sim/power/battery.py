@@ -123,6 +123,7 @@ class Battery:
         p_mw = self.p_mw
         if p_mw > 0.0:
             return (self.energy_mwh - floor_mwh) * self.efficiency_discharge / p_mw * S_PER_H
-        if p_mw < 0.0:
-            return (self.e_max_mwh - self.energy_mwh) / (-p_mw * self.efficiency_charge) * S_PER_H
+        rate_mw = -p_mw * self.efficiency_charge  # may underflow to 0 for a subnormal power
+        if rate_mw > 0.0:
+            return (self.e_max_mwh - self.energy_mwh) / rate_mw * S_PER_H
         return math.inf
