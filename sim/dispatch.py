@@ -28,6 +28,9 @@ from sim.recorder import Recorder
 UNSERVED_TOL_MW = 1e-9
 """Unserved power below this is treated as none when logging shortfall events [MW]."""
 
+MAX_UPDATES_AT_ONE_TIME = 1_000_000
+"""More bus updates than this without the clock moving means the engine is stuck: it raises."""
+
 
 class DispatchPolicy:
     """How the battery is used. A policy is a small object the bus calls at every event.
@@ -110,8 +113,11 @@ class Bus:
         self.recorder = recorder
         self.n_updates = 0
         self._t_last_s = env.now
+        self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
         self._due_s = math.inf  # due time of the one live battery-bound timeout
+        self._updates_now = 0  # updates since the clock last moved
         self._short = False
+        self._row: tuple[float, ...] = ()  # powers set at the last event (see SEGMENT_COLUMNS)
 
     def on_grid_change(self, kind: str, detail: str) -> None:
         """Called by the grid at an outage's start or end."""
@@ -120,21 +126,24 @@ class Bus:
 
     def update(self) -> None:
         """Integrate to now, solve the balance, schedule the next bound, record a row."""
-        env, battery, grid = self.env, self.battery, self.grid
-        now = env.now
+        battery, grid = self.battery, self.grid
+        now = self._integrate_to_now()
         self.n_updates += 1
-        if now > self._t_last_s:
-            battery.advance(now - self._t_last_s)
-            self._t_last_s = now
+        self._updates_now += 1
+        if self._updates_now > MAX_UPDATES_AT_ONE_TIME:
+            raise RuntimeError(f"the engine is stuck at t = {now!r} s (a zero-time loop)")
 
         floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
+        self._floor_mwh = floor_mwh
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
         load_mw = self.load.p_mw + aux_mw
-        p_batt = self.policy.battery_mw(
-            load_mw, grid_max_mw, battery.discharge_limit_mw(floor_mwh), battery.charge_limit_mw()
-        )
-        battery.p_mw = p_batt
+        p_batt = self._set_battery(load_mw, grid_max_mw, floor_mwh)
+        due_s = now + battery.seconds_to_bound(floor_mwh)
+        if due_s <= now:  # the bound is nearer than the clock resolves: it is reached now
+            self._reach_bound(now)
+            p_batt = self._set_battery(load_mw, grid_max_mw, floor_mwh)
+            due_s = now + battery.seconds_to_bound(floor_mwh)
         residual_mw = load_mw - p_batt
         if residual_mw <= 0.0:
             grid_mw, unserved_mw, curtailed_mw = 0.0, 0.0, -residual_mw
@@ -143,50 +152,59 @@ class Bus:
         else:
             grid_mw, unserved_mw, curtailed_mw = grid_max_mw, residual_mw - grid_max_mw, 0.0
 
-        due_s = now + battery.seconds_to_bound(floor_mwh)
         if due_s != self._due_s:
             self._due_s = due_s
             if due_s < math.inf:
-                timer = env.timeout(due_s - now)
+                timer = self.env.timeout(due_s - now)
                 timer.callbacks.append(lambda _ev, due_s=due_s: self._on_bound(due_s))
 
-        self.recorder.row(
-            (
-                now,
-                self.load.p_mw,
-                aux_mw,
-                grid_mw,
-                p_batt,
-                unserved_mw,
-                curtailed_mw,
-                battery.energy_mwh,
-                1.0 if grid.up else 0.0,
-            )
-        )
+        self._row = (self.load.p_mw, aux_mw, grid_mw, p_batt, unserved_mw, curtailed_mw)
+        self.recorder.row((now, *self._row, battery.energy_mwh, 1.0 if grid.up else 0.0))
         short = unserved_mw > UNSERVED_TOL_MW
         if short != self._short:
             self._short = short
             kind = "shortfall_start" if short else "shortfall_end"
             self.recorder.event(now, kind, "bus", f"{unserved_mw:.6g} MW unserved")
 
+    def finish(self) -> None:
+        """Integrate to the end of the run and record the final state."""
+        now = self._integrate_to_now()
+        up = 1.0 if self.grid.up else 0.0
+        self.recorder.row((now, *self._row, self.battery.energy_mwh, up))
+
+    def _integrate_to_now(self) -> float:
+        """Advance every stored quantity exactly from the last event to now; return now [s]."""
+        now = self.env.now
+        if now > self._t_last_s:
+            self.battery.advance(now - self._t_last_s, self._floor_mwh)
+            self._t_last_s = now
+            self._updates_now = 0
+        return now
+
+    def _set_battery(self, load_mw: float, grid_max_mw: float, floor_mwh: float) -> float:
+        """Ask the policy for the battery's power within its limits now, and set it [MW]."""
+        battery = self.battery
+        p_mw = self.policy.battery_mw(
+            load_mw, grid_max_mw, battery.discharge_limit_mw(floor_mwh), battery.charge_limit_mw()
+        )
+        battery.p_mw = p_mw
+        return p_mw
+
+    def _reach_bound(self, now: float) -> None:
+        """The battery reaches the bound its power heads for, now: put it there, log it."""
+        battery = self.battery
+        if battery.p_mw < 0.0:
+            kind = "battery_full"
+        elif self._floor_mwh == battery.e_min_mwh:
+            kind = "battery_empty"
+        else:
+            kind = "battery_reserve_reached"
+        battery.snap_to_bound(self._floor_mwh)
+        self.recorder.event(now, kind, "battery", f"soc {battery.soc:.4f}")
+
     def _on_bound(self, due_s: float) -> None:
         if due_s != self._due_s:
             return  # stale: rescheduled since
         self._due_s = math.inf
-        battery = self.battery
+        self._reach_bound(self._integrate_to_now())  # this event is the crossing
         self.update()
-        if battery.energy_mwh == battery.e_max_mwh:
-            kind = "battery_full"
-        elif battery.energy_mwh == battery.e_min_mwh:
-            kind = "battery_empty"
-        else:
-            kind = "battery_reserve_reached"
-        self.recorder.event(self.env.now, kind, "battery", f"soc {battery.soc:.4f}")
-
-    def finish(self) -> None:
-        """Integrate to the end of the run and record the final state."""
-        now = self.env.now
-        self.battery.advance(now - self._t_last_s)
-        self._t_last_s = now
-        last = self.recorder.rows[-1]
-        self.recorder.row((now, *last[1:7], self.battery.energy_mwh, last[8]))

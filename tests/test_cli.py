@@ -8,7 +8,6 @@ import re
 import stat
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from sim._version import __version__
 from sim.cli import main
 from sim.config import load_config
 from sim.runner import RunError
+from tests.bad_configs import BAD_CASES, CONSTANT, write, write_case
 
 RESULT_FILES = {"config.yaml", "timeseries.parquet", "events.parquet", "summary.json"}
 
@@ -31,16 +31,6 @@ SMALL = """\
       outages: [{start_h: 1, duration_h: 1}]
     battery: {energy_mwh: 100, power_mw: 60}
 """
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    """Write ``text`` (dedented) or raw ``bytes`` to ``path``, creating folders."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(textwrap.dedent(text))
-    return path
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -57,154 +47,17 @@ def small(tmp_path) -> Path:
 # validate: bad input
 # --------------------------------------------------------------------------------------------
 
-CONSTANT = "name: t\nduration_h: 3\nload: {constant_mw: 10}\n"
-TRACED = "name: t\nduration_h: 3\nload: {trace_csv: data/load.csv}\n"
-
-# id: (files to write, the file stderr names, the key path stderr names)
-BAD_CASES: dict[str, tuple[dict[str, str | bytes], str, str]] = {
-    "unknown_key": (
-        {"cfg.yaml": CONSTANT + "battery: {energy_mwh: 1, power_mw: 1, efficency_charge: 0.9}\n"},
-        "cfg.yaml",
-        "battery.efficency_charge",
-    ),
-    "wrong_type": (
-        {"cfg.yaml": "name: t\nduration_h: abc\nload: {constant_mw: 10}\n"},
-        "cfg.yaml",
-        "duration_h",
-    ),
-    "negative_energy": (
-        {"cfg.yaml": CONSTANT + "battery: {energy_mwh: -1, power_mw: 1}\n"},
-        "cfg.yaml",
-        "battery.energy_mwh",
-    ),
-    "soc_min_above_soc_max": (
-        {
-            "cfg.yaml": CONSTANT
-            + "battery: {energy_mwh: 1, power_mw: 1, soc_min: 0.8, soc_max: 0.5}\n"
-        },
-        "cfg.yaml",
-        "battery.soc_min",
-    ),
-    "soc_initial_outside_window": (
-        {
-            "cfg.yaml": CONSTANT
-            + "battery: {energy_mwh: 1, power_mw: 1, soc_max: 0.8, soc_initial: 0.9}\n"
-        },
-        "cfg.yaml",
-        "battery.soc_initial",
-    ),
-    "overlapping_outages": (
-        {
-            "cfg.yaml": CONSTANT
-            + "grid: {outages: [{start_h: 1, duration_h: 2}, {start_h: 2, duration_h: 1}]}\n"
-        },
-        "cfg.yaml",
-        "grid.outages[1]",
-    ),
-    "missing_trace": (
-        {"cfg.yaml": TRACED},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_non_numeric_load": (
-        {"cfg.yaml": TRACED, "data/load.csv": "time_h,load_mw\n0,1\n1,abc\n"},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_decreasing_time": (
-        {"cfg.yaml": TRACED, "data/load.csv": "time_h,load_mw\n0,1\n2,1\n1,1\n"},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_missing_column": (
-        {"cfg.yaml": TRACED, "data/load.csv": "time_h,power_mw\n0,1\n"},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_first_row_not_at_zero": (
-        {"cfg.yaml": TRACED, "data/load.csv": "time_h,load_mw\n1,1\n"},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_negative_load": (
-        {"cfg.yaml": TRACED, "data/load.csv": "time_h,load_mw\n0,1\n1,-2\n"},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_empty_file": (
-        {"cfg.yaml": TRACED, "data/load.csv": ""},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "csv_binary_file": (
-        {"cfg.yaml": TRACED, "data/load.csv": b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\x00\x01"},
-        "cfg.yaml",
-        "load.trace_csv",
-    ),
-    "extends_cycle": (
-        {"cfg.yaml": "extends: b.yaml\nname: t\n", "b.yaml": "extends: cfg.yaml\nduration_h: 1\n"},
-        "cfg.yaml",
-        "extends",
-    ),
-    "extends_missing_file": (
-        {"cfg.yaml": "extends: base/nothere.yaml\nname: t\n"},
-        "cfg.yaml",
-        "extends",
-    ),
-    "invalid_yaml": (
-        {"cfg.yaml": "name: t\nduration_h: 3\n  bad: indent\n"},
-        "cfg.yaml:3",
-        "(top level)",
-    ),
-    "duplicate_key": (
-        {"cfg.yaml": "name: t\nduration_h: 3\nload: {constant_mw: 1}\nduration_h: 4\n"},
-        "cfg.yaml:4",
-        "(top level)",
-    ),
-    "top_level_not_mapping": (
-        {"cfg.yaml": "- name\n- duration_h\n"},
-        "cfg.yaml",
-        "(top level)",
-    ),
-    "both_constant_and_trace": (
-        {
-            "cfg.yaml": "name: t\nduration_h: 3\nload: {constant_mw: 1, trace_csv: load.csv}\n",
-            "load.csv": "time_h,load_mw\n0,1\n",
-        },
-        "cfg.yaml",
-        "load",
-    ),
-    "neither_constant_nor_trace": (
-        {"cfg.yaml": "name: t\nduration_h: 3\nload: {}\n"},
-        "cfg.yaml",
-        "load",
-    ),
-    "name_with_space": (
-        {"cfg.yaml": "name: my run\nduration_h: 3\nload: {constant_mw: 1}\n"},
-        "cfg.yaml",
-        "name",
-    ),
-    "naive_start": (
-        {"cfg.yaml": CONSTANT + "start: 2025-01-01T00:00:00\n"},
-        "cfg.yaml",
-        "start",
-    ),
-    "missing_config": ({}, "cfg.yaml", "(top level)"),
-}
-
 
 @pytest.mark.parametrize("case_id", list(BAD_CASES))
 def test_validate_bad_input_exits_2_naming_file_and_key(tmp_path, capsys, case_id):
-    files, file, key = BAD_CASES[case_id]
-    for name, text in files.items():
-        write(tmp_path / name, text)
-
-    code = main(["validate", str(tmp_path / "cfg.yaml")])
+    _, key, file, fragment = BAD_CASES[case_id]
+    code = main(["validate", str(write_case(tmp_path, case_id))])
 
     out, err = capsys.readouterr()
     assert code == 2
     assert out == ""
     assert f"error: {tmp_path / file}: {key}: " in err
+    assert fragment in err
     assert "Traceback" not in err
 
 

@@ -68,7 +68,9 @@ def test_same_config_and_seed_give_identical_results(tmp_path):
 def test_resolved_config_reproduces_the_run(tmp_path):
     """config.yaml (extends and --set applied, paths absolute) runs again to the same summary."""
     out = tmp_path / "first"
-    assert main(["run", str(EXAMPLE), "--out", str(out), "--set", "grid.outages[0].duration_h=7"]) == 0
+    assert (
+        main(["run", str(EXAMPLE), "--out", str(out), "--set", "grid.outages[0].duration_h=7"]) == 0
+    )
     again = run(load_config(out / "config.yaml")).summary
     first = json.loads((out / "summary.json").read_text())
     for key in ("energy_mwh", "peak_mw", "outages", "battery"):

@@ -96,24 +96,33 @@ class Battery:
         """Largest charge now [MW] (a magnitude): the power limit, or 0 when full."""
         return self.p_charge_max_mw if self.energy_mwh < self.e_max_mwh - self._eps_mwh else 0.0
 
-    def advance(self, dt_s: float) -> None:
+    def advance(self, dt_s: float, floor_mwh: float) -> None:
         """Integrate the stored energy exactly over ``dt_s`` [s] at the current power.
 
-        A result within rounding distance of a bound is snapped onto it, so a bound reached
-        at its scheduled event is reached exactly.
+        The energy never passes the bound it is heading for (``floor_mwh`` when discharging,
+        the top of the window when charging): a result beyond it, or within rounding distance
+        of it, is put on it. Only the rounding of event times can get there, since the time a
+        bound is reached is itself an event.
         """
         p_mw = self.p_mw
         if p_mw > 0.0:
             e = self.energy_mwh - p_mw / self.efficiency_discharge * dt_s / S_PER_H
-            for bound in (self.e_reserve_mwh, self.e_min_mwh):
-                if abs(e - bound) <= self._eps_mwh:
-                    e = bound
-            self.energy_mwh = e
+            self.energy_mwh = floor_mwh if e - floor_mwh <= self._eps_mwh else e
         elif p_mw < 0.0:
             e = self.energy_mwh - p_mw * self.efficiency_charge * dt_s / S_PER_H
-            if abs(e - self.e_max_mwh) <= self._eps_mwh:
-                e = self.e_max_mwh
-            self.energy_mwh = e
+            self.energy_mwh = self.e_max_mwh if self.e_max_mwh - e <= self._eps_mwh else e
+
+    def snap_to_bound(self, floor_mwh: float) -> None:
+        """Put the energy on the bound the current power heads for.
+
+        Used when that bound is reached: at its scheduled event, or when it is nearer than the
+        clock can resolve (``now + dt == now``). The energy moved is below ``p·ulp(now)/3600``
+        [MWh], which is far below anything physical.
+        """
+        if self.p_mw > 0.0:
+            self.energy_mwh = floor_mwh
+        elif self.p_mw < 0.0:
+            self.energy_mwh = self.e_max_mwh
 
     def seconds_to_bound(self, floor_mwh: float) -> float:
         """Time until the current power drives the energy to a bound [s]; ``inf`` if never.
