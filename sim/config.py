@@ -136,10 +136,10 @@ class OutageConfig(_Model):
     start_h: float = Field(ge=0, description="Start, hours from the run's start [h].")
     duration_h: float = Field(gt=0, description="Duration [h].")
 
-
-def end_of(outage: OutageConfig) -> float:
-    """End of an outage [h from the run's start]."""
-    return outage.start_h + outage.duration_h
+    @property
+    def end_h(self) -> float:
+        """End, hours from the run's start [h]."""
+        return self.start_h + self.duration_h
 
 
 class GridConfig(_Model):
@@ -157,19 +157,14 @@ class GridConfig(_Model):
         longest: int | None = None  # the earlier outage that ends last
         for cur in order:
             b = self.outages[cur]
-            if longest is not None:
-                a = self.outages[longest]
-                end_h = end_of(a)
-                if b.start_h < end_h:
-                    items.append(
-                        (
-                            ("outages", cur),
-                            b.model_dump(),
-                            f"overlaps grid.outages[{longest}] ({a.start_h} h to {end_h} h); "
-                            "merge them into one outage",
-                        )
-                    )
-            if longest is None or end_of(b) > end_of(self.outages[longest]):
+            a = self.outages[longest] if longest is not None else None
+            if a is not None and b.start_h < a.end_h:
+                message = (
+                    f"overlaps grid.outages[{longest}] ({a.start_h} h to {a.end_h} h); "
+                    "merge them into one outage"
+                )
+                items.append((("outages", cur), b.model_dump(), message))
+            if a is None or b.end_h > a.end_h:
                 longest = cur
         if items:
             raise _KeyProblems(items)
