@@ -1,4 +1,4 @@
-"""The ``dcsim`` command: ``run``, ``validate`` and ``show``.
+"""The ``dcsim`` command: ``run``, ``sweep``, ``validate`` and ``show``.
 
 Exit codes: 0 ok, 2 bad input (config, arguments, files), 1 a failure inside a run.
 Bad input never produces a traceback: every problem is printed with its file and key path.
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sim._version import __version__
 from sim.config import ConfigError, load_config
-from sim.results import ResultsExistError, read_result
+from sim.results import ResultsExistError, iter_flat, read_result
 from sim.runner import RunError, run
+from sim.sweep import BACKENDS, SweepError, load_sweep, run_sweep
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -57,10 +58,31 @@ def _parser() -> argparse.ArgumentParser:
     p_val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     p_val.set_defaults(func=_cmd_validate)
 
+    p_sweep = sub.add_parser("sweep", help="run a sweep spec: many variants x seeds")
+    p_sweep.add_argument("spec", type=Path, metavar="SPEC", help="YAML sweep spec")
+    p_sweep.add_argument("--out", type=Path, help="sweep folder (default: results/<name>)")
+    p_sweep.add_argument(
+        "--workers", type=_positive_int, help="processes (default: all cores)", default=None
+    )
+    p_sweep.add_argument(
+        "--backend", choices=BACKENDS, default=None, help="default: process (serial for 1 worker)"
+    )
+    p_sweep.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler, tcp://host:8786")
+    p_sweep.add_argument("--resume", action="store_true", help="skip runs already complete")
+    p_sweep.add_argument("--force", action="store_true", help="rerun into an existing folder")
+    p_sweep.set_defaults(func=_cmd_sweep)
+
     p_show = sub.add_parser("show", help="print a run's summary as a table")
     p_show.add_argument("results", type=Path, metavar="RESULTS_DIR")
     p_show.set_defaults(func=_cmd_show)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
 
 
 def _print_problems(exc: ConfigError) -> None:
@@ -104,6 +126,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    try:
+        sweep = load_sweep(args.spec)
+    except ConfigError as exc:
+        _print_problems(exc)
+        return EXIT_BAD_INPUT
+    if args.scheduler and args.backend not in (None, "dask"):
+        print("error: --scheduler goes with --backend dask", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    backend = args.backend or ("dask" if args.scheduler else "process")
+    if backend == "process" and args.workers == 1:
+        backend = "serial"
+    out = args.out if args.out is not None else Path("results") / sweep.spec.name
+    try:
+        table = run_sweep(
+            sweep, out, backend, args.workers, args.scheduler, args.resume, args.force, True
+        )
+    except SweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    failed = table[table["status"] != "ok"]
+    print(f"{sweep.spec.name}: {len(table) - len(failed)} of {len(table)} runs ok -> {out}")
+    for _, row in failed.iterrows():
+        first_line = str(row["error"]).splitlines()[0] if row["error"] else row["status"]
+        print(f"failed: {row['run_id']} (seed {row['seed']}): {first_line}", file=sys.stderr)
+    return EXIT_RUN_FAILED if len(failed) else EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.configs:
@@ -141,17 +191,6 @@ def _unit(path: tuple[str, ...]) -> str:
     return ""
 
 
-def _flatten(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _flatten(value, (*path, str(key)))
-    elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
-        for index, value in enumerate(node):
-            yield from _flatten(value, (*path[:-1], f"{path[-1]}[{index}]"))
-    else:
-        yield path, node
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "yes", False: "no", None: "-"}[value]
@@ -164,7 +203,7 @@ def _fmt(value: Any) -> str:
 
 def format_summary(summary: dict[str, Any], title: str = "") -> str:
     """A summary as an aligned text table: key path, value, unit."""
-    rows = [(".".join(path), _fmt(value), _unit(path)) for path, value in _flatten(summary)]
+    rows = [(".".join(path), _fmt(value), _unit(path)) for path, value in iter_flat(summary)]
     if not rows:
         return f"{title}\n(empty summary)"
     width = max(len(key) for key, _, _ in rows)

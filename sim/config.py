@@ -76,7 +76,7 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _KeyProblems(ValueError):
+class KeyProblems(ValueError):
     """Raised inside model validators to report problems at sub-keys of the model."""
 
     def __init__(self, items: list[tuple[Key, Any, str]]):
@@ -94,17 +94,17 @@ def _short_repr(value: Any, limit: int = 80) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class OutputConfig(_Model):
+class OutputConfig(StrictModel):
     """What a run writes."""
 
     resolution_s: float = Field(60.0, gt=0, description="Step of the regular timeseries [s].")
 
 
-class LoadConfig(_Model):
+class LoadConfig(StrictModel):
     """An exogenous IT load: a constant, or a piecewise-constant CSV trace."""
 
     constant_mw: float | None = Field(None, ge=0, description="Constant IT load [MW].")
@@ -130,7 +130,7 @@ class LoadConfig(_Model):
         return self
 
 
-class OutageConfig(_Model):
+class OutageConfig(StrictModel):
     """A scheduled grid outage."""
 
     start_h: float = Field(ge=0, description="Start, hours from the run's start [h].")
@@ -142,7 +142,7 @@ class OutageConfig(_Model):
         return self.start_h + self.duration_h
 
 
-class GridConfig(_Model):
+class GridConfig(StrictModel):
     """The utility connection."""
 
     import_limit_mw: float | None = Field(
@@ -167,11 +167,11 @@ class GridConfig(_Model):
             if a is None or b.end_h > a.end_h:
                 longest = cur
         if items:
-            raise _KeyProblems(items)
+            raise KeyProblems(items)
         return self
 
 
-class BatteryConfig(_Model):
+class BatteryConfig(StrictModel):
     """A battery plant (Megapacks), aggregated into one equivalent unit.
 
     Energy and state of charge refer to the energy stored in the cells; ``power_mw`` and the
@@ -210,11 +210,11 @@ class BatteryConfig(_Model):
             if reserve is not None and not self.soc_min <= reserve <= self.soc_max:
                 items.append((("backup_reserve_soc",), reserve, f"must lie within {window}"))
         if items:
-            raise _KeyProblems(items)
+            raise KeyProblems(items)
         return self
 
 
-class DispatchConfig(_Model):
+class DispatchConfig(StrictModel):
     """How the bus uses the battery."""
 
     policy: Literal["peak_shave"] = Field(
@@ -230,7 +230,7 @@ def _default_start() -> dt.datetime:
     return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
-class Config(_Model):
+class Config(StrictModel):
     """A complete, validated run configuration."""
 
     name: str = Field(
@@ -271,18 +271,43 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     ConfigError
         With every problem found (file, key path, value, what is allowed).
     """
-    path = Path(path)
-    origins: dict[Key, str] = {}
+    data, origins = load_tree(path)
     problems: list[Problem] = []
-    data = _load_tree(path, origins, problems, stack=())
-    if data is None:
-        raise ConfigError(problems)
     for text in overrides:
         _apply_override(data, origins, text, problems)
+    return validate_tree(data, origins, str(path), problems)
+
+
+def load_tree(path: str | Path) -> tuple[dict[str, Any], dict[Key, str]]:
+    """Read a config file and what it ``extends:`` into one merged mapping, unvalidated.
+
+    Returns the mapping and, for each key path, the file that set it.
+
+    Raises
+    ------
+    ConfigError
+        If a file is missing, unreadable, not valid YAML or an ``extends:`` chain is a cycle.
+    """
+    origins: dict[Key, str] = {}
+    problems: list[Problem] = []
+    data = _load_tree(Path(path), origins, problems, stack=())
+    if data is None:
+        raise ConfigError(problems)
+    return data, origins
+
+
+def validate_tree(
+    data: dict[str, Any],
+    origins: dict[Key, str],
+    default_file: str,
+    problems: list[Problem] | None = None,
+) -> Config:
+    """Validate a merged mapping; raise every problem (plus ``problems`` found before) at once."""
+    problems = list(problems or [])
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_problems_from(exc, origins, str(path)))
+        problems.extend(problems_from(exc, origins, default_file))
         raise ConfigError(problems) from None
     if problems:
         raise ConfigError(problems)
@@ -291,10 +316,7 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
 
 def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     """Validate a config given as a plain mapping (paths relative to the working directory)."""
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_problems_from(exc, {}, source)) from None
+    return validate_tree(data, {}, source)
 
 
 def dump_config(config: Config) -> str:
@@ -327,6 +349,31 @@ _StrictLoader.add_constructor(
 )
 
 
+def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    """Read one YAML file whose top level is a mapping (empty file: ``{}``).
+
+    Duplicate keys are refused. On failure, append a :class:`Problem` and return None.
+    """
+    file = str(path)
+    try:
+        data = yaml.load(path.read_text(), Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(file + line, (), f"not valid YAML: {reason}"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file, (), f"cannot read file: {exc}"))
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(Problem(file, (), "the top level must be a mapping of keys", data))
+        return None
+    return data
+
+
 def _load_tree(
     path: Path, origins: dict[Key, str], problems: list[Problem], stack: tuple[Path, ...]
 ) -> dict[str, Any] | None:
@@ -341,21 +388,8 @@ def _load_tree(
         where = str(stack[-1]) if stack else file
         problems.append(Problem(where, ("extends",) if stack else (), f"file not found: {path}"))
         return None
-    try:
-        data = yaml.load(path.read_text(), Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(file + line, (), f"not valid YAML: {reason}"))
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(file, (), f"cannot read file: {exc}"))
-        return None
+    data = read_yaml(path, problems)
     if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        problems.append(Problem(file, (), "the top level must be a mapping of keys", data))
         return None
     for key in PATH_KEYS:
         _resolve_path_key(data, key, path.parent)
@@ -428,6 +462,22 @@ def _apply_override(
         problems.append(Problem(source, (), str(exc)))
         return
     value = raw_value if _expects_text(key) else _yaml_scalar(raw_value)
+    set_key(data, key, value, source, origins, problems)
+
+
+def set_key(
+    data: dict[str, Any],
+    key: Key,
+    value: Any,
+    source: str,
+    origins: dict[Key, str],
+    problems: list[Problem],
+) -> None:
+    """Set ``key`` to ``value`` in a config mapping, creating absent or null sections.
+
+    ``source`` is recorded as the origin of what is set. An index may address an existing
+    element or append one (index == length). On failure, append a :class:`Problem`.
+    """
     node: Any = data
     for depth, part in enumerate(key):
         here = key[: depth + 1]
@@ -478,9 +528,9 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _annotation_at(key: Key) -> Any:
+def _annotation_at(key: Key, root: type[BaseModel] | None = None) -> Any:
     """The schema's annotation at a key path, or None where the schema has no such key."""
-    annotation: Any = Config
+    annotation: Any = Config if root is None else root
     for part in key:
         annotation = _unwrap(annotation)
         if isinstance(part, int):
@@ -497,15 +547,21 @@ def _annotation_at(key: Key) -> Any:
     return _unwrap(annotation)
 
 
-def _problems_from(
-    exc: ValidationError, origins: dict[Key, str], default_file: str
+def problems_from(
+    exc: ValidationError,
+    origins: dict[Key, str],
+    default_file: str,
+    model: type[BaseModel] | None = None,
 ) -> list[Problem]:
-    """Translate pydantic's errors into problems naming file, key and what is allowed."""
+    """Translate pydantic's errors into problems naming file, key and what is allowed.
+
+    ``model`` is the schema validated (default :class:`Config`), for suggesting known keys.
+    """
     problems = []
     for error in exc.errors(include_url=False):
         key: Key = tuple(error["loc"])
         cause = (error.get("ctx") or {}).get("error")
-        if isinstance(cause, _KeyProblems):
+        if isinstance(cause, KeyProblems):
             for sub_key, value, message in cause.items:
                 full = key + sub_key
                 problems.append(Problem(_origin(full, origins, default_file), full, message, value))
@@ -513,7 +569,8 @@ def _problems_from(
         file = _origin(key, origins, default_file)
         kind = error["type"]
         if kind == "extra_forbidden":
-            problems.append(Problem(file, key, _unknown_key_message(key), error["input"]))
+            message = _unknown_key_message(key, model)
+            problems.append(Problem(file, key, message, error["input"]))
         elif kind == "missing":
             problems.append(Problem(file, key, "required key is missing"))
         else:
@@ -522,8 +579,16 @@ def _problems_from(
     return problems
 
 
-def _unknown_key_message(key: Key) -> str:
-    model = _annotation_at(key[:-1])
+def unknown_key_message(key: Key) -> str | None:
+    """None if the schema knows ``key``, else why not (with the closest known key)."""
+    for depth in range(1, len(key) + 1):
+        if _annotation_at(key[:depth]) is None:
+            return f"{format_key(key[:depth])}: " + _unknown_key_message(key[:depth])
+    return None
+
+
+def _unknown_key_message(key: Key, root: type[BaseModel] | None = None) -> str:
+    model = _annotation_at(key[:-1], root)
     known = (
         list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
     )

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,26 @@ class Result:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return path
+
+
+def iter_flat(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Leaves of a nested summary with their key paths; list elements as ``name[i]``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_flat(value, (*path, str(key)))
+    elif isinstance(node, list) and node and path:
+        for index, value in enumerate(node):
+            yield from iter_flat(value, (*path[:-1], f"{path[-1]}[{index}]"))
+    else:
+        yield path, node
+
+
+def flatten_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary as one flat mapping, e.g. ``energy_mwh.unserved``, ``outages[0].start_h``.
+
+    Nested keys join with dots; list elements are ``name[i]``.
+    """
+    return {".".join(path): value for path, value in iter_flat(summary)}
 
 
 def _umask() -> int:

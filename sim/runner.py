@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import time
 from pathlib import Path
@@ -18,6 +19,11 @@ from sim.summary import battery_summary, energy_summary, outage_summary
 
 class RunError(RuntimeError):
     """A failure inside a run (not bad input); names the run and its seed."""
+
+
+def config_sha256(config_yaml: str) -> str:
+    """Content hash of a resolved config: two runs with the same hash are the same run."""
+    return hashlib.sha256(config_yaml.encode()).hexdigest()
 
 
 def run(config: Config | str | Path, progress: bool = False) -> Result:
@@ -53,6 +59,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             "timestamp",
             pd.Timestamp(config.start) + pd.to_timedelta(timeseries["time_h"], unit="h"),
         )
+        config_yaml = dump_config(config)
         outages = [(o.start_h, o.duration_h) for o in config.grid.outages]
         outage_list = outage_summary(segments, outages, end_s)
         summary = {
@@ -68,6 +75,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
                 "segments": len(segments),
                 "sim_wall_s": sim_wall_s,
                 "wall_s": time.perf_counter() - wall_start,
+                "config_sha256": config_sha256(config_yaml),
                 "dcsim_version": __version__,
                 "python_version": platform.python_version(),
             },
@@ -76,7 +84,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             timeseries=timeseries,
             events=facility.recorder.events_frame(),
             summary=summary,
-            config_yaml=dump_config(config),
+            config_yaml=config_yaml,
             segments=segments,
         )
     except Exception as exc:

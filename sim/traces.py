@@ -8,6 +8,7 @@ the line number and the offending value, so configuration errors can name the pr
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from pathlib import Path
 
@@ -22,6 +23,9 @@ class TraceError(ValueError):
 
 def read_load_trace(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a load trace with columns ``time_h`` and ``load_mw``.
+
+    A file is parsed once per process while it is unchanged (same size and modification
+    time); the arrays returned are read-only.
 
     Parameters
     ----------
@@ -43,8 +47,17 @@ def read_load_trace(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         not start at 0 and increase strictly, or a load is negative.
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or not path.is_file():
         raise TraceError(f"file not found: {path}")
+    return _read_load_trace(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_load_trace(path: Path, mtime_ns: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     times_h: list[float] = []
     loads_mw: list[float] = []
     try:
@@ -82,7 +95,10 @@ def read_load_trace(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise TraceError(f"{path}: no data rows")
     if times_h[0] != 0.0:
         raise TraceError(f"{path}:2: the first row must be at time_h 0 (found {times_h[0]})")
-    return np.asarray(times_h) * S_PER_H, np.asarray(loads_mw)
+    time_s, load_mw = np.asarray(times_h) * S_PER_H, np.asarray(loads_mw)
+    time_s.setflags(write=False)
+    load_mw.setflags(write=False)
+    return time_s, load_mw
 
 
 def _number(row: list[str], index: int, column: str, path: Path, line_no: int) -> float:

@@ -1,0 +1,580 @@
+"""Sweeps: a spec expanded into runs, executed serially, on a process pool or on Dask, resumable.
+
+A sweep spec names a base config and the axes to vary. The variants are the cartesian product of
+all axes, where each ``product:`` key is one axis, each ``zip:`` group is one axis whose lists
+move together, the ``variants:`` list is one axis, and ``samples:`` (seeded random points in
+ranges) is one axis. Each variant runs ``seeds`` times with seeds ``seed, seed+1, ...`` (from the
+base config). Every run gets a readable, stable id from its parameters and its own results
+folder under ``<out>/runs/<run_id>/``; ``<out>/summary.parquet`` (and ``.csv``) has one row per
+run and ``<out>/summary_by_variant.parquet`` (and ``.csv``) the mean and 95 % interval over seeds.
+
+Workers only compute: they receive a resolved config and return the results in memory; this
+process writes every folder (atomically), so results do not depend on the backend and a cluster
+needs no shared file system.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError, model_validator
+from tqdm import tqdm
+
+from sim.config import (
+    PATH_KEYS,
+    Config,
+    ConfigError,
+    Key,
+    KeyProblems,
+    Problem,
+    StrictModel,
+    config_from_dict,
+    dump_config,
+    load_tree,
+    parse_key,
+    problems_from,
+    read_yaml,
+    set_key,
+    unknown_key_message,
+    validate_tree,
+)
+from sim.results import Result, flatten_summary, read_result
+from sim.runner import config_sha256, run
+
+Backend = Literal["serial", "process", "dask"]
+BACKENDS: tuple[str, ...] = ("serial", "process", "dask")
+
+# --------------------------------------------------------------------------------------------
+# Spec
+# --------------------------------------------------------------------------------------------
+
+Values = Annotated[list[Any], Field(min_length=1)]
+
+
+class SamplesSpec(StrictModel):
+    """``n`` random variants, each key drawn uniformly from its ``[low, high]`` range."""
+
+    n: int = Field(ge=1, description="Number of random variants.")
+    seed: int = Field(0, ge=0, description="Seed of the sampling (not of the runs).")
+    ranges: dict[str, tuple[float, float]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SamplesSpec:
+        bad = [
+            (("ranges", key), list(r), "must be [low, high] with low < high")
+            for key, r in self.ranges.items()
+            if not r[0] < r[1]
+        ]
+        if bad:
+            raise KeyProblems(bad)
+        return self
+
+
+class SweepSpec(StrictModel):
+    """A sweep spec as written in YAML (keys of the axes are dotted config keys)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the sweep's folder.")
+    description: str = ""
+    base: str | dict[str, Any] = Field(description="Base config: a path or an inline mapping.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Applied to every run.")
+    product: dict[str, Values] = Field(default_factory=dict)
+    zip: list[dict[str, Values]] = Field(default_factory=list)
+    variants: list[dict[str, Any]] = Field(default_factory=list)
+    samples: SamplesSpec | None = None
+    seeds: int = Field(1, ge=1, description="Replicates per variant.")
+
+    @model_validator(mode="after")
+    def _zip_lengths(self) -> SweepSpec:
+        bad = []
+        for i, group in enumerate(self.zip):
+            lengths = {key: len(values) for key, values in group.items()}
+            if len(set(lengths.values())) > 1:
+                bad.append(
+                    (("zip", i), lengths, "the lists of a zip group must have equal lengths")
+                )
+        if bad:
+            raise KeyProblems(bad)
+        return self
+
+    def keyed_sections(self) -> Iterator[tuple[Key, str]]:
+        """Every place that names a config key: (where in the spec, the dotted key)."""
+        for section in ("set", "product"):
+            for key in getattr(self, section):
+                yield (section, key), key
+        for i, group in enumerate(self.zip):
+            for key in group:
+                yield ("zip", i, key), key
+        for i, variant in enumerate(self.variants):
+            for key in variant:
+                yield ("variants", i, key), key
+        if self.samples is not None:
+            for key in self.samples.ranges:
+                yield ("samples", "ranges", key), key
+
+
+@dataclass
+class RunPlan:
+    """One run of a sweep: its id, parameters and resolved config (or why it has none)."""
+
+    run_id: str
+    variant_id: str
+    seed: int
+    params: dict[str, Any]
+    config: Config | None = None
+    error: str = ""
+
+
+@dataclass
+class Sweep:
+    """A validated sweep: its spec, where it came from, and its runs in order."""
+
+    spec: SweepSpec
+    source: Path
+    plans: list[RunPlan]
+    param_keys: list[str] = field(default_factory=list)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and expand a sweep spec.
+
+    Problems with the spec itself (unknown keys, bad axes, a missing base) raise
+    :class:`~sim.config.ConfigError` with every problem. A variant whose config is invalid does
+    not: its :class:`RunPlan` carries the error, and it fails alone when the sweep runs.
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    data = read_yaml(path, problems) if path.is_file() else None
+    if data is None:
+        raise ConfigError(problems or [Problem(str(path), (), "file not found")])
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from(exc, {}, str(path), model=SweepSpec)) from None
+    for where, text in spec.keyed_sections():
+        try:
+            message = unknown_key_message(parse_key(text))
+        except ValueError as exc:
+            message = str(exc)
+        if message:
+            problems.append(Problem(str(path), where, f"not a config key: {message}", text))
+    if problems:
+        raise ConfigError(problems)
+
+    folder = path.parent
+    if isinstance(spec.base, str):
+        base, origins = load_tree(folder / spec.base)
+    else:
+        base, origins = copy.deepcopy(spec.base), {}
+        for key in PATH_KEYS:
+            value = _get(base, key)
+            if isinstance(value, str):
+                _put(base, key, str((folder / value).resolve()))
+    for text, value in spec.set.items():
+        set_key(
+            base, parse_key(text), _resolve(text, value, folder), f"{path}: set", origins, problems
+        )
+    if problems:
+        raise ConfigError(problems)
+
+    variants = expand_variants(spec)
+    param_keys = list(dict.fromkeys(k for v in variants for k in v))
+    labels = _variant_labels(variants, param_keys)
+    first_seed = base.get("seed", 0) if isinstance(base.get("seed", 0), int) else 0
+    plans = []
+    for params, label in zip(variants, labels, strict=True):
+        for k in range(spec.seeds):
+            seed = first_seed + k
+            run_id = f"{label}_seed-{seed}"
+            plan = RunPlan(run_id, label, seed, params)
+            data_k = copy.deepcopy(base)
+            origins_k = dict(origins)
+            found: list[Problem] = []
+            source = f"{path}: run {run_id}"
+            for text, value in params.items():
+                set_key(
+                    data_k, parse_key(text), _resolve(text, value, folder), source, origins_k, found
+                )
+            data_k["seed"], data_k["name"] = seed, run_id
+            try:
+                plan.config = validate_tree(data_k, origins_k, str(path), found)
+            except ConfigError as exc:
+                plan.error = str(exc)
+            plans.append(plan)
+    return Sweep(spec, path, plans, param_keys)
+
+
+def expand_variants(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The variants of a spec, in a stable order: the cartesian product of its axes."""
+    axes: list[list[dict[str, Any]]] = [
+        [{key: value} for value in values] for key, values in spec.product.items()
+    ]
+    for group in spec.zip:
+        n = len(next(iter(group.values())))
+        axes.append([{key: values[i] for key, values in group.items()} for i in range(n)])
+    if spec.variants:
+        axes.append([dict(v) for v in spec.variants])
+    if spec.samples is not None:
+        rng = np.random.default_rng(spec.samples.seed)
+        ranges = spec.samples.ranges
+        axes.append(
+            [
+                {key: float(rng.uniform(lo, hi)) for key, (lo, hi) in ranges.items()}
+                for _ in range(spec.samples.n)
+            ]
+        )
+    return [_merge(combo) for combo in itertools.product(*axes)]
+
+
+def _merge(dicts: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for d in dicts:
+        out.update(d)
+    return out
+
+
+def _resolve(text: str, value: Any, folder: Path) -> Any:
+    """A path-valued key's value, made absolute relative to the spec's folder."""
+    if parse_key(text) in PATH_KEYS and isinstance(value, str):
+        return str((folder / value).resolve())
+    return value
+
+
+def _get(data: dict[str, Any], key: Key) -> Any:
+    node: Any = data
+    for part in key:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _put(data: dict[str, Any], key: Key, value: Any) -> None:
+    node = _get(data, key[:-1])
+    if isinstance(node, dict):
+        node[key[-1]] = value
+
+
+# --------------------------------------------------------------------------------------------
+# Run ids
+# --------------------------------------------------------------------------------------------
+
+ID_MAX_CHARS = 80
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (int, str)):
+        return str(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _short_names(keys: list[str]) -> dict[str, str]:
+    """Each key's last name (``energy_mwh``), or its whole path where two last names clash."""
+    leaf = {k: re.sub(r"\[(\d+)\]", r".\1", k).split(".")[-1] for k in keys}
+    counts: dict[str, int] = {}
+    for name in leaf.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {k: leaf[k] if counts[leaf[k]] == 1 else re.sub(r"\[(\d+)\]", r".\1", k) for k in keys}
+
+
+def _digest(params: dict[str, Any]) -> str:
+    text = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _variant_labels(variants: list[dict[str, Any]], keys: list[str]) -> list[str]:
+    """Readable, stable labels: ``energy_mwh-400_duration_h-2``; a hash is added where two
+    labels would clash or one is too long."""
+    short = _short_names(keys)
+    labels = []
+    for params in variants:
+        text = "_".join(f"{short[k]}-{_fmt_value(v)}" for k, v in params.items()) or "base"
+        labels.append(re.sub(r"[^A-Za-z0-9._-]+", "-", text))
+    clashes = {label for label in labels if labels.count(label) > 1}
+    return [
+        f"{label[:60]}-{_digest(params)}"
+        if label in clashes or len(label) > ID_MAX_CHARS
+        else label
+        for label, params in zip(labels, variants, strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a worker returns for one run."""
+
+    run_id: str
+    result: Result | None
+    error: str = ""
+    traceback: str = ""
+
+
+def execute_config(run_id: str, config_data: dict[str, Any]) -> Outcome:
+    """Run one resolved config in a worker; never raises (a failure is an :class:`Outcome`)."""
+    try:
+        result = run(config_from_dict(config_data))
+    except Exception as exc:
+        return Outcome(run_id, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    result.segments = None  # the exact record stays in the worker: it is not written
+    return Outcome(run_id, result)
+
+
+Task = tuple[str, dict[str, Any]]
+
+
+def _serial(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    for run_id, data in tasks:
+        yield execute_config(run_id, data)
+
+
+def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(execute_config, run_id, data): run_id for run_id, data in tasks}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker process died (BrokenProcessPool)
+                    yield Outcome(futures[future], None, f"worker lost: {exc!r}")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SweepError(
+            "the dask backend needs Dask: pip install 'dcsim[dask]' (or dask[distributed])"
+        ) from None
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        futures = {
+            client.submit(execute_config, run_id, data, key=f"dcsim-{run_id}", pure=False): run_id
+            for run_id, data in tasks
+        }
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # KilledWorker, a lost connection, ...
+                yield Outcome(futures[future], None, f"worker lost: {exc!r}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+EXECUTORS: dict[str, Callable[[list[Task], int, str | None], Iterator[Outcome]]] = {
+    "serial": _serial,
+    "process": _process,
+    "dask": _dask,
+}
+
+
+class SweepError(Exception):
+    """A sweep that cannot start: its folder exists, or its backend is not available."""
+
+
+def run_sweep(
+    sweep: Sweep,
+    out: str | Path,
+    backend: Backend = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run every plan of a sweep and write its folders and tables; return the per-run table.
+
+    Parameters
+    ----------
+    out : path
+        The sweep's folder: ``runs/<run_id>/`` per run, ``summary.parquet``/``.csv`` and
+        ``summary_by_variant.parquet``/``.csv``.
+    backend : {"serial", "process", "dask"}
+        Where runs execute; ``dask`` uses ``scheduler`` (``tcp://host:8786``) or, without one,
+        a local cluster of ``workers`` processes.
+    workers : int
+        Processes for ``process`` and a local Dask cluster; default: all cores.
+    resume : bool
+        Skip runs whose folder is complete for the same resolved config (content hash).
+    force : bool
+        Run into an existing sweep folder, overwriting its runs.
+
+    Raises
+    ------
+    SweepError
+        If ``out`` exists and neither ``resume`` nor ``force`` is given, or the backend is
+        not available.
+    """
+    out = Path(out)
+    if out.exists() and not (resume or force):
+        raise SweepError(f"{out} exists; use --resume to complete it or --force to rerun it")
+    workers = workers or os.cpu_count() or 1
+    rows: dict[str, dict[str, Any]] = {}
+    tasks: list[Task] = []
+    for plan in sweep.plans:
+        if plan.config is None:
+            rows[plan.run_id] = _row(plan, "failed", error=plan.error)
+            continue
+        done = _completed_summary(out / "runs" / plan.run_id, plan.config) if resume else None
+        if done is not None:
+            rows[plan.run_id] = _row(plan, "ok", summary=done)
+        else:
+            tasks.append((plan.run_id, plan.config.model_dump(mode="json")))
+    by_id = {plan.run_id: plan for plan in sweep.plans}
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    bar = tqdm(
+        total=len(sweep.plans),
+        initial=len(rows),
+        unit="run",
+        desc=sweep.spec.name,
+        disable=None if progress else True,
+    )
+    try:
+        for outcome in EXECUTORS[backend](tasks, workers, scheduler):
+            plan = by_id[outcome.run_id]
+            if outcome.result is None:
+                rows[plan.run_id] = _row(plan, "failed", outcome.error, outcome.traceback)
+            else:
+                outcome.result.write(out / "runs" / plan.run_id, force=True)
+                rows[plan.run_id] = _row(plan, "ok", summary=outcome.result.summary)
+            bar.update(1)
+    finally:
+        bar.close()
+        table = sweep_table(sweep, rows)
+        _write_table(table, out / "summary")
+        _write_table(aggregate(table, sweep.param_keys), out / "summary_by_variant")
+    return table
+
+
+def _completed_summary(folder: Path, config: Config) -> dict[str, Any] | None:
+    """The summary of a complete results folder of this exact config, else None."""
+    try:
+        summary = read_result(folder).summary
+    except (FileNotFoundError, ValueError):
+        return None
+    same = summary.get("run", {}).get("config_sha256") == config_sha256(dump_config(config))
+    return summary if same else None
+
+
+def _row(
+    plan: RunPlan,
+    status: str,
+    error: str = "",
+    trace: str = "",
+    summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "run_id": plan.run_id,
+        "variant_id": plan.variant_id,
+        "status": status,
+        "seed": plan.seed,
+    }
+    for key, value in plan.params.items():
+        is_scalar = value is None or isinstance(value, (bool, int, float, str))
+        row[key] = value if is_scalar else _fmt_value(value)
+    row["wall_s"] = summary["run"]["wall_s"] if summary else math.nan
+    row["error"] = error
+    row["traceback"] = trace
+    if summary:
+        row.update(flatten_summary(summary))
+    return row
+
+
+def sweep_table(sweep: Sweep, rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per run in plan order; runs not reached (interrupted) have status ``not run``."""
+    ordered = [rows.get(plan.run_id) or _row(plan, "not run") for plan in sweep.plans]
+    return pd.DataFrame(ordered)
+
+
+# Two-sided 95 % quantiles of Student's t by degrees of freedom (normal beyond 120).
+_T975 = {
+    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+    10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110,
+    18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060,
+    26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980,
+}  # fmt: skip
+
+
+def t975(dof: int) -> float:
+    """Student's t quantile for a two-sided 95 % interval; tabulated, conservative between rows."""
+    if dof < 1:
+        return math.nan
+    if dof > 120:
+        return 1.960
+    return _T975[min(d for d in _T975 if d >= dof)]
+
+
+def aggregate(table: pd.DataFrame, param_keys: list[str]) -> pd.DataFrame:
+    """Per variant, over its successful seeds: mean and 95 % interval of every numeric KPI.
+
+    The interval is ``mean ± t(0.975, n−1)·s/√n`` (NaN with one seed). Booleans count as 0/1,
+    so the mean of ``outage_ride_through[0]`` is the share of seeds that rode through.
+    """
+    fixed = {"run_id", "variant_id", "status", "seed", "error", "traceback", *param_keys}
+    ok = table[table["status"] == "ok"]
+    kpis = [
+        c
+        for c in table.columns
+        if c not in fixed
+        and (pd.api.types.is_numeric_dtype(ok[c]) or pd.api.types.is_bool_dtype(ok[c]))
+    ]
+    out = []
+    for variant_id, group in table.groupby("variant_id", sort=False):
+        row: dict[str, Any] = {"variant_id": variant_id}
+        row.update({k: group[k].iloc[0] for k in param_keys})
+        good = group[group["status"] == "ok"]
+        row["n_runs"], row["n_ok"] = len(group), len(good)
+        for col in kpis:
+            values = good[col].astype(float).dropna().to_numpy()
+            n = len(values)
+            mean = float(values.mean()) if n else math.nan
+            half = t975(n - 1) * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+            row[f"{col}.mean"] = mean
+            row[f"{col}.ci95_low"] = mean - half
+            row[f"{col}.ci95_high"] = mean + half
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _write_table(table: pd.DataFrame, stem: Path) -> None:
+    """Write ``stem.parquet`` and ``stem.csv``, each atomically."""
+    for suffix, writer in ((".parquet", table.to_parquet), (".csv", table.to_csv)):
+        target = stem.with_suffix(suffix)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        writer(tmp, index=False)
+        os.replace(tmp, target)
