@@ -391,8 +391,7 @@ def _load_tree(
     data = read_yaml(path, problems)
     if data is None:
         return None
-    for key in PATH_KEYS:
-        _resolve_path_key(data, key, path.parent)
+    resolve_path_keys(data, path.parent)
     base: dict[str, Any] = {}
     if "extends" in data:
         parent = data.pop("extends")
@@ -407,12 +406,15 @@ def _load_tree(
     return _deep_merge(base, data)
 
 
-def _resolve_path_key(data: dict[str, Any], key: Key, folder: Path) -> None:
-    node: Any = data
-    for part in key[:-1]:
-        node = node.get(part) if isinstance(node, dict) else None
-    if isinstance(node, dict) and isinstance(node.get(key[-1]), str):
-        node[key[-1]] = str((folder / node[key[-1]]).resolve())
+def resolve_path_keys(data: dict[str, Any], folder: Path) -> None:
+    """Make every path-valued key (:data:`PATH_KEYS`) of a config mapping absolute, in place,
+    relative to ``folder`` (the folder of the file that sets them)."""
+    for key in PATH_KEYS:
+        node: Any = data
+        for part in key[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(key[-1]), str):
+            node[key[-1]] = str((folder / node[key[-1]]).resolve())
 
 
 def _record_origins(node: Any, key: Key, file: str, origins: dict[Key, str]) -> None:

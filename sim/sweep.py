@@ -47,6 +47,7 @@ from sim.config import (
     parse_key,
     problems_from,
     read_yaml,
+    resolve_path_keys,
     set_key,
     unknown_key_message,
     validate_tree,
@@ -178,10 +179,7 @@ def load_sweep(path: str | Path) -> Sweep:
         base, origins = load_tree(folder / spec.base)
     else:
         base, origins = copy.deepcopy(spec.base), {}
-        for key in PATH_KEYS:
-            value = _get(base, key)
-            if isinstance(value, str):
-                _put(base, key, str((folder / value).resolve()))
+        resolve_path_keys(base, folder)
     for text, value in spec.set.items():
         set_key(
             base, parse_key(text), _resolve(text, value, folder), f"{path}: set", origins, problems
@@ -250,19 +248,6 @@ def _resolve(text: str, value: Any, folder: Path) -> Any:
     if parse_key(text) in PATH_KEYS and isinstance(value, str):
         return str((folder / value).resolve())
     return value
-
-
-def _get(data: dict[str, Any], key: Key) -> Any:
-    node: Any = data
-    for part in key:
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
-
-
-def _put(data: dict[str, Any], key: Key, value: Any) -> None:
-    node = _get(data, key[:-1])
-    if isinstance(node, dict):
-        node[key[-1]] = value
 
 
 # --------------------------------------------------------------------------------------------

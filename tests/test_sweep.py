@@ -304,3 +304,69 @@ def test_sweep_run_equals_a_plain_run(spec, tmp_path):
     b = pd.read_parquet(tmp_path / "plain" / "timeseries.parquet")
     pd.testing.assert_frame_equal(a, b)
     assert os.path.getsize(run_dir / "config.yaml") > 0
+
+
+def test_scheduler_address_runs_on_that_cluster(spec, tmp_path, capsys):
+    """--scheduler sends the runs to an existing Dask scheduler (here one on loopback)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        code = main(
+            [
+                "sweep",
+                str(spec),
+                "--out",
+                str(tmp_path / "o"),
+                "--scheduler",
+                cluster.scheduler_address,
+            ]
+        )
+    assert code == 0
+    table = pd.read_parquet(tmp_path / "o" / "summary.parquet")
+    assert len(table) == 8
+    assert (table["status"] == "ok").all()
+
+
+def test_interrupted_sweep_writes_its_table(spec, tmp_path, monkeypatch):
+    """Ctrl-C after two runs: finished runs are kept and listed, the rest are `not run`."""
+    import sim.sweep
+
+    real = sim.sweep.execute_config
+    calls = []
+
+    def interrupted(run_id, data):
+        calls.append(run_id)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(run_id, data)
+
+    monkeypatch.setattr(sim.sweep, "execute_config", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(load_sweep(spec), tmp_path / "o", backend="serial")
+    table = pd.read_parquet(tmp_path / "o" / "summary.parquet")
+    assert table["status"].tolist() == ["ok", "ok"] + ["not run"] * 6
+    assert len(list((tmp_path / "o" / "runs").iterdir())) == 2
+
+
+def test_inline_base_paths_are_relative_to_the_spec(tmp_path, monkeypatch):
+    write(tmp_path / "data" / "load.csv", "time_h,load_mw\n0,4\n1,6\n")
+    path = write(
+        tmp_path / "s.yaml",
+        """\
+        name: inline
+        base:
+          name: b
+          duration_h: 2
+          load: {trace_csv: data/load.csv}
+        product: {grid.import_limit_mw: [5, 50]}
+        """,
+    )
+    monkeypatch.chdir(tmp_path / "data")  # not where the spec is
+    sweep = load_sweep(path)
+    assert sweep.plans[0].config.load.trace_csv == (tmp_path / "data" / "load.csv").resolve()
+    table = run_sweep(sweep, tmp_path / "o", backend="serial")
+    unserved = table.set_index("grid.import_limit_mw")["energy_mwh.unserved"]
+    assert unserved[5] == pytest.approx(1.0)  # 6 MW for 1 h against a 5 MW limit
+    assert unserved[50] == 0.0
