@@ -370,3 +370,25 @@ def test_inline_base_paths_are_relative_to_the_spec(tmp_path, monkeypatch):
     unserved = table.set_index("grid.import_limit_mw")["energy_mwh.unserved"]
     assert unserved[5] == pytest.approx(1.0)  # 6 MW for 1 h against a 5 MW limit
     assert unserved[50] == 0.0
+
+
+def test_run_failure_is_recorded_with_its_traceback(spec, tmp_path, monkeypatch):
+    import sim.sweep
+
+    real = sim.sweep.run
+
+    def flaky(config):
+        if config.battery.energy_mwh == 40:
+            raise ZeroDivisionError("boom")
+        return real(config)
+
+    monkeypatch.setattr(sim.sweep, "run", flaky)
+    table = run_sweep(load_sweep(spec), tmp_path / "o", backend="serial").set_index("run_id")
+    failed = table[table["status"] == "failed"]
+    assert len(failed) == 4
+    assert all(i.startswith("energy_mwh-40") for i in failed.index)
+    assert (failed["error"] == "ZeroDivisionError: boom").all()
+    assert failed["traceback"].str.contains("Traceback").all()
+    assert (table.loc[table["status"] == "ok"].index.str.startswith("energy_mwh-20")).all()
+    by_variant = pd.read_parquet(tmp_path / "o" / "summary_by_variant.parquet")
+    assert by_variant.set_index("variant_id").loc["energy_mwh-40_duration_h-1", "n_ok"] == 0
