@@ -26,10 +26,10 @@ N_CHANGES = 50_000
 YEAR_H = 8760.0
 
 
-def write_trace(folder: Path, seed: int = 2026) -> Path:
-    """A year-long load trace with ``N_CHANGES`` random steps in [0.5, 1.1] MW."""
+def write_trace(folder: Path, changes: int = N_CHANGES, seed: int = 2026) -> Path:
+    """A year-long load trace with ``changes`` random steps in [0.5, 1.1] MW."""
     rng = np.random.default_rng(seed)
-    times_h = np.sort(rng.uniform(0.0, YEAR_H, N_CHANGES))
+    times_h = np.sort(rng.uniform(0.0, YEAR_H, changes))
     times_h = np.concatenate(([0.0], times_h))
     loads_mw = rng.uniform(0.5, 1.1, len(times_h))
     path = folder / "year_load.csv"

@@ -18,26 +18,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from microgrid_year import write_trace  # bench/ is on sys.path when run as a script
 
 from sim.sweep import load_sweep, run_sweep
 
-YEAR_H = 8760.0
 
-
-def write_inputs(folder: Path, changes: int, seed: int = 2026) -> Path:
-    rng = np.random.default_rng(seed)
-    times_h = np.concatenate(([0.0], np.sort(rng.uniform(0.0, YEAR_H, changes))))
-    loads_mw = rng.uniform(0.5, 1.1, len(times_h))
-    trace = folder / "load.csv"
-    with trace.open("w") as fh:
-        fh.write("time_h,load_mw\n")
-        fh.writelines(
-            f"{t!r},{p!r}\n" for t, p in zip(times_h.tolist(), loads_mw.tolist(), strict=True)
-        )
+def write_inputs(folder: Path, changes: int) -> Path:
+    """The microgrid year's base config with a ``changes``-step trace, and a 16-run spec."""
+    trace = write_trace(folder, changes)
     (folder / "base.yaml").write_text(
         "name: year\nduration_h: 8760\noutput: {resolution_s: 3600}\n"
-        "load: {trace_csv: load.csv}\n"
+        f"load: {{trace_csv: {trace.name}}}\n"
         "battery: {energy_mwh: 0.4, power_mw: 0.25, efficiency_charge: 0.95,"
         " efficiency_discharge: 0.95, soc_initial: 0.5}\n"
         "dispatch: {policy: peak_shave, grid_target_mw: 0.9}\n"
