@@ -56,7 +56,6 @@ from sim.results import Result, flatten_summary, read_result
 from sim.runner import config_sha256, run
 
 Backend = Literal["serial", "process", "dask"]
-BACKENDS: tuple[str, ...] = ("serial", "process", "dask")
 
 # --------------------------------------------------------------------------------------------
 # Spec
@@ -386,6 +385,8 @@ EXECUTORS: dict[str, Callable[[list[Task], int, str | None], Iterator[Outcome]]]
     "process": _process,
     "dask": _dask,
 }
+BACKENDS: tuple[str, ...] = tuple(EXECUTORS)
+"""Names accepted by ``--backend``."""
 
 
 class SweepError(Exception):
