@@ -16,7 +16,7 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -29,13 +29,17 @@ from pydantic import (
     model_validator,
 )
 
-from sim.traces import TraceError, read_load_trace
+from sim.traces import TraceError, read_trace
 
 Key = tuple[str | int, ...]
 """A key path into the config tree: ``("grid", "outages", 0, "start_h")``."""
 
 # Keys holding file paths: resolved relative to the file that sets them.
-PATH_KEYS: tuple[Key, ...] = (("load", "trace_csv"),)
+PATH_KEYS: tuple[Key, ...] = (
+    ("load", "trace_csv"),
+    ("grid", "price_csv"),
+    ("grid", "carbon_csv"),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,6 +108,15 @@ class OutputConfig(StrictModel):
     resolution_s: float = Field(60.0, gt=0, description="Step of the regular timeseries [s].")
 
 
+def _check_trace(path: Path | None, column: str, nonnegative: bool) -> Path | None:
+    if path is not None:
+        try:
+            read_trace(path, column, nonnegative)
+        except TraceError as exc:
+            raise ValueError(str(exc)) from None
+    return path
+
+
 class LoadConfig(StrictModel):
     """An exogenous IT load: a constant, or a piecewise-constant CSV trace."""
 
@@ -116,12 +129,7 @@ class LoadConfig(StrictModel):
     @field_validator("trace_csv")
     @classmethod
     def _trace_readable(cls, path: Path | None) -> Path | None:
-        if path is not None:
-            try:
-                read_load_trace(path)
-            except TraceError as exc:
-                raise ValueError(str(exc)) from None
-        return path
+        return _check_trace(path, "load_mw", nonnegative=True)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> LoadConfig:
@@ -142,30 +150,135 @@ class OutageConfig(StrictModel):
         return self.start_h + self.duration_h
 
 
+class DemandResponseConfig(OutageConfig):
+    """A demand-response window: grid import capped at ``limit_mw`` while it lasts."""
+
+    limit_mw: float = Field(ge=0, description="Largest import during the window [MW].")
+
+
+def _overlaps(windows: list[OutageConfig], section: str) -> list[tuple[Key, Any, str]]:
+    """A problem for each window that starts before an earlier one (in start order) ends."""
+    order = sorted(range(len(windows)), key=lambda i: windows[i].start_h)
+    items: list[tuple[Key, Any, str]] = []
+    longest: int | None = None  # the earlier window that ends last
+    for cur in order:
+        b = windows[cur]
+        a = windows[longest] if longest is not None else None
+        if a is not None and b.start_h < a.end_h:
+            message = (
+                f"overlaps grid.{section}[{longest}] ({a.start_h} h to {a.end_h} h); "
+                "merge them into one"
+            )
+            items.append(((section, cur), b.model_dump(), message))
+        if a is None or b.end_h > a.end_h:
+            longest = cur
+    return items
+
+
+Hour = Annotated[int, Field(ge=0, le=24)]
+Month = Annotated[int, Field(ge=1, le=12)]
+
+
+class TouSeasonConfig(StrictModel):
+    """One season of a time-of-use tariff, in the local time of ``start``."""
+
+    months: list[Month] = Field(min_length=1, description="Months of the season, 1 to 12.")
+    on_peak_hours: tuple[Hour, Hour] = Field(description="[first, end) local hours, 0 to 24.")
+    on_peak_usd_per_mwh: float = Field(description="Energy price on peak [USD/MWh].")
+    off_peak_usd_per_mwh: float = Field(description="Energy price off peak [USD/MWh].")
+    weekdays_only: bool = Field(True, description="On peak only Monday to Friday.")
+
+    @model_validator(mode="after")
+    def _hours(self) -> TouSeasonConfig:
+        first, end = self.on_peak_hours
+        if not first < end:
+            raise KeyProblems(
+                [(("on_peak_hours",), [first, end], "must be [first, end) with first < end")]
+            )
+        return self
+
+
+class TariffConfig(StrictModel):
+    """A time-of-use energy tariff: on/off-peak prices by hour and season."""
+
+    seasons: list[TouSeasonConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _every_month_once(self) -> TariffConfig:
+        months = [m for season in self.seasons for m in season.months]
+        missing = sorted(set(range(1, 13)) - set(months))
+        twice = sorted({m for m in months if months.count(m) > 1})
+        if missing or twice:
+            what = "; ".join(
+                part
+                for part in (
+                    f"missing {missing}" if missing else "",
+                    f"given twice {twice}" if twice else "",
+                )
+                if part
+            )
+            raise KeyProblems([(("seasons",), months, f"every month 1-12 exactly once: {what}")])
+        return self
+
+
 class GridConfig(StrictModel):
-    """The utility connection."""
+    """The utility connection and its signals: limits, outages, prices, carbon, demand response.
+
+    Prices and carbon intensity are piecewise constant; costs and emissions are their exact
+    integrals against grid import.
+    """
 
     import_limit_mw: float | None = Field(
         None, ge=0, description="Largest import [MW]; null means unlimited."
     )
     outages: list[OutageConfig] = Field(default_factory=list)
+    demand_response: list[DemandResponseConfig] = Field(default_factory=list)
+    price_usd_per_mwh: float | None = Field(None, description="Constant energy price [USD/MWh].")
+    price_csv: Path | None = Field(None, description="CSV time_h, price_usd_per_mwh.")
+    tariff: TariffConfig | None = Field(None, description="Time-of-use tariff.")
+    demand_charge_usd_per_kw_month: float = Field(
+        0.0, ge=0, description="Charge on each calendar month's peak demand [USD/kW-month]."
+    )
+    demand_interval_min: float = Field(
+        15.0, gt=0, description="Averaging interval of billed demand [min]."
+    )
+    carbon_kg_per_mwh: float | None = Field(None, ge=0, description="Constant [kg CO2/MWh].")
+    carbon_csv: Path | None = Field(None, description="CSV time_h, carbon_kg_per_mwh.")
+
+    @field_validator("price_csv")
+    @classmethod
+    def _price_readable(cls, path: Path | None) -> Path | None:
+        return _check_trace(path, "price_usd_per_mwh", nonnegative=False)
+
+    @field_validator("carbon_csv")
+    @classmethod
+    def _carbon_readable(cls, path: Path | None) -> Path | None:
+        return _check_trace(path, "carbon_kg_per_mwh", nonnegative=True)
 
     @model_validator(mode="after")
-    def _no_overlap(self) -> GridConfig:
-        order = sorted(range(len(self.outages)), key=lambda i: self.outages[i].start_h)
-        items = []
-        longest: int | None = None  # the earlier outage that ends last
-        for cur in order:
-            b = self.outages[cur]
-            a = self.outages[longest] if longest is not None else None
-            if a is not None and b.start_h < a.end_h:
-                message = (
-                    f"overlaps grid.outages[{longest}] ({a.start_h} h to {a.end_h} h); "
-                    "merge them into one outage"
+    def _consistent(self) -> GridConfig:
+        items = _overlaps(self.outages, "outages") + _overlaps(
+            self.demand_response, "demand_response"
+        )
+        prices = [
+            k for k in ("price_usd_per_mwh", "price_csv", "tariff") if getattr(self, k) is not None
+        ]
+        if len(prices) > 1:
+            items.append(
+                (
+                    (prices[1],),
+                    str(getattr(self, prices[1])),
+                    f"give only one of {', '.join(prices)}",
                 )
-                items.append((("outages", cur), b.model_dump(), message))
-            if a is None or b.end_h > a.end_h:
-                longest = cur
+            )
+        if self.carbon_kg_per_mwh is not None and self.carbon_csv is not None:
+            items.append(
+                (
+                    ("carbon_csv",),
+                    str(self.carbon_csv),
+                    "give only one of carbon_kg_per_mwh, carbon_csv",
+                )
+            )
         if items:
             raise KeyProblems(items)
         return self

@@ -66,6 +66,7 @@ class Facility:
         self.grid = Grid(
             math.inf if limit is None else limit,
             [(o.start_h, o.duration_h) for o in config.grid.outages],
+            [(w.start_h, w.duration_h, w.limit_mw) for w in config.grid.demand_response],
         )
         self.load = build_load(config.load)
         self.battery = build_battery(config.battery)

@@ -121,14 +121,25 @@ def cumulative_energy_mwh(segments: pd.DataFrame, column: str, at_s: np.ndarray)
     return (cum_mw_s[idx] + p_mw[idx] * (at_s - t_s[idx])) / S_PER_H
 
 
+def bin_edges_s(resolution_s: float, end_s: float) -> np.ndarray:
+    """Edges of the output bins [s]: every ``resolution_s`` from 0, and ``end_s`` last.
+
+    A last bin shorter than 1e-9 of the resolution (a rounding sliver) is merged into the
+    one before it.
+    """
+    edges_s = np.arange(0.0, end_s, resolution_s)
+    if len(edges_s) > 1 and end_s - edges_s[-1] < 1e-9 * resolution_s:
+        edges_s = edges_s[:-1]
+    return np.append(edges_s, end_s)
+
+
 def resample(segments: pd.DataFrame, resolution_s: float, end_s: float) -> pd.DataFrame:
     """A regular timeseries: time-weighted mean powers per bin, states at each bin's end.
 
     Bin ``k`` covers ``[k·res, min((k+1)·res, end))``; its ``time_h`` is the bin's start. The
     last bin is shorter when the run's length is not a multiple of the resolution.
     """
-    edges_s = np.arange(0.0, end_s, resolution_s)
-    edges_s = np.append(edges_s, end_s)
+    edges_s = bin_edges_s(resolution_s, end_s)
     width_s = np.diff(edges_s)
     out = {"time_h": edges_s[:-1] * H_PER_S}
     for col in MEAN_COLUMNS:

@@ -12,9 +12,16 @@ import pandas as pd
 from sim._version import __version__
 from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
-from sim.recorder import resample
+from sim.recorder import bin_edges_s, resample
 from sim.results import Result
-from sim.summary import battery_summary, energy_summary, outage_summary
+from sim.signals import carbon_schedule, month_labels, month_starts_s, price_schedule
+from sim.summary import (
+    battery_summary,
+    demand_response_summary,
+    energy_summary,
+    money_summary,
+    outage_summary,
+)
 
 
 class RunError(RuntimeError):
@@ -62,11 +69,31 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         config_yaml = dump_config(config)
         outages = [(o.start_h, o.duration_h) for o in config.grid.outages]
         outage_list = outage_summary(segments, outages, end_s)
+        grid = config.grid
+        price = price_schedule(grid, config.start, config.duration_h)
+        carbon = carbon_schedule(grid)
+        edges_s = bin_edges_s(config.output.resolution_s, end_s)
+        timeseries["price_usd_per_mwh"] = price.mean_over(edges_s)
+        timeseries["carbon_kg_per_mwh"] = carbon.mean_over(edges_s)
+        months = month_starts_s(config.start, end_s)
+        money = money_summary(
+            segments,
+            end_s,
+            price,
+            carbon,
+            months,
+            month_labels(config.start, months),
+            grid.demand_charge_usd_per_kw_month,
+            grid.demand_interval_min * 60.0,
+        )
+        windows = [(w.start_h, w.duration_h, w.limit_mw) for w in grid.demand_response]
         summary = {
             **energy_summary(segments, end_s),
             "outage_ride_through": [o["ride_through"] for o in outage_list],
             "outages": outage_list,
             "battery": battery_summary(segments, facility.battery.energy_nom_mwh, end_s),
+            **money,
+            "demand_response": demand_response_summary(segments, windows, end_s),
             "run": {
                 "name": config.name,
                 "seed": config.seed,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.recorder import cumulative_energy_mwh, durations_s, energy_mwh
+from sim.signals import Schedule
 from sim.units import S_PER_H
 
 ENERGY_KEYS = (
@@ -59,8 +60,7 @@ def outage_summary(
         if start_s >= end_s:
             entry.update(simulated_h=0.0, unserved_mwh=None, ride_through=None)
         else:
-            cum = cumulative_energy_mwh(segments, "unserved_mw", np.array([start_s, stop_s]))
-            unserved = float(cum[1] - cum[0])
+            unserved = window_energy_mwh(segments, "unserved_mw", start_s, stop_s)
             entry.update(
                 simulated_h=(stop_s - start_s) / S_PER_H,
                 unserved_mwh=unserved,
@@ -85,3 +85,104 @@ def battery_summary(
         "soc_lowest": float(soc.min()),
         "equivalent_full_cycles": discharged_mwh / energy_nom_mwh if energy_nom_mwh > 0 else 0.0,
     }
+
+
+def window_energy_mwh(segments: pd.DataFrame, column: str, start_s: float, stop_s: float) -> float:
+    """Exact energy of ``column`` over ``[start_s, stop_s)`` [MWh]."""
+    cum = cumulative_energy_mwh(segments, column, np.array([start_s, stop_s]))
+    return float(cum[1] - cum[0])
+
+
+def window_max(
+    segments: pd.DataFrame, column: str, start_s: float, stop_s: float, end_s: float
+) -> float:
+    """Largest value of ``column`` held for a positive time within ``[start_s, stop_s)``."""
+    t_s = segments["time_s"].to_numpy()
+    seg_end_s = t_s + durations_s(segments, end_s)
+    inside = (t_s < stop_s) & (seg_end_s > start_s) & (seg_end_s > t_s)
+    return float(segments[column].to_numpy()[inside].max()) if inside.any() else 0.0
+
+
+def signal_integral(
+    segments: pd.DataFrame, column: str, schedule: Schedule, start_s: float, stop_s: float
+) -> float:
+    """Exact ``∫ p(t)·s(t) dt`` over ``[start_s, stop_s)`` [MWh × the signal's unit].
+
+    Both the power ``p`` and the signal ``s`` are piecewise constant, so the integral is a sum
+    over the union of their change times.
+    """
+    t_s = segments["time_s"].to_numpy()
+    cuts = np.concatenate((t_s, schedule.times_s))
+    breaks = np.unique(
+        np.concatenate(([start_s, stop_s], cuts[(cuts > start_s) & (cuts < stop_s)]))
+    )
+    energy = np.diff(cumulative_energy_mwh(segments, column, breaks))
+    return float(energy @ schedule.at(breaks[:-1]))
+
+
+def money_summary(
+    segments: pd.DataFrame,
+    end_s: float,
+    price: Schedule,
+    carbon: Schedule,
+    month_starts_s: np.ndarray,
+    month_labels: list[str],
+    demand_charge_usd_per_kw_month: float,
+    demand_interval_s: float,
+) -> dict[str, Any]:
+    """Grid energy cost, demand charges, grid CO2 and the monthly grid figures.
+
+    Energy cost = ∫ grid·price dt [USD]; CO2 = ∫ grid·carbon dt / 1000 [t]. Billed demand of a
+    calendar month (local time) is its largest mean grid import over ``demand_interval_s``
+    intervals counted from the run's start (an interval belongs to the month it starts in);
+    its charge is that peak [kW] × the rate for every month the run touches, in full (a
+    demand charge is billed per month however little of it was simulated).
+    """
+    edges_s = np.append(np.arange(0.0, end_s, demand_interval_s), end_s)
+    interval_mw = (
+        np.diff(cumulative_energy_mwh(segments, "grid_mw", edges_s)) * S_PER_H / np.diff(edges_s)
+    )
+    months = []
+    bounds = np.append(month_starts_s, end_s)
+    for label, a, b in zip(month_labels, bounds[:-1], bounds[1:], strict=True):
+        in_month = (edges_s[:-1] >= a) & (edges_s[:-1] < b)
+        demand_mw = float(interval_mw[in_month].max()) if in_month.any() else 0.0
+        months.append(
+            {
+                "month": label,
+                "energy_mwh": window_energy_mwh(segments, "grid_mw", a, b),
+                "energy_usd": signal_integral(segments, "grid_mw", price, a, b),
+                "peak_mw": window_max(segments, "grid_mw", a, b, end_s),
+                "demand_peak_mw": demand_mw,
+                "demand_usd": demand_mw * 1000.0 * demand_charge_usd_per_kw_month,
+            }
+        )
+    energy_usd = signal_integral(segments, "grid_mw", price, 0.0, end_s)
+    demand_usd = sum(m["demand_usd"] for m in months)
+    co2_grid_t = signal_integral(segments, "grid_mw", carbon, 0.0, end_s) / 1000.0
+    return {
+        "cost_usd": {"energy": energy_usd, "demand": demand_usd, "total": energy_usd + demand_usd},
+        "co2_t": {"grid": co2_grid_t, "total": co2_grid_t},
+        "grid_by_month": months,
+    }
+
+
+def demand_response_summary(
+    segments: pd.DataFrame, windows: list[tuple[float, float, float]], end_s: float
+) -> list[dict[str, Any]]:
+    """Per demand-response window: the largest grid import held in it, and what covered the
+    gap (battery discharge) or did not (unserved energy), over its simulated part."""
+    out = []
+    for start_h, duration_h, limit_mw in windows:
+        a, b = start_h * S_PER_H, min((start_h + duration_h) * S_PER_H, end_s)
+        entry: dict[str, Any] = {"start_h": start_h, "duration_h": duration_h, "limit_mw": limit_mw}
+        if a >= end_s:
+            entry.update(max_grid_mw=None, battery_discharge_mwh=None, unserved_mwh=None)
+        else:
+            entry.update(
+                max_grid_mw=window_max(segments, "grid_mw", a, b, end_s),
+                battery_discharge_mwh=window_energy_mwh(segments, "battery_discharge_mw", a, b),
+                unserved_mwh=window_energy_mwh(segments, "unserved_mw", a, b),
+            )
+        out.append(entry)
+    return out

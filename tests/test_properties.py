@@ -56,7 +56,17 @@ def scenarios(draw):
         d = draw(floats(0.05, 8.0))
         outages.append({"start_h": t, "duration_h": d})
         t += d + draw(floats(0.01, 6.0))
-    grid = {"outages": outages, "import_limit_mw": draw(st.one_of(st.none(), floats(0.0, 250.0)))}
+    windows = []
+    t = draw(floats(0.0, 5.0))
+    for _ in range(draw(st.integers(0, 2))):
+        d = draw(floats(0.05, 8.0))
+        windows.append({"start_h": t, "duration_h": d, "limit_mw": draw(floats(0.0, 200.0))})
+        t += d + draw(floats(0.01, 6.0))
+    grid = {
+        "outages": outages,
+        "demand_response": windows,
+        "import_limit_mw": draw(st.one_of(st.none(), floats(0.0, 250.0))),
+    }
     dispatch = {"grid_target_mw": draw(st.one_of(st.none(), floats(0.0, 250.0)))}
     resolution_s = draw(st.sampled_from([60.0, 900.0, 3600.0, 7000.0]))
     return {
@@ -132,22 +142,37 @@ def test_invariants_hold_at_every_event(sc):
     ) * dt_h
     assert np.allclose(np.diff(e), de, rtol=0, atol=REL * max(e_nom, 1.0))
 
-    # Peak shaving misses its target only when the battery can do no more.
+    # Inside a demand-response window, import stays under its cap.
+    t_s = seg["time_s"].to_numpy()
     target = sc["dispatch"]["grid_target_mw"]
-    cap = min(x for x in (target, limit, np.inf) if x is not None)
+    cap = np.full(len(seg), min(x for x in (target, limit, np.inf) if x is not None))
+    settled = np.ones(len(seg), dtype=bool)  # rows not within rounding of a window's edge
+    for w in sc["grid"]["demand_response"]:
+        inside = in_outage(t_s, [w])
+        assert np.all(grid[inside] <= w["limit_mw"] * (1 + REL) + REL)
+        cap[inside] = np.minimum(cap[inside], w["limit_mw"])
+        for edge_h in (w["start_h"], w["start_h"] + w["duration_h"]):
+            settled &= np.abs(t_s - edge_h * 3600) > 1e-6
+
+    # Peak shaving misses its target (or a cap) only when the battery can do no more.
+    up &= settled
     floor = (
         bat["backup_reserve_soc"] if bat["backup_reserve_soc"] is not None else bat["soc_min"]
     ) * e_nom
     tol = REL * max(e_nom, 1.0) * 10
-    above = up & (grid > cap * (1 + REL) + REL)
+    above = up & (grid > cap * (1 + REL) + REL)  # cap is per row
     at_power = seg["battery_discharge_mw"].to_numpy() >= bat["power_mw"] * (1 - REL)
     at_floor = e <= floor + tol
     assert np.all((at_power | at_floor)[above])
-    if np.isfinite(cap):
-        below = up & (grid < cap * (1 - REL) - REL) & (seg["unserved_mw"].to_numpy() == 0)
-        at_charge_power = seg["battery_charge_mw"].to_numpy() >= p_charge_max * (1 - REL)
-        full = e >= bat["soc_max"] * e_nom - tol
-        assert np.all((at_charge_power | full)[below])
+    below = (
+        up
+        & np.isfinite(cap)
+        & (grid < cap * (1 - REL) - REL)
+        & (seg["unserved_mw"].to_numpy() == 0)
+    )
+    at_charge_power = seg["battery_charge_mw"].to_numpy() >= p_charge_max * (1 - REL)
+    full = e >= bat["soc_max"] * e_nom - tol
+    assert np.all((at_charge_power | full)[below])
 
     # Summary energies equal the integral of the regular timeseries.
     ts = result.timeseries

@@ -11,42 +11,74 @@ from sim.units import S_PER_H
 
 
 class Grid:
-    """Import from the utility, up to ``import_limit_mw``, unless an outage is under way.
+    """Import from the utility, up to a limit that outages and demand-response windows lower.
 
-    Export is not modelled: grid power is an import in ``[0, available_mw]`` [MW].
+    Export is not modelled: grid power is an import in ``[0, available_mw]`` [MW], where
+    ``available_mw = 0`` during an outage, else ``min(import_limit_mw, cap_mw)`` with ``cap_mw``
+    the limit of a demand-response window under way (``inf`` outside one).
 
     Parameters
     ----------
     import_limit_mw : float
         Largest import [MW]; ``math.inf`` for an unlimited connection.
     outages_h : sequence of (start_h, duration_h)
-        Scheduled outages [h from the run's start]; they must not overlap.
+        Scheduled outages [h from the run's start]; they must not overlap one another.
+    caps_h : sequence of (start_h, duration_h, limit_mw)
+        Demand-response windows [h, h, MW]; they must not overlap one another (they may
+        overlap an outage, which then wins).
     """
 
     def __init__(
-        self, import_limit_mw: float = math.inf, outages_h: Sequence[tuple[float, float]] = ()
+        self,
+        import_limit_mw: float = math.inf,
+        outages_h: Sequence[tuple[float, float]] = (),
+        caps_h: Sequence[tuple[float, float, float]] = (),
     ):
         self.import_limit_mw = import_limit_mw
-        self.outages_h = sorted(outages_h)
         self.up = True
+        self.cap_mw = math.inf
+        # Transitions as (time_s, order, kind, new_up, new_cap); at one time ends come first.
+        changes = []
+        for start_h, duration_h in outages_h:
+            changes.append((start_h * S_PER_H, 1, "outage_start", False, None, f"{duration_h:g} h"))
+            changes.append(
+                (
+                    (start_h + duration_h) * S_PER_H,
+                    0,
+                    "outage_end",
+                    True,
+                    None,
+                    f"after {duration_h:g} h",
+                )
+            )
+        for start_h, duration_h, limit_mw in caps_h:
+            detail = f"import capped at {limit_mw:g} MW for {duration_h:g} h"
+            changes.append((start_h * S_PER_H, 1, "demand_response_start", None, limit_mw, detail))
+            changes.append(
+                ((start_h + duration_h) * S_PER_H, 0, "demand_response_end", None, math.inf, "")
+            )
+        self._changes = sorted(changes, key=lambda c: (c[0], c[1]))
 
     @property
     def available_mw(self) -> float:
-        """Import available now [MW]: the limit, or 0 during an outage."""
-        return self.import_limit_mw if self.up else 0.0
+        """Import available now [MW]: 0 during an outage, else the limit and any DR cap."""
+        if not self.up:
+            return 0.0
+        return min(self.import_limit_mw, self.cap_mw)
 
     def start(self, env: simpy.Environment, on_change: Callable[[str, str], None]) -> None:
-        """Start the outage process; ``on_change(kind, detail)`` is called at each transition."""
-        if self.outages_h:
-            env.process(self._outages(env, on_change))
+        """Start the transitions process; ``on_change(kind, detail)`` follows each one."""
+        if self._changes:
+            env.process(self._transitions(env, on_change))
 
-    def _outages(
+    def _transitions(
         self, env: simpy.Environment, on_change: Callable[[str, str], None]
     ) -> Iterator[simpy.Event]:
-        for start_h, duration_h in self.outages_h:
-            yield env.timeout(max(start_h * S_PER_H - env.now, 0.0))
-            self.up = False
-            on_change("outage_start", f"{duration_h:g} h")
-            yield env.timeout((start_h + duration_h) * S_PER_H - env.now)
-            self.up = True
-            on_change("outage_end", f"after {duration_h:g} h")
+        for time_s, _, kind, up, cap_mw, detail in self._changes:
+            if time_s > env.now:
+                yield env.timeout(time_s - env.now)
+            if up is not None:
+                self.up = up
+            if cap_mw is not None:
+                self.cap_mw = cap_mw
+            on_change(kind, detail)
