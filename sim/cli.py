@@ -177,7 +177,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_UNITS = (("_mwh", "MWh"), ("_mw", "MW"), ("_s", "s"), ("_h", "h"), ("_pu", "pu"), ("_usd", "USD"))
+_UNITS = (
+    ("_mwh", "MWh"),
+    ("_mw", "MW"),
+    ("_s", "s"),
+    ("_h", "h"),
+    ("_pu", "pu"),
+    ("_usd", "USD"),
+    ("_t", "t"),
+)
 
 
 def _unit(path: tuple[str, ...]) -> str:
@@ -207,7 +215,7 @@ def format_summary(summary: dict[str, Any], title: str = "") -> str:
     if not rows:
         return f"{title}\n(empty summary)"
     width = max(len(key) for key, _, _ in rows)
-    vwidth = max(len(val) for _, val, _ in rows)
+    vwidth = min(max(len(val) for _, val, _ in rows), 16)  # longer values (hashes) overflow
     lines = [title, "-" * len(title)] if title else []
     lines += [f"{key:<{width}}  {val:>{vwidth}}  {unit}".rstrip() for key, val, unit in rows]
     return "\n".join(lines)
