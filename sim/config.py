@@ -328,15 +328,56 @@ class BatteryConfig(StrictModel):
 
 
 class DispatchConfig(StrictModel):
-    """How the bus uses the battery."""
+    """How the bus uses the battery (see :mod:`sim.dispatch` for each policy's rule)."""
 
-    policy: Literal["peak_shave"] = Field(
+    policy: Literal["peak_shave", "backup", "arbitrage"] = Field(
         "peak_shave",
-        description="peak_shave: discharge to hold grid import at grid_target_mw, charge below it.",
+        description=(
+            "peak_shave: hold grid import at grid_target_mw; backup: battery only for what the "
+            "grid cannot supply; arbitrage: charge when cheap, discharge when dear."
+        ),
     )
     grid_target_mw: float | None = Field(
-        None, ge=0, description="Grid import the policy aims to hold [MW]; null: the import limit."
+        None, ge=0, description="peak_shave: import to hold [MW]; null: the import limit."
     )
+    charge_below_usd_per_mwh: float | None = Field(
+        None, description="arbitrage: charge at or below this price [USD/MWh]."
+    )
+    discharge_above_usd_per_mwh: float | None = Field(
+        None, description="arbitrage: discharge at or above this price [USD/MWh]."
+    )
+
+    @model_validator(mode="after")
+    def _keys_of_the_policy(self) -> DispatchConfig:
+        own = {
+            "grid_target_mw": "peak_shave",
+            "charge_below_usd_per_mwh": "arbitrage",
+            "discharge_above_usd_per_mwh": "arbitrage",
+        }
+        items: list[tuple[Key, Any, str]] = [
+            ((key,), getattr(self, key), f"applies only to policy {policy}, not {self.policy}")
+            for key, policy in own.items()
+            if getattr(self, key) is not None and policy != self.policy
+        ]
+        if self.policy == "arbitrage":
+            low, high = self.charge_below_usd_per_mwh, self.discharge_above_usd_per_mwh
+            for key, value in (
+                ("charge_below_usd_per_mwh", low),
+                ("discharge_above_usd_per_mwh", high),
+            ):
+                if value is None:
+                    items.append(((key,), None, "required by policy arbitrage"))
+            if low is not None and high is not None and not low < high:
+                items.append(
+                    (
+                        ("charge_below_usd_per_mwh",),
+                        low,
+                        f"must be below discharge_above_usd_per_mwh ({high})",
+                    )
+                )
+        if items:
+            raise KeyProblems(items)
+        return self
 
 
 def _default_start() -> dt.datetime:

@@ -16,10 +16,12 @@ remembers its due time; a timeout that fires with another due time is stale and 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import ClassVar
 
 import simpy
 
+from sim.config import DispatchConfig
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
@@ -32,37 +34,66 @@ MAX_UPDATES_AT_ONE_TIME = 1_000_000
 """More bus updates than this without the clock moving means the engine is stuck: it raises."""
 
 
+@dataclass(slots=True)
+class BusState:
+    """What a policy sees at an event; the bus fills one instance in place (no allocation).
+
+    Attributes
+    ----------
+    t_s : float
+        Now [s since the run's start].
+    load_mw : float
+        Total load on the bus [MW].
+    grid_max_mw : float
+        Grid import available now: 0 during an outage, the import limit or a
+        demand-response cap otherwise [MW].
+    discharge_max_mw, charge_max_mw : float
+        What the battery can give and take now, both magnitudes [MW] (0 at its floor / full).
+    price_usd_per_mwh : float
+        Energy price now [USD/MWh] (kept current only for policies with ``needs_price``).
+    """
+
+    t_s: float = 0.0
+    load_mw: float = 0.0
+    grid_max_mw: float = 0.0
+    discharge_max_mw: float = 0.0
+    charge_max_mw: float = 0.0
+    price_usd_per_mwh: float = 0.0
+
+
 class DispatchPolicy:
     """How the battery is used. A policy is a small object the bus calls at every event.
 
-    To add a policy, subclass this, implement :meth:`battery_mw` and register it in
-    :data:`POLICIES` under the name used by ``dispatch.policy``; the bus does not change.
+    To add a policy, subclass this, implement :meth:`from_config` and :meth:`battery_mw`, and
+    register it in :data:`POLICIES` under its ``dispatch.policy`` name; the bus does not change.
+    A policy whose decisions depend on the price sets ``needs_price``: price changes then
+    become engine events.
     """
 
     name: ClassVar[str]
+    needs_price: ClassVar[bool] = False
 
-    def battery_mw(
-        self, load_mw: float, grid_max_mw: float, discharge_max_mw: float, charge_max_mw: float
-    ) -> float:
-        """The battery's bus power [MW], positive to discharge, negative to charge.
-
-        Parameters
-        ----------
-        load_mw : float
-            Total load on the bus now [MW].
-        grid_max_mw : float
-            Grid import available now (0 during an outage) [MW].
-        discharge_max_mw, charge_max_mw : float
-            What the battery can give and take now, both magnitudes [MW].
-        """
+    @classmethod
+    def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> DispatchPolicy:
+        """Build the policy from the ``dispatch:`` section."""
         raise NotImplementedError
+
+    def battery_mw(self, s: BusState) -> float:
+        """The battery's bus power [MW], positive to discharge, negative to charge, within
+        ``[-s.charge_max_mw, s.discharge_max_mw]``."""
+        raise NotImplementedError
+
+
+def cover_shortfall_mw(s: BusState) -> float:
+    """Discharge covering what the grid cannot supply: ``min(load − grid_max, d_max)``, or 0."""
+    return min(s.load_mw - s.grid_max_mw, s.discharge_max_mw) if s.load_mw > s.grid_max_mw else 0.0
 
 
 class PeakShave(DispatchPolicy):
     """Hold grid import at a target: discharge above it, charge below it.
 
     With cap ``c = min(target, grid_max)``: if ``load > c`` the battery discharges
-    ``min(load - c, d_max)``; otherwise it charges ``min(c - load, c_max)``. During an outage
+    ``min(load − c, d_max)``; otherwise it charges ``min(c − load, c_max)``. During an outage
     ``grid_max = 0``, so the battery carries the whole load while it can.
 
     Parameters
@@ -76,16 +107,78 @@ class PeakShave(DispatchPolicy):
     def __init__(self, grid_target_mw: float):
         self.grid_target_mw = grid_target_mw
 
-    def battery_mw(
-        self, load_mw: float, grid_max_mw: float, discharge_max_mw: float, charge_max_mw: float
-    ) -> float:
-        cap_mw = min(self.grid_target_mw, grid_max_mw)
-        if load_mw > cap_mw:
-            return min(load_mw - cap_mw, discharge_max_mw)
-        return -min(cap_mw - load_mw, charge_max_mw)
+    @classmethod
+    def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> PeakShave:
+        target = dispatch.grid_target_mw
+        return cls(import_limit_mw if target is None else target)
+
+    def battery_mw(self, s: BusState) -> float:
+        cap_mw = min(self.grid_target_mw, s.grid_max_mw)
+        if s.load_mw > cap_mw:
+            return min(s.load_mw - cap_mw, s.discharge_max_mw)
+        return -min(cap_mw - s.load_mw, s.charge_max_mw)
 
 
-POLICIES: dict[str, type[DispatchPolicy]] = {PeakShave.name: PeakShave}
+class Backup(DispatchPolicy):
+    """Use the battery only to ride through what the grid cannot supply; recharge otherwise.
+
+    Discharge ``min(load − grid_max, d_max)`` when the load exceeds the available import
+    (an outage, the import limit, a demand-response cap); otherwise charge
+    ``min(grid_max − load, c_max)``. While the grid is up the bus keeps the battery above
+    ``backup_reserve_soc``, so the reserve is there when an outage comes.
+    """
+
+    name = "backup"
+
+    @classmethod
+    def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> Backup:
+        return cls()
+
+    def battery_mw(self, s: BusState) -> float:
+        if s.load_mw > s.grid_max_mw:
+            return cover_shortfall_mw(s)
+        return -min(s.grid_max_mw - s.load_mw, s.charge_max_mw)
+
+
+class Arbitrage(DispatchPolicy):
+    """Charge when energy is cheap, discharge when it is dear, from the price signal.
+
+    At ``price <= charge_below`` charge ``min(grid_max − load, c_max)``; at
+    ``price >= discharge_above`` discharge ``min(load, d_max)`` (no export); in between stay
+    idle. A shortfall of the grid is covered first whatever the price.
+
+    Parameters
+    ----------
+    charge_below_usd_per_mwh, discharge_above_usd_per_mwh : float
+        Price thresholds [USD/MWh], the first below the second.
+    """
+
+    name = "arbitrage"
+    needs_price = True
+
+    def __init__(self, charge_below_usd_per_mwh: float, discharge_above_usd_per_mwh: float):
+        self.charge_below_usd_per_mwh = charge_below_usd_per_mwh
+        self.discharge_above_usd_per_mwh = discharge_above_usd_per_mwh
+
+    @classmethod
+    def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> Arbitrage:
+        assert dispatch.charge_below_usd_per_mwh is not None  # checked by DispatchConfig
+        assert dispatch.discharge_above_usd_per_mwh is not None
+        return cls(dispatch.charge_below_usd_per_mwh, dispatch.discharge_above_usd_per_mwh)
+
+    def battery_mw(self, s: BusState) -> float:
+        if s.load_mw > s.grid_max_mw:
+            return cover_shortfall_mw(s)
+        if s.price_usd_per_mwh >= self.discharge_above_usd_per_mwh:
+            return min(s.load_mw, s.discharge_max_mw)
+        if s.price_usd_per_mwh <= self.charge_below_usd_per_mwh:
+            return -min(s.grid_max_mw - s.load_mw, s.charge_max_mw)
+        return 0.0
+
+
+POLICIES: dict[str, type[DispatchPolicy]] = {
+    policy.name: policy for policy in (PeakShave, Backup, Arbitrage)
+}
 """Dispatch policies by their ``dispatch.policy`` name."""
 
 
@@ -118,10 +211,16 @@ class Bus:
         self._updates_now = 0  # updates since the clock last moved
         self._short = False
         self._row: tuple[float, ...] = ()  # powers set at the last event (see SEGMENT_COLUMNS)
+        self.state = BusState()
 
     def on_grid_change(self, kind: str, detail: str) -> None:
         """Called by the grid at an outage's start or end."""
         self.recorder.event(self.env.now, kind, "grid", detail)
+        self.update()
+
+    def on_price(self, price_usd_per_mwh: float) -> None:
+        """Called when the energy price changes (for policies that need it)."""
+        self.state.price_usd_per_mwh = price_usd_per_mwh
         self.update()
 
     def update(self) -> None:
@@ -138,11 +237,13 @@ class Bus:
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
         load_mw = self.load.p_mw + aux_mw
-        p_batt = self._set_battery(load_mw, grid_max_mw, floor_mwh)
+        state = self.state
+        state.t_s, state.load_mw, state.grid_max_mw = now, load_mw, grid_max_mw
+        p_batt = self._set_battery(floor_mwh)
         due_s = now + battery.seconds_to_bound(floor_mwh)
         if due_s <= now:  # the bound is nearer than the clock resolves: it is reached now
             self._reach_bound(now)
-            p_batt = self._set_battery(load_mw, grid_max_mw, floor_mwh)
+            p_batt = self._set_battery(floor_mwh)
             due_s = now + battery.seconds_to_bound(floor_mwh)
         residual_mw = load_mw - p_batt
         if residual_mw <= 0.0:
@@ -181,12 +282,12 @@ class Bus:
             self._updates_now = 0
         return now
 
-    def _set_battery(self, load_mw: float, grid_max_mw: float, floor_mwh: float) -> float:
+    def _set_battery(self, floor_mwh: float) -> float:
         """Ask the policy for the battery's power within its limits now, and set it [MW]."""
-        battery = self.battery
-        p_mw = self.policy.battery_mw(
-            load_mw, grid_max_mw, battery.discharge_limit_mw(floor_mwh), battery.charge_limit_mw()
-        )
+        battery, state = self.battery, self.state
+        state.discharge_max_mw = battery.discharge_limit_mw(floor_mwh)
+        state.charge_max_mw = battery.charge_limit_mw()
+        p_mw = self.policy.battery_mw(state) + 0.0  # + 0.0 turns -0.0 into 0.0
         battery.p_mw = p_mw
         return p_mw
 

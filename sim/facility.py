@@ -8,11 +8,12 @@ import simpy
 from tqdm import tqdm
 
 from sim.config import BatteryConfig, Config, LoadConfig
-from sim.dispatch import POLICIES, Bus, DispatchPolicy
+from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
 from sim.recorder import Recorder
+from sim.signals import price_schedule
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
 
@@ -49,12 +50,6 @@ def build_battery(cfg: BatteryConfig | None) -> Battery:
     )
 
 
-def build_policy(config: Config, grid: Grid) -> DispatchPolicy:
-    """The dispatch policy of a config; the grid target defaults to the import limit."""
-    target = config.dispatch.grid_target_mw
-    return POLICIES[config.dispatch.policy](grid.import_limit_mw if target is None else target)
-
-
 class Facility:
     """One site: a SimPy environment with its load, grid, battery and bus, ready to run."""
 
@@ -76,9 +71,15 @@ class Facility:
             self.load,
             self.grid,
             self.battery,
-            build_policy(config, self.grid),
+            POLICIES[config.dispatch.policy].from_config(
+                config.dispatch, self.grid.import_limit_mw
+            ),
             self.recorder,
         )
+        self.price = price_schedule(config.grid, config.start, config.duration_h)
+        if self.bus.policy.needs_price:
+            self.bus.state.price_usd_per_mwh = float(self.price.values[0])
+            self.price.replay(self.env, self.bus.on_price)
         self.load.start(self.env, self.bus.update)
         self.grid.start(self.env, self.bus.on_grid_change)
         self.bus.update()

@@ -14,7 +14,7 @@ from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
 from sim.recorder import bin_edges_s, resample
 from sim.results import Result
-from sim.signals import carbon_schedule, month_labels, month_starts_s, price_schedule
+from sim.signals import carbon_schedule, month_labels, month_starts_s
 from sim.summary import (
     battery_summary,
     demand_response_summary,
@@ -70,7 +70,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         outages = [(o.start_h, o.duration_h) for o in config.grid.outages]
         outage_list = outage_summary(segments, outages, end_s)
         grid = config.grid
-        price = price_schedule(grid, config.start, config.duration_h)
+        price = facility.price
         carbon = carbon_schedule(grid)
         edges_s = bin_edges_s(config.output.resolution_s, end_s)
         timeseries["price_usd_per_mwh"] = price.mean_over(edges_s)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import simpy
 
 from sim.config import GridConfig, TariffConfig
 from sim.traces import read_trace
@@ -43,6 +45,18 @@ class Schedule:
         """The value at each time in ``t_s`` [s] (right-continuous)."""
         idx = np.searchsorted(self.times_s, t_s, side="right") - 1
         return self.values[np.clip(idx, 0, len(self.values) - 1)]
+
+    def replay(self, env: simpy.Environment, on_change: Callable[[float], None]) -> None:
+        """Start a process calling ``on_change(value)`` at each change after the first."""
+        if len(self.times_s) > 1:
+            env.process(self._replay(env, on_change))
+
+    def _replay(
+        self, env: simpy.Environment, on_change: Callable[[float], None]
+    ) -> Iterator[simpy.Event]:
+        for t_s, value in zip(self.times_s[1:].tolist(), self.values[1:].tolist(), strict=True):
+            yield env.timeout(t_s - env.now)
+            on_change(value)
 
     def mean_over(self, edges_s: np.ndarray) -> np.ndarray:
         """Exact time-weighted mean in each interval ``[edges[k], edges[k+1])``."""

@@ -1,0 +1,118 @@
+"""The backup and arbitrage policies on hand-computed cases, and their config checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.config import ConfigError, format_key
+from sim.runner import run
+from tests.test_grid_signals import SUMMER_WINTER
+
+LOSSLESS = {"efficiency_charge": 1.0, "efficiency_discharge": 1.0, "soc_min": 0.0}
+
+
+def kinds_at(result, kind: str) -> list[float]:
+    ev = result.events
+    return ev.loc[ev["kind"] == kind, "time_h"].tolist()
+
+
+def test_backup_recharges_then_rides_through(config_factory):
+    """10 MW load, 15 MW import limit; 20 MWh battery at half, charging at 4 MW, discharging at
+    up to 20 MW. It charges until full at 2.5 h, carries the 1 h outage at 4 h (10 MWh),
+    recharges 2.5 h from 5 h.
+    Grid = 2.5·14 + 1.5·10 + 0 + 2.5·14 + 0.5·10 = 90 MWh."""
+    result = run(
+        config_factory(
+            duration_h=8,
+            load={"constant_mw": 10},
+            grid={"import_limit_mw": 15, "outages": [{"start_h": 4, "duration_h": 1}]},
+            battery={
+                "energy_mwh": 20,
+                "power_mw": 20,
+                "charge_power_mw": 4,
+                "soc_initial": 0.5,
+                **LOSSLESS,
+            },
+            dispatch={"policy": "backup"},
+        )
+    )
+    s = result.summary
+    assert s["energy_mwh"]["grid"] == pytest.approx(90.0, rel=1e-12)
+    assert s["unserved_mwh"] == 0.0
+    assert kinds_at(result, "battery_full") == [pytest.approx(2.5), pytest.approx(7.5)]
+
+
+def test_backup_covers_an_import_limit_shortfall_only(config_factory):
+    """Load 10 MW over a 8 MW limit: the battery gives exactly the 2 MW gap, never more."""
+    result = run(
+        config_factory(
+            duration_h=3,
+            load={"constant_mw": 10},
+            grid={"import_limit_mw": 8},
+            battery={"energy_mwh": 100, "power_mw": 50, **LOSSLESS},
+            dispatch={"policy": "backup"},
+        )
+    )
+    assert result.segments["battery_mw"].max() == pytest.approx(2.0)
+    assert result.summary["energy_mwh"]["battery_discharge"] == pytest.approx(6.0, rel=1e-12)
+
+
+def test_arbitrage_buys_low_and_sells_high(config_factory):
+    """Tuesday on a 40/100 USD/MWh tariff (on peak 14–20), thresholds 50/90; 20 MWh / 5 MW,
+    lossless, empty. Charge 0–4 h, idle, discharge 14–18 h (then empty), charge 20–24 h.
+    Cost = 4·15·40 + 10·10·40 + 4·5·100 + 2·10·100 + 4·15·40 = 12,800 USD, against 13,200
+    without the battery: 20 MWh not bought at 100 saves 2,000; charging 20 MWh at 40 twice
+    (morning, evening) costs 1,600. The evening's full battery falls on the run's end."""
+    result = run(
+        config_factory(
+            start="2025-07-01T00:00:00-05:00",
+            load={"constant_mw": 10},
+            grid={"tariff": SUMMER_WINTER},
+            battery={"energy_mwh": 20, "power_mw": 5, "soc_initial": 0.0, **LOSSLESS},
+            dispatch={
+                "policy": "arbitrage",
+                "charge_below_usd_per_mwh": 50,
+                "discharge_above_usd_per_mwh": 90,
+            },
+        )
+    )
+    assert result.summary["cost_usd"]["energy"] == pytest.approx(12_800, rel=1e-12)
+    assert kinds_at(result, "battery_full") == [pytest.approx(4.0)]  # 24 h is the end
+    assert kinds_at(result, "battery_empty") == [pytest.approx(18.0)]
+
+
+@pytest.mark.parametrize(
+    ("dispatch", "key", "fragment"),
+    [
+        (
+            {"policy": "backup", "grid_target_mw": 5},
+            "dispatch.grid_target_mw",
+            "only to policy peak_shave",
+        ),
+        (
+            {"policy": "arbitrage"},
+            "dispatch.charge_below_usd_per_mwh",
+            "required by policy arbitrage",
+        ),
+        (
+            {
+                "policy": "arbitrage",
+                "charge_below_usd_per_mwh": 90,
+                "discharge_above_usd_per_mwh": 50,
+            },
+            "dispatch.charge_below_usd_per_mwh",
+            "must be below discharge_above_usd_per_mwh",
+        ),
+        (
+            {"policy": "peak_shave", "discharge_above_usd_per_mwh": 50},
+            "dispatch.discharge_above_usd_per_mwh",
+            "only to policy arbitrage",
+        ),
+        ({"policy": "smoothe"}, "dispatch.policy", "'peak_shave', 'backup' or 'arbitrage'"),
+    ],
+)
+def test_policy_keys_are_checked(config_factory, dispatch, key, fragment):
+    with pytest.raises(ConfigError) as info:
+        config_factory(load={"constant_mw": 1}, dispatch=dispatch)
+    problems = [(format_key(p.key), p.message) for p in info.value.problems]
+    assert any(k == key and fragment in m for k, m in problems), problems
