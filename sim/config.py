@@ -221,6 +221,13 @@ class TariffConfig(StrictModel):
         return self
 
 
+class RandomOutagesConfig(StrictModel):
+    """Random grid outages: up times and durations exponential (see sim.scenarios)."""
+
+    rate_per_year: float = Field(gt=0, description="Outages per year of grid-up time [1/yr].")
+    mean_duration_h: float = Field(gt=0, description="Mean outage duration [h].")
+
+
 class GridConfig(StrictModel):
     """The utility connection and its signals: limits, outages, prices, carbon, demand response.
 
@@ -233,6 +240,9 @@ class GridConfig(StrictModel):
     )
     outages: list[OutageConfig] = Field(default_factory=list)
     demand_response: list[DemandResponseConfig] = Field(default_factory=list)
+    random_outages: RandomOutagesConfig | None = Field(
+        None, description="Drawn from the run's seed; may overlap scheduled outages."
+    )
     price_usd_per_mwh: float | None = Field(None, description="Constant energy price [USD/MWh].")
     price_csv: Path | None = Field(None, description="CSV time_h, price_usd_per_mwh.")
     tariff: TariffConfig | None = Field(None, description="Time-of-use tariff.")

@@ -13,6 +13,8 @@ from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
 from sim.recorder import Recorder
+from sim.rng import stream
+from sim.scenarios import draw_outages
 from sim.signals import price_schedule
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
@@ -58,9 +60,21 @@ class Facility:
         self.env = simpy.Environment()
         self.end_s = config.duration_h * S_PER_H
         limit = config.grid.import_limit_mw
+        random_cfg = config.grid.random_outages
+        self.random_outages: list[tuple[float, float]] = (
+            draw_outages(
+                stream(config.seed, "grid.random_outages"),
+                random_cfg.rate_per_year,
+                random_cfg.mean_duration_h,
+                config.duration_h,
+            )
+            if random_cfg is not None
+            else []
+        )
         self.grid = Grid(
             math.inf if limit is None else limit,
-            [(o.start_h, o.duration_h) for o in config.grid.outages],
+            [(o.start_h, o.duration_h, "scheduled") for o in config.grid.outages]
+            + [(start_h, duration_h, "random") for start_h, duration_h in self.random_outages],
             [(w.start_h, w.duration_h, w.limit_mw) for w in config.grid.demand_response],
         )
         self.load = build_load(config.load)

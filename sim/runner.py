@@ -91,6 +91,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             **energy_summary(segments, end_s),
             "outage_ride_through": [o["ride_through"] for o in outage_list],
             "outages": outage_list,
+            "random_outages": outage_summary(segments, facility.random_outages, end_s),
             "battery": battery_summary(segments, facility.battery.energy_nom_mwh, end_s),
             **money,
             "demand_response": demand_response_summary(segments, windows, end_s),

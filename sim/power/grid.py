@@ -21,8 +21,9 @@ class Grid:
     ----------
     import_limit_mw : float
         Largest import [MW]; ``math.inf`` for an unlimited connection.
-    outages_h : sequence of (start_h, duration_h)
-        Scheduled outages [h from the run's start]; they must not overlap one another.
+    outages_h : sequence of (start_h, duration_h, label)
+        Outages [h from the run's start] with a label for the event log ("scheduled",
+        "random"). They may overlap: the grid is down while any outage lasts.
     caps_h : sequence of (start_h, duration_h, limit_mw)
         Demand-response windows [h, h, MW]; they must not overlap one another (they may
         overlap an outage, which then wins).
@@ -31,31 +32,27 @@ class Grid:
     def __init__(
         self,
         import_limit_mw: float = math.inf,
-        outages_h: Sequence[tuple[float, float]] = (),
+        outages_h: Sequence[tuple[float, float, str]] = (),
         caps_h: Sequence[tuple[float, float, float]] = (),
     ):
         self.import_limit_mw = import_limit_mw
         self.up = True
         self.cap_mw = math.inf
-        # Transitions as (time_s, order, kind, new_up, new_cap); at one time ends come first.
+        self._outages_now = 0  # outages under way (they may overlap)
+        # Transitions as (time_s, order, kind, outage delta, new cap, detail); at one time,
+        # ends come first.
         changes = []
-        for start_h, duration_h in outages_h:
-            changes.append((start_h * S_PER_H, 1, "outage_start", False, None, f"{duration_h:g} h"))
+        for start_h, duration_h, label in outages_h:
+            end_s = (start_h + duration_h) * S_PER_H
             changes.append(
-                (
-                    (start_h + duration_h) * S_PER_H,
-                    0,
-                    "outage_end",
-                    True,
-                    None,
-                    f"after {duration_h:g} h",
-                )
+                (start_h * S_PER_H, 1, "outage_start", 1, None, f"{label}, {duration_h:g} h")
             )
+            changes.append((end_s, 0, "outage_end", -1, None, f"{label}, after {duration_h:g} h"))
         for start_h, duration_h, limit_mw in caps_h:
             detail = f"import capped at {limit_mw:g} MW for {duration_h:g} h"
-            changes.append((start_h * S_PER_H, 1, "demand_response_start", None, limit_mw, detail))
+            changes.append((start_h * S_PER_H, 1, "demand_response_start", 0, limit_mw, detail))
             changes.append(
-                ((start_h + duration_h) * S_PER_H, 0, "demand_response_end", None, math.inf, "")
+                ((start_h + duration_h) * S_PER_H, 0, "demand_response_end", 0, math.inf, "")
             )
         self._changes = sorted(changes, key=lambda c: (c[0], c[1]))
 
@@ -74,11 +71,11 @@ class Grid:
     def _transitions(
         self, env: simpy.Environment, on_change: Callable[[str, str], None]
     ) -> Iterator[simpy.Event]:
-        for time_s, _, kind, up, cap_mw, detail in self._changes:
+        for time_s, _, kind, delta, cap_mw, detail in self._changes:
             if time_s > env.now:
                 yield env.timeout(time_s - env.now)
-            if up is not None:
-                self.up = up
+            self._outages_now += delta
+            self.up = self._outages_now == 0
             if cap_mw is not None:
                 self.cap_mw = cap_mw
             on_change(kind, detail)
