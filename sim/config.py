@@ -121,6 +121,9 @@ class LoadConfig(StrictModel):
     """An exogenous IT load: a constant, or a piecewise-constant CSV trace."""
 
     constant_mw: float | None = Field(None, ge=0, description="Constant IT load [MW].")
+    flexible_pu: float = Field(
+        0.0, ge=0, le=1, description="Share of the IT load that may be shed when supply is short."
+    )
     trace_csv: Path | None = Field(
         None,
         description="CSV with columns time_h [h], load_mw [MW]; each row holds until the next.",
@@ -337,6 +340,26 @@ class BatteryConfig(StrictModel):
         return self
 
 
+class LoadManagementConfig(StrictModel):
+    """What the load gives up, in ``order``, before supply shortfall becomes unserved energy."""
+
+    order: list[Literal["cap", "shed"]] = Field(
+        default_factory=lambda: ["cap", "shed"],
+        min_length=1,
+        max_length=2,
+        description="cap: cap IT power down to it_floor_pu; shed: shed load.flexible_pu.",
+    )
+    it_floor_pu: float = Field(
+        0.7, ge=0, le=1, description="IT power may be capped down to this share of demand [pu]."
+    )
+
+    @model_validator(mode="after")
+    def _once_each(self) -> LoadManagementConfig:
+        if len(set(self.order)) != len(self.order):
+            raise KeyProblems([(("order",), self.order, "name each step once")])
+        return self
+
+
 class DispatchConfig(StrictModel):
     """How the bus uses the battery (see :mod:`sim.dispatch` for each policy's rule)."""
 
@@ -355,6 +378,9 @@ class DispatchConfig(StrictModel):
     )
     discharge_above_usd_per_mwh: float | None = Field(
         None, description="arbitrage: discharge at or above this price [USD/MWh]."
+    )
+    load_management: LoadManagementConfig | None = Field(
+        None, description="Cap and shed load before leaving it unserved; null: never."
     )
 
     @model_validator(mode="after")
@@ -411,6 +437,21 @@ class Config(StrictModel):
     grid: GridConfig = Field(default_factory=GridConfig)
     battery: BatteryConfig | None = None
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+
+    @model_validator(mode="after")
+    def _flexible_load_is_used(self) -> Config:
+        management = self.dispatch.load_management
+        if self.load.flexible_pu > 0 and (management is None or "shed" not in management.order):
+            raise KeyProblems(
+                [
+                    (
+                        ("load", "flexible_pu"),
+                        self.load.flexible_pu,
+                        "has no effect unless dispatch.load_management.order includes 'shed'",
+                    )
+                ]
+            )
+        return self
 
 
 # --------------------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ class Bus:
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
         self._due_s = math.inf  # due time of the one live battery-bound timeout
         self._updates_now = 0  # updates since the clock last moved
-        self._short = False
+        self._active: dict[str, bool] = {}  # bus conditions under way (shortfall, ...)
         self._row: tuple[float, ...] = ()  # powers set at the last event (see SEGMENT_COLUMNS)
         self.state = BusState()
 
@@ -246,12 +246,18 @@ class Bus:
             p_batt = self._set_battery(floor_mwh)
             due_s = now + battery.seconds_to_bound(floor_mwh)
         residual_mw = load_mw - p_batt
+        capped_mw = shed_mw = 0.0
         if residual_mw <= 0.0:
             grid_mw, unserved_mw, curtailed_mw = 0.0, 0.0, -residual_mw
         elif residual_mw <= grid_max_mw:
             grid_mw, unserved_mw, curtailed_mw = residual_mw, 0.0, 0.0
         else:
             grid_mw, unserved_mw, curtailed_mw = grid_max_mw, residual_mw - grid_max_mw, 0.0
+            if self.load.order:  # supply is short: ask the load side to give some up
+                capped_mw, shed_mw = self.load.curtail(unserved_mw)
+                unserved_mw -= capped_mw + shed_mw
+        given_mw = capped_mw + shed_mw
+        self._log_change("load_management", given_mw > UNSERVED_TOL_MW, now, given_mw)
 
         if due_s != self._due_s:
             self._due_s = due_s
@@ -259,13 +265,17 @@ class Bus:
                 timer = self.env.timeout(due_s - now)
                 timer.callbacks.append(lambda _ev, due_s=due_s: self._on_bound(due_s))
 
-        self._row = (self.load.p_mw, aux_mw, grid_mw, p_batt, unserved_mw, curtailed_mw)
+        it_mw = self.load.p_mw - capped_mw - shed_mw
+        self._row = (it_mw, aux_mw, grid_mw, p_batt, unserved_mw, curtailed_mw, capped_mw, shed_mw)
         self.recorder.row((now, *self._row, battery.energy_mwh, 1.0 if grid.up else 0.0))
-        short = unserved_mw > UNSERVED_TOL_MW
-        if short != self._short:
-            self._short = short
-            kind = "shortfall_start" if short else "shortfall_end"
-            self.recorder.event(now, kind, "bus", f"{unserved_mw:.6g} MW unserved")
+        self._log_change("shortfall", unserved_mw > UNSERVED_TOL_MW, now, unserved_mw)
+
+    def _log_change(self, what: str, active: bool, now: float, mw: float) -> None:
+        """Log ``<what>_start`` / ``<what>_end`` when a condition of the bus turns on or off."""
+        if active != self._active.get(what, False):
+            self._active[what] = active
+            state = "start" if active else "end"
+            self.recorder.event(now, f"{what}_{state}", "bus", f"{mw:.6g} MW")
 
     def finish(self) -> None:
         """Integrate to the end of the run and record the final state."""

@@ -78,6 +78,9 @@ class Facility:
             [(w.start_h, w.duration_h, w.limit_mw) for w in config.grid.demand_response],
         )
         self.load = build_load(config.load)
+        management = config.dispatch.load_management
+        if management is not None:
+            self.load.manage(management.order, management.it_floor_pu, config.load.flexible_pu)
         self.battery = build_battery(config.battery)
         self.recorder = Recorder()
         self.bus = Bus(

@@ -22,6 +22,36 @@ class ExogenousLoad:
         self.times_s = list(times_s)
         self.loads_mw = list(loads_mw)
         self.p_mw = self.loads_mw[0]
+        self.order: tuple[str, ...] = ()  # load management steps, e.g. ("cap", "shed")
+        self.it_floor_pu = 1.0
+        self.flexible_pu = 0.0
+
+    def manage(self, order: Sequence[str], it_floor_pu: float, flexible_pu: float) -> None:
+        """Allow load management: the steps in ``order`` ("cap", "shed"), the IT floor and the
+        flexible share [pu]."""
+        self.order = tuple(order)
+        self.it_floor_pu = it_floor_pu
+        self.flexible_pu = flexible_pu
+
+    def curtail(self, request_mw: float) -> tuple[float, float]:
+        """Give up to ``request_mw`` of load now; return what was given (capped, shed) [MW].
+
+        This is the load side's answer to the bus when supply is short; the cluster will
+        answer the same request by capping GPUs and pausing jobs. Here: capping lowers IT
+        power to at most ``(1 − it_floor_pu)·demand`` below demand; shedding removes up to
+        ``flexible_pu`` of what is left. Steps apply in ``order``.
+        """
+        demand_mw = self.p_mw
+        capped_mw = shed_mw = 0.0
+        for step in self.order:
+            left_mw = request_mw - capped_mw - shed_mw
+            if left_mw <= 0.0:
+                break
+            if step == "cap":
+                capped_mw = min(left_mw, (1.0 - self.it_floor_pu) * (demand_mw - shed_mw))
+            else:
+                shed_mw = min(left_mw, self.flexible_pu * (demand_mw - capped_mw))
+        return capped_mw, shed_mw
 
     @classmethod
     def constant(cls, p_mw: float) -> ExogenousLoad:

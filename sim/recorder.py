@@ -21,6 +21,8 @@ SEGMENT_COLUMNS = (
     "battery_mw",
     "unserved_mw",
     "curtailed_mw",
+    "it_capped_mw",
+    "it_shed_mw",
     "battery_energy_mwh",
     "grid_up_pu",
 )
@@ -60,6 +62,7 @@ class Recorder:
         df["cooling_mw"] = 0.0
         df["turbines_mw"] = 0.0
         df["load_mw"] = df["it_mw"] + df["cooling_mw"] + df["battery_aux_mw"]
+        df["it_demand_mw"] = df["it_mw"] + df["it_capped_mw"] + df["it_shed_mw"]
         df["battery_discharge_mw"] = df["battery_mw"].clip(lower=0.0)
         df["battery_charge_mw"] = (-df["battery_mw"]).clip(lower=0.0)
         nom = battery_energy_nom_mwh
@@ -75,7 +78,10 @@ class Recorder:
 
 POWER_COLUMNS = (
     "load_mw",
+    "it_demand_mw",
     "it_mw",
+    "it_capped_mw",
+    "it_shed_mw",
     "cooling_mw",
     "battery_aux_mw",
     "grid_mw",

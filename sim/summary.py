@@ -13,7 +13,10 @@ from sim.units import S_PER_H
 
 ENERGY_KEYS = (
     "load",
+    "it_demand",
     "it",
+    "it_capped",
+    "it_shed",
     "cooling",
     "battery_aux",
     "grid",

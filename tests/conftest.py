@@ -25,7 +25,8 @@ def make_config(
     data.update(keys)
     if trace:
         assert folder is not None
-        data["load"] = {"trace_csv": str(write_trace(folder / "load.csv", trace))}
+        load = {**data.get("load", {}), "trace_csv": str(write_trace(folder / "load.csv", trace))}
+        data["load"] = load
     return config_from_dict(data)
 
 

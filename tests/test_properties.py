@@ -85,6 +85,12 @@ def scenarios(draw):
     elif policy == "arbitrage":
         dispatch.update(charge_below_usd_per_mwh=50, discharge_above_usd_per_mwh=90)
         grid["tariff"] = TARIFF
+    load: dict = {}
+    if draw(st.booleans()):
+        order = draw(st.sampled_from([["cap"], ["shed"], ["cap", "shed"], ["shed", "cap"]]))
+        dispatch["load_management"] = {"order": order, "it_floor_pu": draw(floats(0.0, 1.0))}
+        if "shed" in order:
+            load["flexible_pu"] = draw(floats(0.0, 1.0))
     resolution_s = draw(st.sampled_from([60.0, 900.0, 3600.0, 7000.0]))
     return {
         "trace": list(zip(times_h, loads, strict=True)),
@@ -92,6 +98,7 @@ def scenarios(draw):
         "battery": battery,
         "grid": grid,
         "dispatch": dispatch,
+        "load": load,
         "output": {"resolution_s": resolution_s},
     }
 
@@ -124,6 +131,19 @@ def test_invariants_hold_at_every_event(sc):
     assert np.all(np.abs(balance - seg["load_mw"]) <= REL * scale)
     assert np.all(seg["curtailed_mw"] == 0.0)
     assert np.all(seg["unserved_mw"] >= 0.0)
+
+    # Load management gives up no more than it may: demand = served + capped + shed.
+    demand = seg["it_demand_mw"].to_numpy()
+    capped, shed = seg["it_capped_mw"].to_numpy(), seg["it_shed_mw"].to_numpy()
+    assert np.allclose(demand, seg["it_mw"] + capped + shed, rtol=REL, atol=REL)
+    lm = sc["dispatch"].get("load_management")
+    floor_pu = lm["it_floor_pu"] if lm and "cap" in lm["order"] else 1.0
+    assert np.all(capped >= 0)
+    assert np.all(capped <= (1 - floor_pu) * demand * (1 + REL) + REL)
+    assert np.all(shed >= 0)
+    assert np.all(
+        shed <= sc["load"].get("flexible_pu", 0.0) * demand * (1 + REL) + REL
+    )
 
     # SOC stays within its window.
     if e_nom > 0:
