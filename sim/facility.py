@@ -15,7 +15,7 @@ from sim.power.grid import Grid
 from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
-from sim.signals import price_schedule
+from sim.signals import carbon_schedule, price_schedule
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
 
@@ -94,6 +94,7 @@ class Facility:
             self.recorder,
         )
         self.price = price_schedule(config.grid, config.start, config.duration_h)
+        self.carbon = carbon_schedule(config.grid)
         if self.bus.policy.needs_price:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)

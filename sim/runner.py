@@ -6,6 +6,7 @@ import hashlib
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
 from sim.recorder import bin_edges_s, resample
 from sim.results import Result
-from sim.signals import carbon_schedule, month_labels, month_starts_s
+from sim.signals import month_labels, month_starts_s
 from sim.summary import (
     battery_summary,
     demand_response_summary,
@@ -58,58 +59,23 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         sim_start = time.perf_counter()
         facility.run(progress=progress)
         sim_wall_s = time.perf_counter() - sim_start
-        end_s = facility.end_s
         segments = facility.recorder.segments(facility.battery.energy_nom_mwh)
-        timeseries = resample(segments, config.output.resolution_s, end_s)
-        timeseries.insert(
-            1,
-            "timestamp",
-            pd.Timestamp(config.start) + pd.to_timedelta(timeseries["time_h"], unit="h"),
-        )
         config_yaml = dump_config(config)
-        outages = [(o.start_h, o.duration_h) for o in config.grid.outages]
-        outage_list = outage_summary(segments, outages, end_s)
-        grid = config.grid
-        price = facility.price
-        carbon = carbon_schedule(grid)
-        edges_s = bin_edges_s(config.output.resolution_s, end_s)
-        timeseries["price_usd_per_mwh"] = price.mean_over(edges_s)
-        timeseries["carbon_kg_per_mwh"] = carbon.mean_over(edges_s)
-        months = month_starts_s(config.start, end_s)
-        money = money_summary(
-            segments,
-            end_s,
-            price,
-            carbon,
-            months,
-            month_labels(config.start, months),
-            grid.demand_charge_usd_per_kw_month,
-            grid.demand_interval_min * 60.0,
-        )
-        windows = [(w.start_h, w.duration_h, w.limit_mw) for w in grid.demand_response]
-        summary = {
-            **energy_summary(segments, end_s),
-            "outage_ride_through": [o["ride_through"] for o in outage_list],
-            "outages": outage_list,
-            "random_outages": outage_summary(segments, facility.random_outages, end_s),
-            "battery": battery_summary(segments, facility.battery.energy_nom_mwh, end_s),
-            **money,
-            "demand_response": demand_response_summary(segments, windows, end_s),
-            "run": {
-                "name": config.name,
-                "seed": config.seed,
-                "duration_h": config.duration_h,
-                "events": facility.bus.n_updates,
-                "segments": len(segments),
-                "sim_wall_s": sim_wall_s,
-                "wall_s": time.perf_counter() - wall_start,
-                "config_sha256": config_sha256(config_yaml),
-                "dcsim_version": __version__,
-                "python_version": platform.python_version(),
-            },
+        summary = _summary(config, facility, segments)
+        summary["run"] = {
+            "name": config.name,
+            "seed": config.seed,
+            "duration_h": config.duration_h,
+            "events": facility.bus.n_updates,
+            "segments": len(segments),
+            "sim_wall_s": sim_wall_s,
+            "wall_s": time.perf_counter() - wall_start,
+            "config_sha256": config_sha256(config_yaml),
+            "dcsim_version": __version__,
+            "python_version": platform.python_version(),
         }
         return Result(
-            timeseries=timeseries,
+            timeseries=_timeseries(config, facility, segments),
             events=facility.recorder.events_frame(),
             summary=summary,
             config_yaml=config_yaml,
@@ -117,3 +83,41 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         )
     except Exception as exc:
         raise RunError(f"run {config.name!r} (seed {config.seed}) failed: {exc!r}") from exc
+
+
+def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:
+    """The regular timeseries: exact bin means of powers and signals, states at bin ends."""
+    end_s = facility.end_s
+    timeseries = resample(segments, config.output.resolution_s, end_s)
+    start = pd.Timestamp(config.start)
+    timeseries.insert(1, "timestamp", start + pd.to_timedelta(timeseries["time_h"], unit="h"))
+    edges_s = bin_edges_s(config.output.resolution_s, end_s)
+    timeseries["price_usd_per_mwh"] = facility.price.mean_over(edges_s)
+    timeseries["carbon_kg_per_mwh"] = facility.carbon.mean_over(edges_s)
+    return timeseries
+
+
+def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict[str, Any]:
+    """The numbers of ``summary.json`` except ``run``."""
+    end_s, grid = facility.end_s, config.grid
+    outages = outage_summary(segments, [(o.start_h, o.duration_h) for o in grid.outages], end_s)
+    months = month_starts_s(config.start, end_s)
+    windows = [(w.start_h, w.duration_h, w.limit_mw) for w in grid.demand_response]
+    return {
+        **energy_summary(segments, end_s),
+        "outage_ride_through": [o["ride_through"] for o in outages],
+        "outages": outages,
+        "random_outages": outage_summary(segments, facility.random_outages, end_s),
+        "battery": battery_summary(segments, facility.battery.energy_nom_mwh, end_s),
+        **money_summary(
+            segments,
+            end_s,
+            facility.price,
+            facility.carbon,
+            months,
+            month_labels(config.start, months),
+            grid.demand_charge_usd_per_kw_month,
+            grid.demand_interval_min * 60.0,
+        ),
+        "demand_response": demand_response_summary(segments, windows, end_s),
+    }
