@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from sim.config import ConfigError, format_key
+
 
 def write(path: Path, text: str | bytes) -> Path:
     """Write ``text`` (dedented) or raw ``bytes`` to ``path``, creating folders."""
@@ -213,3 +215,9 @@ def write_case(tmp_path: Path, case_id: str) -> Path:
     for name, text in files.items():
         write(tmp_path / name, text)
     return tmp_path / ENTRY.get(case_id, "cfg.yaml")
+
+
+def assert_problem(error: ConfigError, key: str, fragment: str) -> None:
+    """Assert that ``error`` lists a problem at dotted ``key`` whose message has ``fragment``."""
+    problems = [(format_key(p.key), p.message) for p in error.problems]
+    assert any(k == key and fragment in m for k, m in problems), problems

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config import ConfigError, format_key
+from sim.config import ConfigError
 from sim.runner import run
+from tests.bad_configs import assert_problem
 
 
 def dr_case(config_factory, order, flexible_pu=0.0, floor=0.95, **extra):
@@ -94,5 +95,4 @@ def test_battery_comes_before_load_management(config_factory):
 def test_load_management_keys_are_checked(config_factory, load, dispatch, key, fragment):
     with pytest.raises(ConfigError) as info:
         config_factory(load=load, dispatch=dispatch)
-    problems = [(format_key(p.key), p.message) for p in info.value.problems]
-    assert any(k == key and fragment in m for k, m in problems), problems
+    assert_problem(info.value, key, fragment)

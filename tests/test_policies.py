@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config import ConfigError, format_key
+from sim.config import ConfigError
 from sim.runner import run
+from tests.bad_configs import assert_problem
 from tests.test_grid_signals import SUMMER_WINTER
 
 LOSSLESS = {"efficiency_charge": 1.0, "efficiency_discharge": 1.0, "soc_min": 0.0}
@@ -114,5 +115,4 @@ def test_arbitrage_buys_low_and_sells_high(config_factory):
 def test_policy_keys_are_checked(config_factory, dispatch, key, fragment):
     with pytest.raises(ConfigError) as info:
         config_factory(load={"constant_mw": 1}, dispatch=dispatch)
-    problems = [(format_key(p.key), p.message) for p in info.value.problems]
-    assert any(k == key and fragment in m for k, m in problems), problems
+    assert_problem(info.value, key, fragment)
