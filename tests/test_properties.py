@@ -141,9 +141,7 @@ def test_invariants_hold_at_every_event(sc):
     assert np.all(capped >= 0)
     assert np.all(capped <= (1 - floor_pu) * demand * (1 + REL) + REL)
     assert np.all(shed >= 0)
-    assert np.all(
-        shed <= sc["load"].get("flexible_pu", 0.0) * demand * (1 + REL) + REL
-    )
+    assert np.all(shed <= sc["load"].get("flexible_pu", 0.0) * demand * (1 + REL) + REL)
 
     # SOC stays within its window.
     if e_nom > 0:
