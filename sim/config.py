@@ -154,9 +154,19 @@ class OutageConfig(StrictModel):
 
 
 class DemandResponseConfig(OutageConfig):
-    """A demand-response window: grid import capped at ``limit_mw`` while it lasts."""
+    """A demand-response window: grid import capped while it lasts, at ``limit_mw`` or at
+    ``(1 − cut_pu)`` × the import at the window's start (a utility's "cut load by 10 %")."""
 
-    limit_mw: float = Field(ge=0, description="Largest import during the window [MW].")
+    limit_mw: float | None = Field(None, ge=0, description="Largest import in the window [MW].")
+    cut_pu: float | None = Field(
+        None, ge=0, le=1, description="Cut of the import at the window's start [pu]."
+    )
+
+    @model_validator(mode="after")
+    def _one_cap(self) -> DemandResponseConfig:
+        if (self.limit_mw is None) == (self.cut_pu is None):
+            raise ValueError("give exactly one of limit_mw or cut_pu")
+        return self
 
 
 def _overlaps(windows: list[OutageConfig], section: str) -> list[tuple[Key, Any, str]]:
@@ -580,18 +590,23 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
 
 
 def _load_tree(
-    path: Path, origins: dict[Key, str], problems: list[Problem], stack: tuple[Path, ...]
+    path: Path,
+    origins: dict[Key, str],
+    problems: list[Problem],
+    stack: tuple[Path, ...],
+    via: str = "extends",
 ) -> dict[str, Any] | None:
-    """Read one YAML file and, recursively, what it extends; record where each key came from."""
+    """Read one YAML file and, recursively, what it extends and the scenarios it lists;
+    record where each key came from. ``via`` is the key that named this file."""
     file = str(path)
     resolved = path.resolve()
     if resolved in stack:
         chain = " -> ".join(str(p) for p in (*stack, resolved))
-        problems.append(Problem(file, ("extends",), f"extends cycle: {chain}"))
+        problems.append(Problem(file, (via,), f"{via} cycle: {chain}"))
         return None
     if not path.is_file():
         where = str(stack[-1]) if stack else file
-        problems.append(Problem(where, ("extends",) if stack else (), f"file not found: {path}"))
+        problems.append(Problem(where, (via,) if stack else (), f"file not found: {path}"))
         return None
     data = read_yaml(path, problems)
     if data is None:
@@ -607,8 +622,55 @@ def _load_tree(
         if loaded is None:
             return None
         base = loaded
+    scenarios = data.pop("scenario", [])
     _record_origins(data, (), file, origins)
-    return _deep_merge(base, data)
+    merged = _deep_merge(base, data)
+    if isinstance(scenarios, str):
+        scenarios = [scenarios]
+    if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
+        problems.append(
+            Problem(file, ("scenario",), "must be a path or a list of paths", scenarios)
+        )
+        return None
+    for overlay_path in scenarios:
+        overlay_origins: dict[Key, str] = {}
+        overlay = _load_tree(
+            path.parent / overlay_path, overlay_origins, problems, (*stack, resolved), "scenario"
+        )
+        if overlay is None:
+            return None
+        _merge_appending(merged, overlay, overlay_origins, origins, ())
+    return merged
+
+
+def _merge_appending(
+    base: dict[str, Any],
+    over: dict[str, Any],
+    over_origins: dict[Key, str],
+    origins: dict[Key, str],
+    key: Key,
+) -> None:
+    """Merge a scenario overlay onto ``base`` in place: mappings key by key, lists appended
+    (an overlay adds an outage rather than replacing the base's), anything else replaced.
+    Origins follow the elements to their new places."""
+    for name, value in over.items():
+        here = (*key, name)
+        old = base.get(name)
+        if isinstance(value, dict) and isinstance(old, dict):
+            _merge_appending(old, value, over_origins, origins, here)
+            continue
+        if isinstance(value, list) and isinstance(old, list):
+            offset = len(old)
+            old.extend(value)
+            for sub_key, file in over_origins.items():
+                if sub_key[: len(here)] == here and len(sub_key) > len(here):
+                    shifted = (*here, sub_key[len(here)] + offset, *sub_key[len(here) + 1 :])
+                    origins[shifted] = file
+            continue
+        base[name] = value
+        for sub_key, file in over_origins.items():
+            if sub_key[: len(here)] == here:
+                origins[sub_key] = file
 
 
 def resolve_path_keys(data: dict[str, Any], folder: Path) -> None:

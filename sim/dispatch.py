@@ -218,6 +218,10 @@ class Bus:
         self.recorder.event(self.env.now, kind, "grid", detail)
         self.update()
 
+    def grid_import_mw(self) -> float:
+        """Grid import set at the last event [MW] (0 before the first)."""
+        return self._row[2] if self._row else 0.0
+
     def on_price(self, price_usd_per_mwh: float) -> None:
         """Called when the energy price changes (for policies that need it)."""
         self.state.price_usd_per_mwh = price_usd_per_mwh

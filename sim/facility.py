@@ -75,7 +75,7 @@ class Facility:
             math.inf if limit is None else limit,
             [(o.start_h, o.duration_h, "scheduled") for o in config.grid.outages]
             + [(start_h, duration_h, "random") for start_h, duration_h in self.random_outages],
-            [(w.start_h, w.duration_h, w.limit_mw) for w in config.grid.demand_response],
+            [(w.start_h, w.duration_h, w.limit_mw, w.cut_pu) for w in config.grid.demand_response],
         )
         self.load = build_load(config.load)
         management = config.dispatch.load_management
@@ -99,7 +99,7 @@ class Facility:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)
         self.load.start(self.env, self.bus.update)
-        self.grid.start(self.env, self.bus.on_grid_change)
+        self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:

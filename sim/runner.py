@@ -102,7 +102,10 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
     end_s, grid = facility.end_s, config.grid
     outages = outage_summary(segments, [(o.start_h, o.duration_h) for o in grid.outages], end_s)
     months = month_starts_s(config.start, end_s)
-    windows = [(w.start_h, w.duration_h, w.limit_mw) for w in grid.demand_response]
+    windows = [
+        (w.start_h, w.duration_h, cap_mw)
+        for w, cap_mw in zip(grid.demand_response, facility.grid.applied_caps_mw, strict=True)
+    ]
     return {
         **energy_summary(segments, end_s),
         "outage_ride_through": [o["ride_through"] for o in outages],

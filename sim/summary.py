@@ -171,10 +171,11 @@ def money_summary(
 
 
 def demand_response_summary(
-    segments: pd.DataFrame, windows: list[tuple[float, float, float]], end_s: float
+    segments: pd.DataFrame, windows: list[tuple[float, float, float | None]], end_s: float
 ) -> list[dict[str, Any]]:
-    """Per demand-response window: the largest grid import held in it, and what covered the
-    gap (battery discharge) or did not (unserved energy), over its simulated part."""
+    """Per demand-response window: the cap applied (null if the window starts after the run),
+    the largest grid import held in it, and what covered the gap (battery discharge) or did
+    not (unserved energy), over its simulated part."""
     out = []
     for start_h, duration_h, limit_mw in windows:
         a, b = start_h * S_PER_H, min((start_h + duration_h) * S_PER_H, end_s)

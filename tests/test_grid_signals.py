@@ -194,6 +194,11 @@ def grid_problems(tmp_path, grid_yaml: str) -> list[tuple[str, str]]:
             "overlaps grid.demand_response[0]",
         ),
         ("{carbon_kg_per_mwh: -1}", "grid.carbon_kg_per_mwh", "greater than or equal to 0"),
+        (
+            "{demand_response: [{start_h: 1, duration_h: 1}]}",
+            "grid.demand_response[0]",
+            "exactly one of limit_mw or cut_pu",
+        ),
         ("{demand_interval_min: 0}", "grid.demand_interval_min", "greater than 0"),
     ],
 )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.config import ConfigError, format_key, load_config
 from sim.rng import stream
 from sim.runner import run
 from sim.scenarios import draw_outages
+from tests.bad_configs import assert_problem, write
 
 
 def test_draws_follow_the_renewal_process():
@@ -84,3 +87,71 @@ def test_random_outage_overlapping_a_scheduled_one(config_factory):
     union_h += min(cur_end, 8760) - cur_start
     s = run(random_config(config_factory, 4, outages=[scheduled])).summary
     assert s["unserved_mwh"] == pytest.approx(10 * union_h, rel=1e-12)
+
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "configs" / "scenarios"
+EXAMPLE = Path(__file__).resolve().parents[1] / "configs" / "examples" / "outage_day.yaml"
+
+
+SITE = """\
+name: site
+duration_h: 48
+load: {constant_mw: 150}
+grid: {import_limit_mw: 200, outages: [{start_h: 30, duration_h: 2}]}
+battery: {energy_mwh: 800, power_mw: 200}
+dispatch: {policy: backup}
+"""
+
+
+def with_scenarios(tmp_path: Path, *names: str, base: str = SITE) -> Path:
+    listed = ", ".join(str(SCENARIOS / n) for n in names)
+    return write(tmp_path / "c.yaml", f"{base}scenario: [{listed}]\n")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_every_scenario_overlays_the_example_and_runs(tmp_path, name):
+    s = run(load_config(with_scenarios(tmp_path, name))).summary
+    assert s["energy_mwh"]["it"] > 0
+    first_line = (SCENARIOS / name).read_text().splitlines()[0]
+    assert first_line.startswith("# ")  # each scenario says what it represents
+
+
+def test_scenario_lists_append_to_the_base(tmp_path):
+    config = load_config(with_scenarios(tmp_path, "grid_outage_4h.yaml"))
+    assert [(o.start_h, o.duration_h) for o in config.grid.outages] == [(30, 2), (12, 4)]
+
+
+def test_overlapping_scenario_outage_is_reported_against_the_scenario(tmp_path):
+    """The example's own outage (10-14 h) and the scenario's (12-16 h) overlap."""
+    base = f"extends: {EXAMPLE}\n"
+    with pytest.raises(ConfigError) as info:
+        load_config(with_scenarios(tmp_path, "grid_outage_4h.yaml", base=base))
+    problem = next(p for p in info.value.problems if format_key(p.key) == "grid.outages[1]")
+    assert problem.file == str(SCENARIOS / "grid_outage_4h.yaml")
+
+
+def test_tva_elliott_cuts_ten_percent_of_import(tmp_path):
+    """No battery, no load management: each window leaves 10 % of the import unserved."""
+    path = write(
+        tmp_path / "c.yaml",
+        f"name: t\nduration_h: 48\nload: {{constant_mw: 100}}\n"
+        f"scenario: {SCENARIOS / 'tva_winter_elliott.yaml'}\n",
+    )
+    s = run(load_config(path)).summary
+    assert [w["limit_mw"] for w in s["demand_response"]] == [pytest.approx(90.0)] * 3
+    assert s["unserved_mwh"] == pytest.approx(10 * (5 + 6 + 5), rel=1e-12)
+    assert s["grid_by_month"][0]["month"] == "2022-12"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        ("scenario: 5\n", "scenario", "must be a path or a list of paths"),
+        ("scenario: [nothere.yaml]\n", "scenario", "file not found"),
+    ],
+)
+def test_bad_scenario_key(tmp_path, text, key, fragment):
+    path = write(tmp_path / "c.yaml", "name: t\nduration_h: 2\nload: {constant_mw: 1}\n" + text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert_problem(info.value, key, fragment)

@@ -24,16 +24,18 @@ class Grid:
     outages_h : sequence of (start_h, duration_h, label)
         Outages [h from the run's start] with a label for the event log ("scheduled",
         "random"). They may overlap: the grid is down while any outage lasts.
-    caps_h : sequence of (start_h, duration_h, limit_mw)
-        Demand-response windows [h, h, MW]; they must not overlap one another (they may
-        overlap an outage, which then wins).
+    caps_h : sequence of (start_h, duration_h, limit_mw, cut_pu)
+        Demand-response windows [h, h, MW, pu] with either a fixed limit or a cut of the
+        import at the window's start (the other None); they must not overlap one another
+        (they may overlap an outage, which then wins). The caps applied are kept in
+        ``applied_caps_mw``, in the order given.
     """
 
     def __init__(
         self,
         import_limit_mw: float = math.inf,
         outages_h: Sequence[tuple[float, float, str]] = (),
-        caps_h: Sequence[tuple[float, float, float]] = (),
+        caps_h: Sequence[tuple[float, float, float | None, float | None]] = (),
     ):
         self.import_limit_mw = import_limit_mw
         self.up = True
@@ -48,9 +50,10 @@ class Grid:
                 (start_h * S_PER_H, 1, "outage_start", 1, None, f"{label}, {duration_h:g} h")
             )
             changes.append((end_s, 0, "outage_end", -1, None, f"{label}, after {duration_h:g} h"))
-        for start_h, duration_h, limit_mw in caps_h:
-            detail = f"import capped at {limit_mw:g} MW for {duration_h:g} h"
-            changes.append((start_h * S_PER_H, 1, "demand_response_start", 0, limit_mw, detail))
+        self.applied_caps_mw: list[float | None] = [None] * len(caps_h)
+        for index, (start_h, duration_h, limit_mw, cut_pu) in enumerate(caps_h):
+            cap = (limit_mw, cut_pu, index, duration_h)
+            changes.append((start_h * S_PER_H, 1, "demand_response_start", 0, cap, ""))
             changes.append(
                 ((start_h + duration_h) * S_PER_H, 0, "demand_response_end", 0, math.inf, "")
             )
@@ -63,19 +66,33 @@ class Grid:
             return 0.0
         return min(self.import_limit_mw, self.cap_mw)
 
-    def start(self, env: simpy.Environment, on_change: Callable[[str, str], None]) -> None:
-        """Start the transitions process; ``on_change(kind, detail)`` follows each one."""
+    def start(
+        self,
+        env: simpy.Environment,
+        on_change: Callable[[str, str], None],
+        import_now_mw: Callable[[], float],
+    ) -> None:
+        """Start the transitions process; ``on_change(kind, detail)`` follows each one, and
+        ``import_now_mw()`` gives the import a relative demand-response cut applies to."""
         if self._changes:
-            env.process(self._transitions(env, on_change))
+            env.process(self._transitions(env, on_change, import_now_mw))
 
     def _transitions(
-        self, env: simpy.Environment, on_change: Callable[[str, str], None]
+        self,
+        env: simpy.Environment,
+        on_change: Callable[[str, str], None],
+        import_now_mw: Callable[[], float],
     ) -> Iterator[simpy.Event]:
-        for time_s, _, kind, delta, cap_mw, detail in self._changes:
+        for time_s, _, kind, delta, cap, detail in self._changes:
             if time_s > env.now:
                 yield env.timeout(time_s - env.now)
             self._outages_now += delta
             self.up = self._outages_now == 0
-            if cap_mw is not None:
-                self.cap_mw = cap_mw
+            if isinstance(cap, tuple):  # a window starts: fix its cap now
+                limit_mw, cut_pu, index, duration_h = cap
+                cap_mw = limit_mw if limit_mw is not None else (1.0 - cut_pu) * import_now_mw()
+                self.cap_mw = self.applied_caps_mw[index] = cap_mw
+                detail = f"import capped at {cap_mw:g} MW for {duration_h:g} h"
+            elif cap is not None:
+                self.cap_mw = cap
             on_change(kind, detail)
