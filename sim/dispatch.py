@@ -209,7 +209,7 @@ class Bus:
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
         self._due_s = math.inf  # due time of the one live battery-bound timeout
         self._updates_now = 0  # updates since the clock last moved
-        self._active: dict[str, bool] = {}  # bus conditions under way (shortfall, ...)
+        self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
         self._row: tuple[float, ...] = ()  # powers set at the last event (see SEGMENT_COLUMNS)
         self.state = BusState()
 
@@ -261,7 +261,8 @@ class Bus:
                 capped_mw, shed_mw = self.load.curtail(unserved_mw)
                 unserved_mw -= capped_mw + shed_mw
         given_mw = capped_mw + shed_mw
-        self._log_change("load_management", given_mw > UNSERVED_TOL_MW, now, given_mw)
+        if (given_mw > UNSERVED_TOL_MW) != ("load_management" in self._active):
+            self._toggle("load_management", now, given_mw)
 
         if due_s != self._due_s:
             self._due_s = due_s
@@ -272,14 +273,17 @@ class Bus:
         it_mw = self.load.p_mw - capped_mw - shed_mw
         self._row = (it_mw, aux_mw, grid_mw, p_batt, unserved_mw, curtailed_mw, capped_mw, shed_mw)
         self.recorder.row((now, *self._row, battery.energy_mwh, 1.0 if grid.up else 0.0))
-        self._log_change("shortfall", unserved_mw > UNSERVED_TOL_MW, now, unserved_mw)
+        if (unserved_mw > UNSERVED_TOL_MW) != ("shortfall" in self._active):
+            self._toggle("shortfall", now, unserved_mw)
 
-    def _log_change(self, what: str, active: bool, now: float, mw: float) -> None:
-        """Log ``<what>_start`` / ``<what>_end`` when a condition of the bus turns on or off."""
-        if active != self._active.get(what, False):
-            self._active[what] = active
-            state = "start" if active else "end"
-            self.recorder.event(now, f"{what}_{state}", "bus", f"{mw:.6g} MW")
+    def _toggle(self, what: str, now: float, mw: float) -> None:
+        """A condition of the bus turns on or off: log ``<what>_start`` or ``<what>_end``."""
+        if what in self._active:
+            self._active.remove(what)
+            self.recorder.event(now, f"{what}_end", "bus", f"{mw:.6g} MW")
+        else:
+            self._active.add(what)
+            self.recorder.event(now, f"{what}_start", "bus", f"{mw:.6g} MW")
 
     def finish(self) -> None:
         """Integrate to the end of the run and record the final state."""

@@ -40,6 +40,7 @@ class Grid:
         self.import_limit_mw = import_limit_mw
         self.up = True
         self.cap_mw = math.inf
+        self.available_mw = import_limit_mw  # import available now [MW]; see _refresh
         self._outages_now = 0  # outages under way (they may overlap)
         # Transitions as (time_s, order, kind, outage delta, new cap, detail); at one time,
         # ends come first.
@@ -59,12 +60,9 @@ class Grid:
             )
         self._changes = sorted(changes, key=lambda c: (c[0], c[1]))
 
-    @property
-    def available_mw(self) -> float:
-        """Import available now [MW]: 0 during an outage, else the limit and any DR cap."""
-        if not self.up:
-            return 0.0
-        return min(self.import_limit_mw, self.cap_mw)
+    def _refresh(self) -> None:
+        """Set ``available_mw``: 0 during an outage, else the limit and any DR cap [MW]."""
+        self.available_mw = min(self.import_limit_mw, self.cap_mw) if self.up else 0.0
 
     def start(
         self,
@@ -95,4 +93,5 @@ class Grid:
                 detail = f"import capped at {cap_mw:g} MW for {duration_h:g} h"
             elif cap is not None:
                 self.cap_mw = cap
+            self._refresh()
             on_change(kind, detail)
