@@ -16,7 +16,7 @@ from sim._version import __version__
 from sim.config import ConfigError, load_config
 from sim.results import ResultsExistError, iter_flat, read_result
 from sim.runner import RunError, run
-from sim.sweep import BACKENDS, SweepError, load_sweep, run_sweep
+from sim.sweep import BACKENDS, SweepError, is_sweep_spec, load_sweep, run_sweep
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -158,13 +158,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.configs:
         try:
-            load_config(path, args.overrides)
+            if is_sweep_spec(path):
+                _validate_sweep(path)
+            else:
+                load_config(path, args.overrides)
         except ConfigError as exc:
             _print_problems(exc)
             status = EXIT_BAD_INPUT
         else:
             print(f"ok: {path}")
     return status
+
+
+def _validate_sweep(path: Path) -> None:
+    """Check a sweep spec and the config of every run it expands to."""
+    sweep = load_sweep(path)
+    problems = [problem for plan in sweep.plans for problem in plan.problems]
+    if problems:
+        raise ConfigError(problems)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:

@@ -134,7 +134,12 @@ class RunPlan:
     seed: int
     params: dict[str, Any]
     config: Config | None = None
-    error: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def error(self) -> str:
+        """Why the run has no config, one problem a line ("" when it has one)."""
+        return "\n".join(str(p) for p in self.problems)
 
 
 @dataclass
@@ -145,6 +150,13 @@ class Sweep:
     source: Path
     plans: list[RunPlan]
     param_keys: list[str] = field(default_factory=list)
+
+
+def is_sweep_spec(path: str | Path) -> bool:
+    """True for a YAML file whose top level names a ``base:`` (a sweep spec, not a config)."""
+    problems: list[Problem] = []
+    data = read_yaml(Path(path), problems) if Path(path).is_file() else None
+    return isinstance(data, dict) and "base" in data
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -208,7 +220,7 @@ def load_sweep(path: str | Path) -> Sweep:
             try:
                 plan.config = validate_tree(data_k, origins_k, str(path), found)
             except ConfigError as exc:
-                plan.error = str(exc)
+                plan.problems = exc.problems
             plans.append(plan)
     return Sweep(spec, path, plans, param_keys)
 

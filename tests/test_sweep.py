@@ -392,3 +392,20 @@ def test_run_failure_is_recorded_with_its_traceback(spec, tmp_path, monkeypatch)
     assert (table.loc[table["status"] == "ok"].index.str.startswith("energy_mwh-20")).all()
     by_variant = pd.read_parquet(tmp_path / "o" / "summary_by_variant.parquet")
     assert by_variant.set_index("variant_id").loc["energy_mwh-40_duration_h-1", "n_ok"] == 0
+
+
+def test_validate_checks_a_sweep_spec_and_every_run(tmp_path, capsys):
+    write(tmp_path / "site.yaml", SITE)
+    good = write(tmp_path / "good.yaml", "name: g\nbase: site.yaml\nproduct: {seed: [1, 2]}\n")
+    bad = write(
+        tmp_path / "bad.yaml",
+        "name: b\nbase: site.yaml\n"
+        "product: {battery.energy_mwh: [30, -5], battery.soc_min: [0, 2]}\n",
+    )
+    assert main(["validate", str(good)]) == 0
+    assert capsys.readouterr().out == f"ok: {good}\n"
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 4  # (-5 with soc 0), (30 with soc 2), (-5 with soc 2) x 2 problems
+    assert f"error: {bad}: run energy_mwh--5_soc_min-0_seed-5: battery.energy_mwh: " in err[1]
+    assert all("Traceback" not in line for line in err)
