@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim._version import __version__
 from sim.config import ConfigError, load_config
 from sim.results import ResultsExistError, iter_flat, read_result
@@ -72,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     p_sweep.add_argument("--force", action="store_true", help="rerun into an existing folder")
     p_sweep.set_defaults(func=_cmd_sweep)
 
-    p_show = sub.add_parser("show", help="print a run's summary as a table")
+    p_show = sub.add_parser("show", help="print a run's summary (or a sweep's table)")
     p_show.add_argument("results", type=Path, metavar="RESULTS_DIR")
     p_show.set_defaults(func=_cmd_show)
     return parser
@@ -178,7 +180,36 @@ def _validate_sweep(path: Path) -> None:
         raise ConfigError(problems)
 
 
+SWEEP_KPIS = (
+    "unserved_mwh",
+    "outage_ride_through[0]",
+    "peak_mw.grid",
+    "battery.soc_lowest",
+    "cost_usd.total",
+)
+"""KPIs shown per variant by ``dcsim show`` on a sweep folder (means over seeds)."""
+
+
+def format_sweep(by_variant: pd.DataFrame, title: str = "") -> str:
+    """A sweep's per-variant table: runs ok, then the mean of the headline KPIs."""
+    columns = ["variant_id", "n_ok", "n_runs"] + [
+        f"{kpi}.mean" for kpi in SWEEP_KPIS if f"{kpi}.mean" in by_variant.columns
+    ]
+    table = by_variant[columns].rename(columns=lambda c: c.removesuffix(".mean"))
+    text = table.to_string(index=False, float_format=lambda v: f"{v:,.6g}")
+    note = "(means over seeds; every column is in summary_by_variant.csv)"
+    return f"{title}\n{'-' * len(title)}\n{text}\n{note}"
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
+    by_variant = args.results / "summary_by_variant.parquet"
+    if by_variant.is_file():
+        try:
+            print(format_sweep(pd.read_parquet(by_variant), title=str(args.results)))
+        except (ValueError, OSError) as exc:
+            print(f"error: {by_variant}: damaged, cannot be read ({exc})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return EXIT_OK
     try:
         result = read_result(args.results)
     except (FileNotFoundError, ValueError) as exc:

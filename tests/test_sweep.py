@@ -409,3 +409,16 @@ def test_validate_checks_a_sweep_spec_and_every_run(tmp_path, capsys):
     assert len(err) == 4  # (-5 with soc 0), (30 with soc 2), (-5 with soc 2) x 2 problems
     assert f"error: {bad}: run energy_mwh--5_soc_min-0_seed-5: battery.energy_mwh: " in err[1]
     assert all("Traceback" not in line for line in err)
+
+
+def test_show_on_a_sweep_prints_the_variant_table(spec, tmp_path, capsys):
+    run_sweep(load_sweep(spec), tmp_path / "o", backend="serial")
+    capsys.readouterr()
+    assert main(["show", str(tmp_path / "o")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[2].split()
+    assert header[:4] == ["variant_id", "n_ok", "n_runs", "unserved_mwh"]
+    rows = {line.split()[0]: line.split() for line in lines[3:7]}
+    # 20 MWh against a 3 h × 10 MW outage leaves 10 MWh unserved (both seeds).
+    assert rows["energy_mwh-20_duration_h-3"][1:4] == ["2", "2", "10"]
+    assert rows["energy_mwh-40_duration_h-3"][3] == "0"
