@@ -144,10 +144,9 @@ class RunPlan:
 
 @dataclass
 class Sweep:
-    """A validated sweep: its spec, where it came from, and its runs in order."""
+    """A validated sweep: its spec and its runs in order."""
 
     spec: SweepSpec
-    source: Path
     plans: list[RunPlan]
     param_keys: list[str] = field(default_factory=list)
 
@@ -222,7 +221,7 @@ def load_sweep(path: str | Path) -> Sweep:
             except ConfigError as exc:
                 plan.problems = exc.problems
             plans.append(plan)
-    return Sweep(spec, path, plans, param_keys)
+    return Sweep(spec, plans, param_keys)
 
 
 def expand_variants(spec: SweepSpec) -> list[dict[str, Any]]:

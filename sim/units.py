@@ -27,8 +27,3 @@ S_PER_H = 3600.0
 
 H_PER_S = 1.0 / S_PER_H
 """Hours per second [h/s]."""
-
-
-def mw_s_to_mwh(energy_mw_s: float) -> float:
-    """Convert an energy in MW·s to MWh: ``E[MWh] = E[MW·s] / 3600``."""
-    return energy_mw_s * H_PER_S

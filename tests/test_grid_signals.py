@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config import ConfigError, format_key, load_config
+from sim.config import ConfigError, load_config
 from sim.runner import run
-from tests.bad_configs import write
+from tests.bad_configs import assert_problem, write
 
 SUMMER_WINTER = {
     "seasons": [
@@ -156,14 +156,14 @@ def test_outage_inside_a_demand_response_window_wins(config_factory):
     assert s["demand_response"][0]["unserved_mwh"] == pytest.approx(14.0, rel=1e-12)
 
 
-def grid_problems(tmp_path, grid_yaml: str) -> list[tuple[str, str]]:
+def grid_error(tmp_path, grid_yaml: str) -> ConfigError:
     path = write(
         tmp_path / "c.yaml",
         f"name: t\nduration_h: 3\nload: {{constant_mw: 1}}\ngrid: {grid_yaml}\n",
     )
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    return [(format_key(p.key), p.message) for p in info.value.problems]
+    return info.value
 
 
 @pytest.mark.parametrize(
@@ -203,11 +203,10 @@ def grid_problems(tmp_path, grid_yaml: str) -> list[tuple[str, str]]:
     ],
 )
 def test_bad_grid_signals(tmp_path, grid_yaml, key, fragment):
-    problems = grid_problems(tmp_path, grid_yaml)
-    assert any(k == key and fragment in m for k, m in problems), problems
+    assert_problem(grid_error(tmp_path, grid_yaml), key, fragment)
 
 
 def test_two_price_sources_are_refused(tmp_path):
     write(tmp_path / "p.csv", "time_h,price_usd_per_mwh\n0,1\n")
-    problems = grid_problems(tmp_path, "{price_usd_per_mwh: 5, price_csv: p.csv}")
-    assert ("grid.price_csv", "give only one of price_usd_per_mwh, price_csv") in problems
+    error = grid_error(tmp_path, "{price_usd_per_mwh: 5, price_csv: p.csv}")
+    assert_problem(error, "grid.price_csv", "give only one of price_usd_per_mwh, price_csv")
