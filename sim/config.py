@@ -350,6 +350,58 @@ class BatteryConfig(StrictModel):
         return self
 
 
+class TurbineConfig(StrictModel):
+    """A group of identical gas turbine units (e.g. 15 mobile Solar Titan 130 / SMT-130).
+
+    Defaults are the Titan 130 figures of ``shared/reference/facts.md`` §9. Heat rates are
+    HHV, because the CO2 and NOx factors are per MMBtu HHV. Fuel burnt by a running unit is
+    affine in its output (see :mod:`sim.power.turbines`): at zero output it burns
+    ``no_load_fuel_pu`` of its full-load fuel, which gives the part-load heat-rate penalty.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the group in events.")
+    count: int = Field(ge=1, description="Number of units.")
+    p_nom_mw: float = Field(gt=0, description="Rated output of one unit [MW].")
+    p_min_pu: float = Field(
+        0.3, ge=0, lt=1, description="Minimum stable load of a running unit [pu of p_nom_mw]."
+    )
+    start_s: float = Field(600.0, ge=0, description="From start command to taking load [s].")
+    ramp_mw_per_min: float = Field(gt=0, description="Ramp-up rate of one unit [MW/min].")
+    ramp_down_mw_per_min: float | None = Field(
+        None, gt=0, description="Ramp-down rate of one unit [MW/min]; null: ramp_mw_per_min."
+    )
+    heat_rate_mmbtu_per_mwh: float = Field(
+        10.75, gt=0, description="Full-load heat rate, HHV [MMBtu/MWh]."
+    )
+    no_load_fuel_pu: float = Field(
+        0.25, ge=0, lt=1, description="Fuel at zero output [pu of full-load fuel]."
+    )
+    fuel_usd_per_mmbtu: float = Field(3.5, ge=0, description="Fuel price [USD/MMBtu].")
+    co2_kg_per_mmbtu: float = Field(53.06, ge=0, description="CO2 per fuel burnt [kg/MMBtu].")
+    nox_kg_per_mmbtu: float = Field(0.045, ge=0, description="NOx per fuel burnt [kg/MMBtu].")
+    min_run_s: float = Field(1800.0, ge=0, description="Minimum run time once online [s].")
+    trip_rate_per_1000h: float = Field(
+        0.0, ge=0, description="Forced trips per 1000 running hours of one unit [1/kh]."
+    )
+    trip_repair_h: float = Field(
+        24.0, ge=0, description="A tripped unit cannot start again for this long [h]."
+    )
+    max_starts_per_year: int | None = Field(
+        None, ge=0, description="Permit: starts of one unit per year of the run; null: none."
+    )
+    max_run_hours_per_year: float | None = Field(
+        None, ge=0, description="Permit: running hours of one unit per year of the run [h]."
+    )
+
+
+class TurbineTripConfig(StrictModel):
+    """A scheduled trip of running turbine units (a scenario event)."""
+
+    time_h: float = Field(ge=0, description="When, hours from the run's start [h].")
+    turbine: str = Field(description="Name of the turbine group.")
+    units: int = Field(1, ge=1, description="Running units that trip at once.")
+
+
 class LoadManagementConfig(StrictModel):
     """What the load gives up, in ``order``, before supply shortfall becomes unserved energy."""
 
@@ -373,11 +425,12 @@ class LoadManagementConfig(StrictModel):
 class DispatchConfig(StrictModel):
     """How the bus uses the battery (see :mod:`sim.dispatch` for each policy's rule)."""
 
-    policy: Literal["peak_shave", "backup", "arbitrage"] = Field(
+    policy: Literal["peak_shave", "smooth", "backup", "arbitrage"] = Field(
         "peak_shave",
         description=(
-            "peak_shave: hold grid import at grid_target_mw; backup: battery only for what the "
-            "grid cannot supply; arbitrage: charge when cheap, discharge when dear."
+            "peak_shave: hold grid import at grid_target_mw; smooth: limit the import's ramp to "
+            "ramp_limit_mw_per_min; backup: battery only for what the grid cannot supply; "
+            "arbitrage: charge when cheap, discharge when dear."
         ),
     )
     grid_target_mw: float | None = Field(
@@ -389,8 +442,20 @@ class DispatchConfig(StrictModel):
     discharge_above_usd_per_mwh: float | None = Field(
         None, description="arbitrage: discharge at or above this price [USD/MWh]."
     )
+    ramp_limit_mw_per_min: float | None = Field(
+        None, gt=0, description="smooth: largest rate of change of the grid import [MW/min]."
+    )
     load_management: LoadManagementConfig | None = Field(
         None, description="Cap and shed load before leaving it unserved; null: never."
+    )
+    turbine_stop_soc: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description=(
+            "Turbines stop once the grid is back and the battery is recharged to this state "
+            "of charge [pu]; null: battery.soc_max."
+        ),
     )
 
     @model_validator(mode="after")
@@ -399,12 +464,15 @@ class DispatchConfig(StrictModel):
             "grid_target_mw": "peak_shave",
             "charge_below_usd_per_mwh": "arbitrage",
             "discharge_above_usd_per_mwh": "arbitrage",
+            "ramp_limit_mw_per_min": "smooth",
         }
         items: list[tuple[Key, Any, str]] = [
             ((key,), getattr(self, key), f"applies only to policy {policy}, not {self.policy}")
             for key, policy in own.items()
             if getattr(self, key) is not None and policy != self.policy
         ]
+        if self.policy == "smooth" and self.ramp_limit_mw_per_min is None:
+            items.append((("ramp_limit_mw_per_min",), None, "required by policy smooth"))
         if self.policy == "arbitrage":
             low, high = self.charge_below_usd_per_mwh, self.discharge_above_usd_per_mwh
             for key, value in (
@@ -447,20 +515,45 @@ class Config(StrictModel):
     grid: GridConfig = Field(default_factory=GridConfig)
     battery: BatteryConfig | None = None
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    turbines: list[TurbineConfig] = Field(
+        default_factory=list, description="Gas turbine groups, committed in this order."
+    )
+    turbine_trips: list[TurbineTripConfig] = Field(
+        default_factory=list, description="Scheduled trips of running turbine units."
+    )
 
     @model_validator(mode="after")
-    def _flexible_load_is_used(self) -> Config:
+    def _cross_checks(self) -> Config:
+        items: list[tuple[Key, Any, str]] = []
         management = self.dispatch.load_management
         if self.load.flexible_pu > 0 and (management is None or "shed" not in management.order):
-            raise KeyProblems(
-                [
-                    (
-                        ("load", "flexible_pu"),
-                        self.load.flexible_pu,
-                        "has no effect unless dispatch.load_management.order includes 'shed'",
-                    )
-                ]
+            items.append(
+                (
+                    ("load", "flexible_pu"),
+                    self.load.flexible_pu,
+                    "has no effect unless dispatch.load_management.order includes 'shed'",
+                )
             )
+        names = [t.name for t in self.turbines]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                items.append((("turbines", i, "name"), name, "must differ from every other group"))
+        for i, trip in enumerate(self.turbine_trips):
+            if trip.turbine not in names:
+                allowed = ", ".join(repr(n) for n in names) or "none: no turbines are configured"
+                items.append(
+                    (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
+                )
+        if self.dispatch.turbine_stop_soc is not None and not self.turbines:
+            items.append(
+                (
+                    ("dispatch", "turbine_stop_soc"),
+                    self.dispatch.turbine_stop_soc,
+                    "has no effect without turbines",
+                )
+            )
+        if items:
+            raise KeyProblems(items)
         return self
 
 

@@ -1,16 +1,29 @@
 """The power bus and the dispatch policies.
 
 The bus is the heart of the hybrid event engine. Whenever anything changes (a load step, a grid
-outage, the battery reaching a bound) it
+outage, a turbine coming online, the battery reaching a bound) it
 
 1. integrates every stored quantity exactly from the last event to now,
-2. asks the policy for the battery's power and solves the balance (grid up to what is available,
-   then unserved load),
-3. schedules the next internal event (the battery reaching a bound) as a timeout, and
+2. commits turbines for a sustained shortfall (or stops them), asks the policy for the grid
+   import it wants, and solves the balance: battery, grid up to what is available, load
+   management, then unserved load,
+3. schedules the next internal event (the battery reaching a bound, a ramp's end, a power
+   line reaching a limit) as a timeout, and
 4. appends one row to the recorder.
 
-It never steps a clock. To reschedule it does not interrupt anything: it starts a new timeout and
-remembers its due time; a timeout that fires with another due time is stale and does nothing.
+Between events every power is a line ``p0 + r·t`` (see :mod:`sim.engine`); most are constant.
+The bus never steps a clock. To reschedule it does not interrupt anything: it starts a new
+timeout and remembers its due time; a timeout that fires with another due time is stale and
+does nothing.
+
+Commitment (the operator's rule, an assumption written down here): turbines start when the grid
+cannot supply the load and the shortfall is expected to outlast the battery — at once in a grid
+outage (its length is not known in advance) or when the import limit binds, and in a
+demand-response window when the battery cannot carry the shortfall to the window's end. Enough
+units start to cover the shortfall with their rating; the battery bridges their start delay and
+ramp. Online, they cover the shortfall and recharge the battery with what is left of their
+rating. They stop (after their minimum run time) once the grid can carry the load and the
+battery is recharged to ``dispatch.turbine_stop_soc`` or the policy no longer charges it.
 """
 
 from __future__ import annotations
@@ -22,16 +35,19 @@ from typing import ClassVar
 import simpy
 
 from sim.config import DispatchConfig
+from sim.engine import clamp_line, crossing_s
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
+from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
-
-UNSERVED_TOL_MW = 1e-9
-"""Unserved power below this is treated as none when logging shortfall events [MW]."""
+from sim.units import S_PER_H
 
 MAX_UPDATES_AT_ONE_TIME = 1_000_000
 """More bus updates than this without the clock moving means the engine is stuck: it raises."""
+
+TOL_PU = 1e-10
+"""Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
 
 
 @dataclass(slots=True)
@@ -42,32 +58,49 @@ class BusState:
     ----------
     t_s : float
         Now [s since the run's start].
-    load_mw : float
-        Total load on the bus [MW].
+    load_mw, load_ramp_mw_per_s : float
+        Net load the battery and the grid must supply: the load on the bus less the turbines'
+        output [MW], and its rate of change until the next event [MW/s] (a turbine ramp).
     grid_max_mw : float
         Grid import available now: 0 during an outage, the import limit or a
         demand-response cap otherwise [MW].
+    grid_mw : float
+        Grid import just before now [MW] (the import is continuous unless something steps).
     discharge_max_mw, charge_max_mw : float
         What the battery can give and take now, both magnitudes [MW] (0 at its floor / full).
     price_usd_per_mwh : float
         Energy price now [USD/MWh] (kept current only for policies with ``needs_price``).
+    tol_mw : float
+        Power tolerance of the bus [MW]: differences below it are rounding.
     """
 
     t_s: float = 0.0
     load_mw: float = 0.0
+    load_ramp_mw_per_s: float = 0.0
     grid_max_mw: float = 0.0
+    grid_mw: float = 0.0
     discharge_max_mw: float = 0.0
     charge_max_mw: float = 0.0
     price_usd_per_mwh: float = 0.0
+    tol_mw: float = 0.0
 
 
 class DispatchPolicy:
     """How the battery is used. A policy is a small object the bus calls at every event.
 
-    To add a policy, subclass this, implement :meth:`from_config` and :meth:`battery_mw`, and
-    register it in :data:`POLICIES` under its ``dispatch.policy`` name; the bus does not change.
-    A policy whose decisions depend on the price sets ``needs_price``: price changes then
-    become engine events.
+    A policy names the grid import it wants, as a line: ``target(t) = g0 + r·t`` [MW, MW/s],
+    and whether the battery may charge. The bus clamps the target to ``[0, grid_max]`` and
+    sets the battery to the difference,
+
+    .. math::
+
+        p_{batt} = \\mathrm{clamp}(load - target,\\ -c_{max},\\ d_{max}) \\qquad [\\mathrm{MW}]
+
+    with ``c_max = 0`` when charging is not allowed; the grid supplies the rest, up to what is
+    available. To add a policy, subclass this, implement :meth:`from_config` and
+    :meth:`grid_target`, and register it in :data:`POLICIES` under its ``dispatch.policy``
+    name; the bus does not change. A policy whose decisions depend on the price sets
+    ``needs_price``: price changes then become engine events.
     """
 
     name: ClassVar[str]
@@ -78,22 +111,16 @@ class DispatchPolicy:
         """Build the policy from the ``dispatch:`` section."""
         raise NotImplementedError
 
-    def battery_mw(self, s: BusState) -> float:
-        """The battery's bus power [MW], positive to discharge, negative to charge, within
-        ``[-s.charge_max_mw, s.discharge_max_mw]``."""
+    def grid_target(self, s: BusState) -> tuple[float, float, bool]:
+        """``(target_mw, target_ramp_mw_per_s, may_charge)`` at the event described by ``s``."""
         raise NotImplementedError
-
-
-def cover_shortfall_mw(s: BusState) -> float:
-    """Discharge covering what the grid cannot supply: ``min(load − grid_max, d_max)``, or 0."""
-    return min(s.load_mw - s.grid_max_mw, s.discharge_max_mw) if s.load_mw > s.grid_max_mw else 0.0
 
 
 class PeakShave(DispatchPolicy):
     """Hold grid import at a target: discharge above it, charge below it.
 
-    With cap ``c = min(target, grid_max)``: if ``load > c`` the battery discharges
-    ``min(load − c, d_max)``; otherwise it charges ``min(c − load, c_max)``. During an outage
+    Target ``c = min(grid_target_mw, grid_max)``: the battery discharges ``min(load − c,
+    d_max)`` above it and charges ``min(c − load, c_max)`` below it. During an outage
     ``grid_max = 0``, so the battery carries the whole load while it can.
 
     Parameters
@@ -112,18 +139,47 @@ class PeakShave(DispatchPolicy):
         target = dispatch.grid_target_mw
         return cls(import_limit_mw if target is None else target)
 
-    def battery_mw(self, s: BusState) -> float:
-        cap_mw = min(self.grid_target_mw, s.grid_max_mw)
-        if s.load_mw > cap_mw:
-            return min(s.load_mw - cap_mw, s.discharge_max_mw)
-        return -min(cap_mw - s.load_mw, s.charge_max_mw)
+    def grid_target(self, s: BusState) -> tuple[float, float, bool]:
+        return min(self.grid_target_mw, s.grid_max_mw), 0.0, True
+
+
+class Smooth(DispatchPolicy):
+    """Let the grid import follow the load no faster than ``ramp_limit_mw_per_min``.
+
+    The target starts at the import just before the event and moves toward the net load at the
+    ramp limit ``ρ`` [MW/s]; once it has caught up it follows the load's own ramp, clipped to
+    ``±ρ``. The battery absorbs the difference. A step of the import that the grid itself
+    forces (an outage, a cap) is not smoothed; after it the import ramps back at ``ρ``.
+
+    Parameters
+    ----------
+    ramp_limit_mw_per_min : float
+        Largest rate of change of the grid import [MW/min].
+    """
+
+    name = "smooth"
+
+    def __init__(self, ramp_limit_mw_per_min: float):
+        self.ramp_limit_mw_per_s = ramp_limit_mw_per_min / 60.0
+
+    @classmethod
+    def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> Smooth:
+        assert dispatch.ramp_limit_mw_per_min is not None  # checked by DispatchConfig
+        return cls(dispatch.ramp_limit_mw_per_min)
+
+    def grid_target(self, s: BusState) -> tuple[float, float, bool]:
+        limit = self.ramp_limit_mw_per_s
+        gap_mw = s.load_mw - s.grid_mw
+        if abs(gap_mw) <= s.tol_mw:
+            return s.grid_mw, min(max(s.load_ramp_mw_per_s, -limit), limit), True
+        return s.grid_mw, math.copysign(limit, gap_mw), True
 
 
 class Backup(DispatchPolicy):
     """Use the battery only to ride through what the grid cannot supply; recharge otherwise.
 
-    Discharge ``min(load − grid_max, d_max)`` when the load exceeds the available import
-    (an outage, the import limit, a demand-response cap); otherwise charge
+    Target ``grid_max``: discharge ``min(load − grid_max, d_max)`` when the load exceeds the
+    available import (an outage, the import limit, a demand-response cap); otherwise charge
     ``min(grid_max − load, c_max)``. While the grid is up the bus keeps the battery above
     ``backup_reserve_soc``, so the reserve is there when an outage comes.
     """
@@ -134,18 +190,17 @@ class Backup(DispatchPolicy):
     def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> Backup:
         return cls()
 
-    def battery_mw(self, s: BusState) -> float:
-        if s.load_mw > s.grid_max_mw:
-            return cover_shortfall_mw(s)
-        return -min(s.grid_max_mw - s.load_mw, s.charge_max_mw)
+    def grid_target(self, s: BusState) -> tuple[float, float, bool]:
+        return s.grid_max_mw, 0.0, True
 
 
 class Arbitrage(DispatchPolicy):
     """Charge when energy is cheap, discharge when it is dear, from the price signal.
 
-    At ``price <= charge_below`` charge ``min(grid_max − load, c_max)``; at
-    ``price >= discharge_above`` discharge ``min(load, d_max)`` (no export); in between stay
-    idle. A shortfall of the grid is covered first whatever the price.
+    At ``price <= charge_below`` the target is ``grid_max`` (charge ``min(grid_max − load,
+    c_max)``); at ``price >= discharge_above`` it is 0 (discharge ``min(load, d_max)``, no
+    export); in between it is ``grid_max`` without charging, so the battery only covers a
+    shortfall of the grid.
 
     Parameters
     ----------
@@ -166,18 +221,14 @@ class Arbitrage(DispatchPolicy):
         assert dispatch.discharge_above_usd_per_mwh is not None
         return cls(dispatch.charge_below_usd_per_mwh, dispatch.discharge_above_usd_per_mwh)
 
-    def battery_mw(self, s: BusState) -> float:
-        if s.load_mw > s.grid_max_mw:
-            return cover_shortfall_mw(s)
+    def grid_target(self, s: BusState) -> tuple[float, float, bool]:
         if s.price_usd_per_mwh >= self.discharge_above_usd_per_mwh:
-            return min(s.load_mw, s.discharge_max_mw)
-        if s.price_usd_per_mwh <= self.charge_below_usd_per_mwh:
-            return -min(s.grid_max_mw - s.load_mw, s.charge_max_mw)
-        return 0.0
+            return 0.0, 0.0, True
+        return s.grid_max_mw, 0.0, s.price_usd_per_mwh <= self.charge_below_usd_per_mwh
 
 
 POLICIES: dict[str, type[DispatchPolicy]] = {
-    policy.name: policy for policy in (PeakShave, Backup, Arbitrage)
+    policy.name: policy for policy in (PeakShave, Smooth, Backup, Arbitrage)
 }
 """Dispatch policies by their ``dispatch.policy`` name."""
 
@@ -197,6 +248,8 @@ class Bus:
         battery: Battery,
         policy: DispatchPolicy,
         recorder: Recorder,
+        fleet: TurbineFleet | None = None,
+        turbine_stop_soc: float | None = None,
     ):
         self.env = env
         self.load = load
@@ -204,14 +257,30 @@ class Bus:
         self.battery = battery
         self.policy = policy
         self.recorder = recorder
+        self.fleet = fleet
+        self.e_stop_mwh = (
+            battery.e_max_mwh
+            if turbine_stop_soc is None
+            else min(turbine_stop_soc * battery.energy_nom_mwh, battery.e_max_mwh)
+        )
+        scale_mw = max(
+            1.0,
+            max(load.loads_mw) + battery.aux_load_mw,
+            battery.p_charge_max_mw,
+            battery.p_discharge_max_mw,
+            grid.import_limit_mw if grid.import_limit_mw < math.inf else 0.0,
+            sum(g.count * g.p_nom_mw for g in fleet.groups) if fleet else 0.0,
+        )
+        self.tol_mw = TOL_PU * scale_mw
         self.n_updates = 0
         self._t_last_s = env.now
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
-        self._due_s = math.inf  # due time of the one live battery-bound timeout
+        self._due_s = math.inf  # due time of the one live internal-event timeout
+        self._bound_due_s = math.inf  # when the battery reaches its bound, if that is sooner
         self._updates_now = 0  # updates since the clock last moved
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
-        self._row: tuple[float, ...] = ()  # powers set at the last event (see SEGMENT_COLUMNS)
-        self.state = BusState()
+        self._row: tuple[float, ...] = ()  # the last row recorded (see SEGMENT_COLUMNS)
+        self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
 
     def on_grid_change(self, kind: str, detail: str) -> None:
         """Called by the grid at an outage's start or end."""
@@ -219,8 +288,9 @@ class Bus:
         self.update()
 
     def grid_import_mw(self) -> float:
-        """Grid import set at the last event [MW] (0 before the first)."""
-        return self._row[2] if self._row else 0.0
+        """Grid import now [MW] (0 before the first event)."""
+        self.integrate_to_now()
+        return 0.0 if math.isnan(self.state.grid_mw) else self.state.grid_mw
 
     def on_price(self, price_usd_per_mwh: float) -> None:
         """Called when the energy price changes (for policies that need it)."""
@@ -228,9 +298,9 @@ class Bus:
         self.update()
 
     def update(self) -> None:
-        """Integrate to now, solve the balance, schedule the next bound, record a row."""
-        battery, grid = self.battery, self.grid
-        now = self._integrate_to_now()
+        """Integrate to now, solve the balance, schedule the next event, record a row."""
+        battery, grid, fleet, state = self.battery, self.grid, self.fleet, self.state
+        now = self.integrate_to_now()
         self.n_updates += 1
         self._updates_now += 1
         if self._updates_now > MAX_UPDATES_AT_ONE_TIME:
@@ -240,41 +310,162 @@ class Bus:
         self._floor_mwh = floor_mwh
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
-        load_mw = self.load.p_mw + aux_mw
-        state = self.state
-        state.t_s, state.load_mw, state.grid_max_mw = now, load_mw, grid_max_mw
-        p_batt = self._set_battery(floor_mwh)
-        due_s = now + battery.seconds_to_bound(floor_mwh)
-        if due_s <= now:  # the bound is nearer than the clock resolves: it is reached now
-            self._reach_bound(now)
-            p_batt = self._set_battery(floor_mwh)
-            due_s = now + battery.seconds_to_bound(floor_mwh)
-        residual_mw = load_mw - p_batt
-        capped_mw = shed_mw = 0.0
-        if residual_mw <= 0.0:
-            grid_mw, unserved_mw, curtailed_mw = 0.0, 0.0, -residual_mw
-        elif residual_mw <= grid_max_mw:
-            grid_mw, unserved_mw, curtailed_mw = residual_mw, 0.0, 0.0
+        demand_mw = self.load.p_mw + aux_mw
+        state.t_s, state.grid_max_mw = now, grid_max_mw
+        if math.isnan(state.grid_mw):  # the first event: the import was steady before it
+            state.grid_mw = min(demand_mw, grid_max_mw)
+        shortfall_mw = demand_mw - grid_max_mw
+        if fleet is not None and (fleet.running or shortfall_mw > self.tol_mw):
+            fleet.settle(now)
+            self._commit(now, shortfall_mw, floor_mwh)
+            turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
         else:
-            grid_mw, unserved_mw, curtailed_mw = grid_max_mw, residual_mw - grid_max_mw, 0.0
-            if self.load.order:  # supply is short: ask the load side to give some up
-                capped_mw, shed_mw = self.load.curtail(unserved_mw)
-                unserved_mw -= capped_mw + shed_mw
-        given_mw = capped_mw + shed_mw
-        if (given_mw > UNSERVED_TOL_MW) != ("load_management" in self._active):
+            turbines_mw = turbines_r = 0.0
+        given_mw = capped_mw = shed_mw = 0.0
+        solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
+        rest_mw = solution[4]
+        if fleet is not None and fleet.running:
+            if rest_mw < -self.tol_mw and turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
+                turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+                solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
+            elif (
+                shortfall_mw <= self.tol_mw
+                and self._recharged(solution[0])
+                and fleet.stop(now, "the grid carries the load, the battery is recharged")
+            ):
+                fleet.dispatch(now, 0.0)
+                turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+                solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
+        rest_mw = solution[4]
+        if rest_mw > self.tol_mw and self.load.order:  # short: ask the load to give some up
+            capped_mw, shed_mw = self.load.curtail(rest_mw)
+            given_mw = capped_mw + shed_mw
+            if given_mw > 0.0:
+                solution = self._solve(
+                    now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh
+                )
+        if (given_mw > self.tol_mw) != ("load_management" in self._active):
             self._toggle("load_management", now, given_mw)
 
+        b0, br, g0, gr, rest_mw, rest_r, next_s = solution
+        due_s = now + next_s
+        if fleet is not None:
+            due_s = min(due_s, fleet.next_due_s(now))
+        if due_s <= now:  # nearer than the clock resolves: make sure time moves on
+            due_s = math.nextafter(now, math.inf)
         if due_s != self._due_s:
             self._due_s = due_s
             if due_s < math.inf:
                 timer = self.env.timeout(due_s - now)
-                timer.callbacks.append(lambda _ev, due_s=due_s: self._on_bound(due_s))
+                timer.callbacks.append(lambda _ev, due_s=due_s: self._on_due(due_s))
 
-        it_mw = self.load.p_mw - capped_mw - shed_mw
-        self._row = (it_mw, aux_mw, grid_mw, p_batt, unserved_mw, curtailed_mw, capped_mw, shed_mw)
-        self.recorder.row((now, *self._row, battery.energy_mwh, 1.0 if grid.up else 0.0))
-        if (unserved_mw > UNSERVED_TOL_MW) != ("shortfall" in self._active):
-            self._toggle("shortfall", now, unserved_mw)
+        state.grid_mw = g0
+        # What is left is unserved (> 0) or supply nobody takes (< 0); at a kink its value
+        # may be a rounding residue of the other sign, within tol: it is dropped.
+        unserved = curtailed = (0.0, 0.0)
+        if rest_mw > self.tol_mw or (rest_mw >= -self.tol_mw and rest_r > 0.0):
+            unserved = (max(rest_mw, 0.0), rest_r)
+        elif rest_mw < -self.tol_mw or rest_r < 0.0:
+            curtailed = (max(-rest_mw, 0.0), -rest_r)
+        self._row = (
+            now,
+            self.load.p_mw - given_mw,
+            aux_mw,
+            g0,
+            turbines_mw,
+            b0,
+            unserved[0],
+            curtailed[0],
+            capped_mw,
+            shed_mw,
+            battery.energy_mwh,
+            1.0 if grid.up else 0.0,
+            float(fleet.n_online) if fleet is not None else 0.0,
+            gr,
+            turbines_r,
+            br,
+            unserved[1],
+            curtailed[1],
+        )
+        self.recorder.row(self._row)
+        if (unserved[0] > self.tol_mw) != ("shortfall" in self._active):
+            self._toggle("shortfall", now, unserved[0])
+
+    def _solve(
+        self, now: float, net_mw: float, net_r: float, floor_mwh: float
+    ) -> tuple[float, float, float, float, float, float, float]:
+        """Balance the net load line ``net_mw + net_r·t`` (load less turbines) now.
+
+        Sets the battery's power line and returns ``(battery, its ramp, grid, its ramp,
+        rest, its ramp, next_s)``: rest > 0 is unserved, < 0 supply nobody takes; ``next_s``
+        is the time until one of the lines reaches a limit (a kink) or the battery a bound.
+        A battery bound nearer than the clock resolves is taken as reached now.
+        """
+        battery, state, tol = self.battery, self.state, self.tol_mw
+        state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
+        for _ in range(2):
+            state.discharge_max_mw = d_max = battery.discharge_limit_mw(floor_mwh)
+            state.charge_max_mw = battery.charge_limit_mw()
+            target_mw, target_r, may_charge = self.policy.grid_target(state)
+            c_max = state.charge_max_mw if may_charge else 0.0
+            grid_max = state.grid_max_mw
+            t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
+            u0, ur = net_mw - t0, net_r - tr
+            b0, br = clamp_line(u0, ur, -c_max, d_max, tol)
+            if br != 0.0 and -tol <= b0 <= tol:
+                b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
+            battery.set_power(b0, br)
+            bound_s = battery.seconds_to_bound(floor_mwh)
+            if now + bound_s > now:
+                break
+            self._reach_bound(now)  # the bound is nearer than the clock resolves
+        self._bound_due_s = now + bound_s
+        y0, yr = net_mw - b0, net_r - br
+        g0, gr = clamp_line(y0, yr, 0.0, grid_max, tol)
+        if tr == 0.0 and ur == 0.0 and yr == 0.0:
+            cross_s = math.inf  # all constant: the hot path
+        else:
+            cross_s = min(
+                crossing_s(target_mw, target_r, (0.0, grid_max), tol),
+                crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
+                crossing_s(y0, yr, (0.0, grid_max), tol),
+            )
+        return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
+
+    def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:
+        """Start turbines for a sustained shortfall; set the output the bus wants from them."""
+        battery, grid, fleet = self.battery, self.grid, self.fleet
+        assert fleet is not None
+        if shortfall_mw > self.tol_mw:
+            if not grid.up:
+                reason = f"grid outage, {shortfall_mw:.6g} MW short"
+            else:
+                window_s = grid.cap_end_s - now
+                bridge_mw_s = (
+                    (battery.energy_mwh - floor_mwh) * battery.efficiency_discharge * S_PER_H
+                )
+                outlasts = (
+                    shortfall_mw > battery.discharge_limit_mw(floor_mwh)
+                    or shortfall_mw * window_s > bridge_mw_s
+                )
+                cause = "demand response" if grid.cap_mw < math.inf else "import limit"
+                reason = (
+                    f"{cause}: {shortfall_mw:.6g} MW over {grid.available_mw:.6g} MW"
+                    if outlasts
+                    else ""
+                )
+            if reason:
+                fleet.commit(now, shortfall_mw, reason)
+        recharge_mw = (
+            battery.charge_limit_mw() if battery.energy_mwh < self.e_stop_mwh - self.tol_mw else 0.0
+        )
+        fleet.dispatch(now, max(shortfall_mw, 0.0) + recharge_mw)
+
+    def _recharged(self, battery_mw: float) -> bool:
+        """Whether the battery no longer needs the turbines: recharged to the stop level, or
+        not being charged by the policy."""
+        battery = self.battery
+        return battery_mw >= 0.0 or battery.energy_mwh >= self.e_stop_mwh - battery._eps_mwh
 
     def _toggle(self, what: str, now: float, mw: float) -> None:
         """A condition of the bus turns on or off: log ``<what>_start`` or ``<what>_end``."""
@@ -286,33 +477,46 @@ class Bus:
             self.recorder.event(now, f"{what}_start", "bus", f"{mw:.6g} MW")
 
     def finish(self) -> None:
-        """Integrate to the end of the run and record the final state."""
-        now = self._integrate_to_now()
-        up = 1.0 if self.grid.up else 0.0
-        self.recorder.row((now, *self._row, self.battery.energy_mwh, up))
+        """Integrate to the end of the run and record the final state (a row of no length)."""
+        row = self._row
+        now = self.integrate_to_now()
+        dt = now - row[0]
+        self.recorder.row(
+            (
+                now,
+                row[1],
+                row[2],
+                row[3] + row[13] * dt,
+                row[4] + row[14] * dt,
+                row[5] + row[15] * dt,
+                row[6] + row[16] * dt,
+                row[7] + row[17] * dt,
+                row[8],
+                row[9],
+                self.battery.energy_mwh,
+                1.0 if self.grid.up else 0.0,
+                *row[12:],
+            )
+        )
 
-    def _integrate_to_now(self) -> float:
+    def integrate_to_now(self) -> float:
         """Advance every stored quantity exactly from the last event to now; return now [s]."""
         now = self.env.now
         if now > self._t_last_s:
-            self.battery.advance(now - self._t_last_s, self._floor_mwh)
+            dt = now - self._t_last_s
+            self.battery.advance(dt, self._floor_mwh)
+            if self.fleet is not None:
+                self.fleet.integrate(self._t_last_s, dt)
+            if self._row:
+                self.state.grid_mw += self._row[13] * dt
             self._t_last_s = now
             self._updates_now = 0
         return now
 
-    def _set_battery(self, floor_mwh: float) -> float:
-        """Ask the policy for the battery's power within its limits now, and set it [MW]."""
-        battery, state = self.battery, self.state
-        state.discharge_max_mw = battery.discharge_limit_mw(floor_mwh)
-        state.charge_max_mw = battery.charge_limit_mw()
-        p_mw = self.policy.battery_mw(state) + 0.0  # + 0.0 turns -0.0 into 0.0
-        battery.p_mw = p_mw
-        return p_mw
-
     def _reach_bound(self, now: float) -> None:
         """The battery reaches the bound its power heads for, now: put it there, log it."""
         battery = self.battery
-        if battery.p_mw < 0.0:
+        if battery.direction < 0:
             kind = "battery_full"
         elif self._floor_mwh == battery.e_min_mwh:
             kind = "battery_empty"
@@ -321,9 +525,11 @@ class Bus:
         battery.snap_to_bound(self._floor_mwh)
         self.recorder.event(now, kind, "battery", f"soc {battery.soc:.4f}")
 
-    def _on_bound(self, due_s: float) -> None:
+    def _on_due(self, due_s: float) -> None:
         if due_s != self._due_s:
             return  # stale: rescheduled since
         self._due_s = math.inf
-        self._reach_bound(self._integrate_to_now())  # this event is the crossing
+        now = self.integrate_to_now()
+        if due_s == self._bound_due_s:
+            self._reach_bound(now)  # this event is the battery's crossing
         self.update()

@@ -12,6 +12,7 @@ from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
+from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
@@ -83,6 +84,16 @@ class Facility:
             self.load.manage(management.order, management.it_floor_pu, config.load.flexible_pu)
         self.battery = build_battery(config.battery)
         self.recorder = Recorder()
+        self.fleet = (
+            TurbineFleet.from_config(
+                config.turbines,
+                config.turbine_trips,
+                self.recorder,
+                stream(config.seed, "turbines.trips"),
+            )
+            if config.turbines
+            else None
+        )
         self.bus = Bus(
             self.env,
             self.load,
@@ -92,6 +103,8 @@ class Facility:
                 config.dispatch, self.grid.import_limit_mw
             ),
             self.recorder,
+            self.fleet,
+            config.dispatch.turbine_stop_soc,
         )
         self.price = price_schedule(config.grid, config.start, config.duration_h)
         self.carbon = carbon_schedule(config.grid)
@@ -100,6 +113,8 @@ class Facility:
             self.price.replay(self.env, self.bus.on_price)
         self.load.start(self.env, self.bus.update)
         self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
+        if self.fleet is not None:
+            self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.update)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:

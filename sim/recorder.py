@@ -1,9 +1,10 @@
 """Columnar in-memory recording at events, exact energy integrals and resampling.
 
 The engine appends one row per event time to a plain list (no DataFrame, no I/O per event). Each
-row holds the powers that apply from its time until the next row's, and the stored energy at its
-time. Because powers are piecewise constant, energies are exact sums of ``p·dt``, and the regular
-timeseries is made by differencing the exact cumulative energy at bin edges.
+row holds the power lines that apply from its time until the next row's — a value and a ramp
+``p(t) = p + r·(t − t_row)`` — and the stored energy at its time. Energies are therefore exact
+sums of ``p·dt + r·dt²/2``, and the regular timeseries is made by differencing the exact
+cumulative energy at bin edges.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ SEGMENT_COLUMNS = (
     "it_mw",
     "battery_aux_mw",
     "grid_mw",
+    "turbines_mw",
     "battery_mw",
     "unserved_mw",
     "curtailed_mw",
@@ -25,9 +27,29 @@ SEGMENT_COLUMNS = (
     "it_shed_mw",
     "battery_energy_mwh",
     "grid_up_pu",
+    "turbines_online",
+    "grid_ramp_mw_per_s",
+    "turbines_ramp_mw_per_s",
+    "battery_ramp_mw_per_s",
+    "unserved_ramp_mw_per_s",
+    "curtailed_ramp_mw_per_s",
 )
-"""Columns of a recorded row, in order. Powers hold from ``time_s`` to the next row's;
-``grid_up_pu`` is 1 while the grid is available and 0 during an outage."""
+"""Columns of a recorded row, in order. Powers hold from ``time_s`` to the next row's, moving at
+their ``<name>_ramp_mw_per_s`` (0 for a column without one); ``grid_up_pu`` is 1 while the grid
+is available and 0 during an outage; ``turbines_online`` counts units online."""
+
+
+def ramp_column(column: str) -> str:
+    """Name of the ramp column of power column ``column`` (``grid_mw`` → ``grid_ramp_mw_per_s``)."""
+    return column.removesuffix("_mw") + "_ramp_mw_per_s"
+
+
+def ramp_of(segments: pd.DataFrame, column: str) -> np.ndarray:
+    """Ramp of each segment's ``column`` [MW/s]; zeros for a column that never ramps."""
+    name = ramp_column(column)
+    if name in segments:
+        return segments[name].to_numpy()
+    return np.zeros(len(segments))
 
 
 class Recorder:
@@ -53,18 +75,23 @@ class Recorder:
         """The exact record: one row per constant-power segment, with derived columns.
 
         Adds ``time_h``, ``load_mw`` (= it + cooling + battery aux), ``cooling_mw``,
-        ``turbines_mw``, ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes) and
+        ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes, with their ramps) and
         ``battery_soc`` [pu].
         """
         data = np.asarray(self.rows, dtype=float).reshape(-1, len(SEGMENT_COLUMNS))
         df = pd.DataFrame(data, columns=list(SEGMENT_COLUMNS))
         df.insert(0, "time_h", df["time_s"] * H_PER_S)
         df["cooling_mw"] = 0.0
-        df["turbines_mw"] = 0.0
         df["load_mw"] = df["it_mw"] + df["cooling_mw"] + df["battery_aux_mw"]
         df["it_demand_mw"] = df["it_mw"] + df["it_capped_mw"] + df["it_shed_mw"]
-        df["battery_discharge_mw"] = df["battery_mw"].clip(lower=0.0)
-        df["battery_charge_mw"] = (-df["battery_mw"]).clip(lower=0.0)
+        # A segment's battery line does not change sign; at 0 its ramp says which way it goes.
+        p, r = df["battery_mw"].to_numpy(), df["battery_ramp_mw_per_s"].to_numpy()
+        direction = np.where(p != 0.0, np.sign(p), np.sign(r))
+        discharging, charging = direction > 0, direction < 0
+        df["battery_discharge_mw"] = np.where(discharging, p, 0.0)
+        df["battery_discharge_ramp_mw_per_s"] = np.where(discharging, r, 0.0)
+        df["battery_charge_mw"] = np.where(charging, -p, 0.0)
+        df["battery_charge_ramp_mw_per_s"] = np.where(charging, -r, 0.0)
         nom = battery_energy_nom_mwh
         df["battery_soc"] = df["battery_energy_mwh"] / nom if nom > 0 else 0.0
         return df
@@ -94,8 +121,9 @@ POWER_COLUMNS = (
 )
 """Power columns of a segment frame, each integrated exactly."""
 
-MEAN_COLUMNS = (*POWER_COLUMNS, "grid_up_pu")
-"""Columns resampled as exact time-weighted means (``grid_up_pu``: the share of time up)."""
+MEAN_COLUMNS = (*POWER_COLUMNS, "grid_up_pu", "turbines_online")
+"""Columns resampled as exact time-weighted means (``grid_up_pu``: the share of time up;
+``turbines_online``: the mean number of units online)."""
 
 
 def durations_s(segments: pd.DataFrame, end_s: float) -> np.ndarray:
@@ -104,11 +132,16 @@ def durations_s(segments: pd.DataFrame, end_s: float) -> np.ndarray:
     return np.diff(t_s, append=end_s)
 
 
-def energy_mwh(segments: pd.DataFrame, end_s: float) -> dict[str, float]:
-    """Exact energy of every power column over the run: ``E = Σ p_i·Δt_i / 3600`` [MWh]."""
+def segment_energy_mw_s(segments: pd.DataFrame, column: str, end_s: float) -> np.ndarray:
+    """Exact energy of ``column`` in each segment: ``p·Δt + r·Δt²/2`` [MW·s]."""
     dt_s = durations_s(segments, end_s)
+    return (segments[column].to_numpy() + 0.5 * ramp_of(segments, column) * dt_s) * dt_s
+
+
+def energy_mwh(segments: pd.DataFrame, end_s: float) -> dict[str, float]:
+    """Exact energy of every power column over the run: ``Σ (p·Δt + r·Δt²/2) / 3600`` [MWh]."""
     return {
-        col.removesuffix("_mw"): float(segments[col].to_numpy() @ dt_s) / S_PER_H
+        col.removesuffix("_mw"): float(segment_energy_mw_s(segments, col, end_s).sum()) / S_PER_H
         for col in POWER_COLUMNS
     }
 
@@ -116,15 +149,36 @@ def energy_mwh(segments: pd.DataFrame, end_s: float) -> dict[str, float]:
 def cumulative_energy_mwh(segments: pd.DataFrame, column: str, at_s: np.ndarray) -> np.ndarray:
     """Exact energy of ``column`` from 0 to each time in ``at_s`` [MWh].
 
-    Cumulative energy is piecewise linear between rows, so linear interpolation of its values at
-    the row times is exact. ``at_s`` must lie within the record (times beyond the last row use
-    the last row's power).
+    Within a segment the cumulative energy is ``p·τ + r·τ²/2`` after its start, so evaluating
+    that at ``at_s`` is exact. ``at_s`` must lie within the record (times beyond the last row
+    use the last row's line).
     """
     t_s = segments["time_s"].to_numpy()
     p_mw = segments[column].to_numpy()
-    cum_mw_s = np.concatenate(([0.0], np.cumsum(p_mw[:-1] * np.diff(t_s))))
+    r = ramp_of(segments, column)
+    dt_s = np.diff(t_s)
+    cum_mw_s = np.concatenate(([0.0], np.cumsum((p_mw[:-1] + 0.5 * r[:-1] * dt_s) * dt_s)))
     idx = np.clip(np.searchsorted(t_s, at_s, side="right") - 1, 0, len(t_s) - 1)
-    return (cum_mw_s[idx] + p_mw[idx] * (at_s - t_s[idx])) / S_PER_H
+    tau = at_s - t_s[idx]
+    return (cum_mw_s[idx] + (p_mw[idx] + 0.5 * r[idx] * tau) * tau) / S_PER_H
+
+
+def battery_state_at(segments: pd.DataFrame, column: str, at_s: np.ndarray) -> np.ndarray:
+    """A battery state column (``battery_energy_mwh``, ``battery_soc``) at each of ``at_s``.
+
+    Within a segment the stored energy is affine in the energy through the battery's terminal
+    (one efficiency applies, as the power does not change sign), so it is interpolated exactly
+    between the segment's end values in proportion to ``∫ battery_mw dt``.
+    """
+    t_s = segments["time_s"].to_numpy()
+    e_mwh = segments[column].to_numpy()
+    idx = np.clip(np.searchsorted(t_s, at_s, side="right") - 1, 0, len(t_s) - 1)
+    nxt = np.minimum(idx + 1, len(t_s) - 1)
+    moved = cumulative_energy_mwh(segments, "battery_mw", at_s)
+    at_row = cumulative_energy_mwh(segments, "battery_mw", t_s)
+    total = at_row[nxt] - at_row[idx]
+    share = np.divide(moved - at_row[idx], total, out=np.zeros_like(moved), where=total != 0.0)
+    return e_mwh[idx] + (e_mwh[nxt] - e_mwh[idx]) * share
 
 
 def bin_edges_s(resolution_s: float, end_s: float) -> np.ndarray:
@@ -151,7 +205,5 @@ def resample(segments: pd.DataFrame, resolution_s: float, end_s: float) -> pd.Da
     for col in MEAN_COLUMNS:
         cum = cumulative_energy_mwh(segments, col, edges_s)
         out[col] = np.diff(cum) * S_PER_H / width_s
-    t_s = segments["time_s"].to_numpy()
-    out["battery_soc"] = np.interp(edges_s[1:], t_s, segments["battery_soc"].to_numpy())
-    out["turbines_online"] = np.zeros(len(width_s), dtype=np.int64)
+    out["battery_soc"] = battery_state_at(segments, "battery_soc", edges_s[1:])
     return pd.DataFrame(out)

@@ -7,7 +7,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.recorder import cumulative_energy_mwh, durations_s, energy_mwh
+from sim.recorder import (
+    cumulative_energy_mwh,
+    durations_s,
+    energy_mwh,
+    ramp_of,
+)
 from sim.signals import Schedule
 from sim.units import S_PER_H
 
@@ -35,11 +40,10 @@ RIDE_THROUGH_TOL_MWH = 1e-9
 def energy_summary(segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
     """Energy by source and use [MWh], peaks [MW] and unserved/curtailed totals [MWh]."""
     energy = energy_mwh(segments, end_s)
-    lasting = durations_s(segments, end_s) > 0.0
     return {
         "energy_mwh": {key: energy[key] for key in ENERGY_KEYS},
         "peak_mw": {
-            key: float(segments.loc[lasting, f"{key}_mw"].max()) for key in ("load", "grid")
+            key: window_max(segments, f"{key}_mw", 0.0, end_s, end_s) for key in ("load", "grid")
         },
         "unserved_mwh": energy["unserved"],
         "curtailed_mwh": energy["curtailed"],
@@ -80,8 +84,7 @@ def battery_summary(
 
     Equivalent full cycles = energy discharged at the bus / nominal energy (0 without a battery).
     """
-    dt_s = durations_s(segments, end_s)
-    discharged_mwh = float(segments["battery_discharge_mw"].to_numpy() @ dt_s) / S_PER_H
+    discharged_mwh = energy_mwh(segments, end_s)["battery_discharge"]
     soc = segments["battery_soc"]
     return {
         "soc_final": float(soc.iloc[-1]),
@@ -99,11 +102,19 @@ def window_energy_mwh(segments: pd.DataFrame, column: str, start_s: float, stop_
 def window_max(
     segments: pd.DataFrame, column: str, start_s: float, stop_s: float, end_s: float
 ) -> float:
-    """Largest value of ``column`` held for a positive time within ``[start_s, stop_s)``."""
+    """Largest value of ``column`` reached for a positive time within ``[start_s, stop_s)``.
+
+    A segment's line is largest at one of its ends, clipped to the window.
+    """
     t_s = segments["time_s"].to_numpy()
     seg_end_s = t_s + durations_s(segments, end_s)
     inside = (t_s < stop_s) & (seg_end_s > start_s) & (seg_end_s > t_s)
-    return float(segments[column].to_numpy()[inside].max()) if inside.any() else 0.0
+    if not inside.any():
+        return 0.0
+    p, r = segments[column].to_numpy()[inside], ramp_of(segments, column)[inside]
+    a_s = np.maximum(t_s[inside], start_s) - t_s[inside]
+    b_s = np.minimum(seg_end_s[inside], stop_s) - t_s[inside]
+    return float(np.maximum(p + r * a_s, p + r * b_s).max())
 
 
 def signal_integral(

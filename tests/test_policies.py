@@ -109,7 +109,7 @@ def test_arbitrage_buys_low_and_sells_high(config_factory):
             "dispatch.discharge_above_usd_per_mwh",
             "only to policy arbitrage",
         ),
-        ({"policy": "smoothe"}, "dispatch.policy", "'peak_shave', 'backup' or 'arbitrage'"),
+        ({"policy": "smoothe"}, "dispatch.policy", "'peak_shave', 'smooth', 'backup' or"),
     ],
 )
 def test_policy_keys_are_checked(config_factory, dispatch, key, fragment):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from sim.engine import line_integral, time_to_integral
 from sim.units import S_PER_H
 
 
@@ -15,15 +16,16 @@ class Battery:
 
     Notes
     -----
-    With bus power ``p`` [MW] held constant over ``dt`` [s], the stored energy moves linearly:
+    Between events the bus power is a line ``p(t) = p0 + r·t`` [MW] that does not change sign
+    (the bus makes its zero crossing an event), and the stored energy follows
 
     .. math::
 
         \\frac{dE}{dt} = -\\frac{p}{\\eta_d}\\ (p > 0), \\qquad
         \\frac{dE}{dt} = -\\eta_c\\, p\\ (p < 0) \\qquad [\\mathrm{MW}]
 
-    so it is advanced exactly, and the time to reach a bound ``E_b`` is
-    ``t = (E - E_b)·η_d / p`` when discharging and ``t = (E_max - E) / (η_c·|p|)`` when charging.
+    so ``ΔE = −(p0·dt + r·dt²/2)/η_d`` (or ``·η_c``) exactly, and the time to reach a bound
+    ``E_b`` is the root of that quadratic: ``t = (E − E_b)·η_d / p`` when ``r = 0``.
     The auxiliary load is drawn from the bus, not from the cells (an assumption: Megapack thermal
     management is fed from the AC side), so it never moves the state of charge.
 
@@ -51,9 +53,11 @@ class Battery:
         "efficiency_discharge",
         "energy_mwh",
         "energy_nom_mwh",
+        "heading",
         "p_charge_max_mw",
         "p_discharge_max_mw",
         "p_mw",
+        "ramp_mw_per_s",
     )
 
     def __init__(
@@ -79,7 +83,9 @@ class Battery:
         self.e_reserve_mwh = (soc_min if reserve_soc is None else reserve_soc) * energy_nom_mwh
         self.energy_mwh = soc_initial * energy_nom_mwh
         self.aux_load_mw = aux_load_mw
-        self.p_mw = 0.0
+        self.p_mw = 0.0  # bus power at the last event [MW]
+        self.ramp_mw_per_s = 0.0  # its rate of change until the next event [MW/s]
+        self.heading = 0  # of a ramping segment: +1 discharging, -1 charging (see set_power)
         # Rounding tolerance: far below any physical quantity, far above float error.
         self._eps_mwh = 1e-9 * max(energy_nom_mwh, 1e-6)
 
@@ -96,20 +102,50 @@ class Battery:
         """Largest charge now [MW] (a magnitude): the power limit, or 0 when full."""
         return self.p_charge_max_mw if self.energy_mwh < self.e_max_mwh - self._eps_mwh else 0.0
 
+    def set_power(self, p_mw: float, ramp_mw_per_s: float = 0.0) -> None:
+        """Set the bus power line from now on: ``p_mw`` [MW] changing at ``ramp_mw_per_s``.
+
+        The line must not change sign before the next event (the bus makes the zero crossing
+        one); its direction is taken from ``p_mw``, or from the ramp when ``p_mw`` is 0.
+        """
+        self.p_mw = p_mw
+        self.ramp_mw_per_s = ramp_mw_per_s
+        if p_mw > 0.0 or (p_mw == 0.0 and ramp_mw_per_s > 0.0):
+            self.heading = 1
+        elif p_mw < 0.0 or ramp_mw_per_s < 0.0:
+            self.heading = -1
+        else:
+            self.heading = 0
+
+    @property
+    def direction(self) -> int:
+        """+1 discharging, -1 charging, 0 idle, over the current segment."""
+        if self.ramp_mw_per_s != 0.0:
+            return self.heading
+        return (self.p_mw > 0.0) - (self.p_mw < 0.0)
+
     def advance(self, dt_s: float, floor_mwh: float) -> None:
-        """Integrate the stored energy exactly over ``dt_s`` [s] at the current power.
+        """Integrate the stored energy exactly over ``dt_s`` [s] along the current power line,
+        and move the power along it.
 
         The energy never passes the bound it is heading for (``floor_mwh`` when discharging,
         the top of the window when charging): a result beyond it, or within rounding distance
         of it, is put on it. Only the rounding of event times can get there, since the time a
         bound is reached is itself an event.
         """
-        p_mw = self.p_mw
-        if p_mw > 0.0:
-            e = self.energy_mwh - p_mw / self.efficiency_discharge * dt_s / S_PER_H
+        p_mw, r = self.p_mw, self.ramp_mw_per_s
+        if r != 0.0:
+            moved_mw_s = line_integral(p_mw, r, dt_s)
+            heading = self.heading
+            self.p_mw = p_mw + r * dt_s
+        else:
+            moved_mw_s = p_mw * dt_s
+            heading = (p_mw > 0.0) - (p_mw < 0.0)
+        if heading > 0:
+            e = self.energy_mwh - moved_mw_s / self.efficiency_discharge / S_PER_H
             self.energy_mwh = floor_mwh if e - floor_mwh <= self._eps_mwh else e
-        elif p_mw < 0.0:
-            e = self.energy_mwh - p_mw * self.efficiency_charge * dt_s / S_PER_H
+        elif heading < 0:
+            e = self.energy_mwh - moved_mw_s * self.efficiency_charge / S_PER_H
             self.energy_mwh = self.e_max_mwh if self.e_max_mwh - e <= self._eps_mwh else e
 
     def snap_to_bound(self, floor_mwh: float) -> None:
@@ -119,17 +155,24 @@ class Battery:
         clock can resolve (``now + dt == now``). The energy moved is below ``p·ulp(now)/3600``
         [MWh], which is far below anything physical.
         """
-        if self.p_mw > 0.0:
+        direction = self.direction
+        if direction > 0:
             self.energy_mwh = floor_mwh
-        elif self.p_mw < 0.0:
+        elif direction < 0:
             self.energy_mwh = self.e_max_mwh
 
     def seconds_to_bound(self, floor_mwh: float) -> float:
-        """Time until the current power drives the energy to a bound [s]; ``inf`` if never.
+        """Time until the current power line drives the energy to a bound [s]; ``inf`` if never.
 
         The bound is ``floor_mwh`` when discharging and the top of the window when charging.
         """
-        p_mw = self.p_mw
+        p_mw, r = self.p_mw, self.ramp_mw_per_s
+        if r != 0.0:
+            if self.heading > 0:
+                room_mw_s = (self.energy_mwh - floor_mwh) * self.efficiency_discharge * S_PER_H
+                return time_to_integral(p_mw, r, room_mw_s)
+            room_mw_s = (self.e_max_mwh - self.energy_mwh) / self.efficiency_charge * S_PER_H
+            return time_to_integral(-p_mw, -r, room_mw_s)
         if p_mw > 0.0:
             return (self.energy_mwh - floor_mwh) * self.efficiency_discharge / p_mw * S_PER_H
         rate_mw = -p_mw * self.efficiency_charge  # may underflow to 0 for a subnormal power

@@ -40,6 +40,7 @@ class Grid:
         self.import_limit_mw = import_limit_mw
         self.up = True
         self.cap_mw = math.inf
+        self.cap_end_s = math.inf  # end of the demand-response window under way [s]
         self.available_mw = import_limit_mw  # import available now [MW]; see _refresh
         self._outages_now = 0  # outages under way (they may overlap)
         # Transitions as (time_s, order, kind, outage delta, new cap, detail); at one time,
@@ -90,8 +91,9 @@ class Grid:
                 limit_mw, cut_pu, index, duration_h = cap
                 cap_mw = limit_mw if limit_mw is not None else (1.0 - cut_pu) * import_now_mw()
                 self.cap_mw = self.applied_caps_mw[index] = cap_mw
+                self.cap_end_s = time_s + duration_h * S_PER_H
                 detail = f"import capped at {cap_mw:g} MW for {duration_h:g} h"
             elif cap is not None:
-                self.cap_mw = cap
+                self.cap_mw, self.cap_end_s = cap, math.inf
             self._refresh()
             on_change(kind, detail)
