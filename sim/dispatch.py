@@ -49,6 +49,18 @@ MAX_UPDATES_AT_ONE_TIME = 1_000_000
 TOL_PU = 1e-10
 """Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
 
+LOAD_MANAGEMENT_INTERVAL_S = 1.0
+"""Control interval of load management while a ramp moves the shortfall [s]. The load side
+answers a request with a fixed give-up; while turbines ramp (the shortfall shrinks) it is asked
+again every interval, and in between the grid import is held and the ramp goes to the battery
+or, if it cannot take it, is spilled (``curtailed_mw``): at most ``ramp·interval²/2`` [MW·s]
+an interval. An assumption: power capping of a GPU fleet acts within about a second."""
+
+RECHARGE_BAND_PU = 0.01
+"""Turbines start recharging the battery once it is this far below its stop level [pu of
+nominal energy], and go on until it is there: without the band they would chase every
+kilowatt-hour the battery gives while they follow the load."""
+
 
 @dataclass(slots=True)
 class BusState:
@@ -272,6 +284,7 @@ class Bus:
             sum(g.count * g.p_nom_mw for g in fleet.groups) if fleet else 0.0,
         )
         self.tol_mw = TOL_PU * scale_mw
+        self._recharging = False  # turbines are recharging the battery (see RECHARGE_BAND_PU)
         self.n_updates = 0
         self._t_last_s = env.now
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
@@ -342,12 +355,14 @@ class Bus:
             given_mw = capped_mw + shed_mw
             if given_mw > 0.0:
                 solution = self._solve(
-                    now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh
+                    now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh, False
                 )
         if (given_mw > self.tol_mw) != ("load_management" in self._active):
             self._toggle("load_management", now, given_mw)
 
         b0, br, g0, gr, rest_mw, rest_r, next_s = solution
+        if given_mw > 0.0 and rest_r != 0.0:
+            next_s = min(next_s, LOAD_MANAGEMENT_INTERVAL_S)
         due_s = now + next_s
         if fleet is not None:
             due_s = min(due_s, fleet.next_due_s(now))
@@ -392,14 +407,15 @@ class Bus:
             self._toggle("shortfall", now, unserved[0])
 
     def _solve(
-        self, now: float, net_mw: float, net_r: float, floor_mwh: float
+        self, now: float, net_mw: float, net_r: float, floor_mwh: float, grid_follows: bool = True
     ) -> tuple[float, float, float, float, float, float, float]:
         """Balance the net load line ``net_mw + net_r·t`` (load less turbines) now.
 
         Sets the battery's power line and returns ``(battery, its ramp, grid, its ramp,
         rest, its ramp, next_s)``: rest > 0 is unserved, < 0 supply nobody takes; ``next_s``
         is the time until one of the lines reaches a limit (a kink) or the battery a bound.
-        A battery bound nearer than the clock resolves is taken as reached now.
+        A battery bound nearer than the clock resolves is taken as reached now. With
+        ``grid_follows`` false the grid import is held where it is and the rest takes the ramp.
         """
         battery, state, tol = self.battery, self.state, self.tol_mw
         state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
@@ -421,14 +437,16 @@ class Bus:
             self._reach_bound(now)  # the bound is nearer than the clock resolves
         self._bound_due_s = now + bound_s
         y0, yr = net_mw - b0, net_r - br
-        g0, gr = clamp_line(y0, yr, 0.0, grid_max, tol)
+        g0, gr = clamp_line(y0, yr if grid_follows else 0.0, 0.0, grid_max, tol)
         if tr == 0.0 and ur == 0.0 and yr == 0.0:
             cross_s = math.inf  # all constant: the hot path
         else:
             cross_s = min(
                 crossing_s(target_mw, target_r, (0.0, grid_max), tol),
                 crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
-                crossing_s(y0, yr, (0.0, grid_max), tol),
+                crossing_s(y0, yr, (0.0, grid_max), tol)
+                if grid_follows
+                else crossing_s(y0 - g0, yr, (0.0,), tol),
             )
         return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
 
@@ -456,9 +474,12 @@ class Bus:
                 )
             if reason:
                 fleet.commit(now, shortfall_mw, reason)
-        recharge_mw = (
-            battery.charge_limit_mw() if battery.energy_mwh < self.e_stop_mwh - self.tol_mw else 0.0
-        )
+        e_mwh = battery.energy_mwh
+        if e_mwh >= self.e_stop_mwh - battery._eps_mwh:
+            self._recharging = False
+        elif e_mwh < self.e_stop_mwh - RECHARGE_BAND_PU * battery.energy_nom_mwh:
+            self._recharging = True
+        recharge_mw = battery.charge_limit_mw() if self._recharging else 0.0
         fleet.dispatch(now, max(shortfall_mw, 0.0) + recharge_mw)
 
     def _recharged(self, battery_mw: float) -> bool:

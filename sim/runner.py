@@ -22,6 +22,7 @@ from sim.summary import (
     energy_summary,
     money_summary,
     outage_summary,
+    turbine_summary,
 )
 
 
@@ -102,6 +103,8 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
     end_s, grid = facility.end_s, config.grid
     outages = outage_summary(segments, [(o.start_h, o.duration_h) for o in grid.outages], end_s)
     months = month_starts_s(config.start, end_s)
+    fleet = facility.fleet
+    turbines = turbine_summary([g.report() for g in fleet.groups] if fleet is not None else [])
     windows = [
         (w.start_h, w.duration_h, cap_mw)
         for w, cap_mw in zip(grid.demand_response, facility.grid.applied_caps_mw, strict=True)
@@ -121,6 +124,8 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
             month_labels(config.start, months),
             grid.demand_charge_usd_per_kw_month,
             grid.demand_interval_min * 60.0,
+            turbines,
         ),
+        "turbines": turbines,
         "demand_response": demand_response_summary(segments, windows, end_s),
     }

@@ -134,6 +134,32 @@ def signal_integral(
     return float(energy @ schedule.at(breaks[:-1]))
 
 
+TURBINE_TOTALS = (
+    "starts",
+    "trips",
+    "run_hours",
+    "energy_mwh",
+    "fuel_mmbtu",
+    "fuel_usd",
+    "co2_t",
+    "nox_t",
+)
+"""Keys of ``summary["turbines"]`` summed over the groups."""
+
+
+def turbine_summary(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fleet totals (starts, trips, unit running hours, energy [MWh], fuel [MMBtu], fuel cost
+    [USD], CO2 and NOx [t]), the largest permit use [pu] and the per-group reports."""
+    totals: dict[str, Any] = {
+        key: sum((g[key] for g in groups), 0 if key in ("starts", "trips") else 0.0)
+        for key in TURBINE_TOTALS
+    }
+    uses = [g["permit_use_pu"] for g in groups if g["permit_use_pu"] is not None]
+    totals["permit_use_pu"] = max(uses) if uses else None
+    totals["groups"] = groups
+    return totals
+
+
 def money_summary(
     segments: pd.DataFrame,
     end_s: float,
@@ -143,10 +169,13 @@ def money_summary(
     month_labels: list[str],
     demand_charge_usd_per_kw_month: float,
     demand_interval_s: float,
+    turbines: dict[str, Any],
 ) -> dict[str, Any]:
-    """Grid energy cost, demand charges, grid CO2 and the monthly grid figures.
+    """Cost (grid energy, demand charges, turbine fuel), CO2 (grid, turbines) and the monthly
+    grid figures.
 
-    Energy cost = ∫ grid·price dt [USD]; CO2 = ∫ grid·carbon dt / 1000 [t]. Billed demand of a
+    Energy cost = ∫ grid·price dt [USD]; grid CO2 = ∫ grid·carbon dt / 1000 [t]; fuel cost and
+    turbine CO2 come from ``turbines`` (see :func:`turbine_summary`). Billed demand of a
     calendar month (local time) is its largest mean grid import over ``demand_interval_s``
     intervals counted from the run's start (an interval belongs to the month it starts in);
     its charge is that peak [kW] × the rate for every month the run touches, in full (a
@@ -174,9 +203,19 @@ def money_summary(
     energy_usd = signal_integral(segments, "grid_mw", price, 0.0, end_s)
     demand_usd = sum(m["demand_usd"] for m in months)
     co2_grid_t = signal_integral(segments, "grid_mw", carbon, 0.0, end_s) / 1000.0
+    fuel_usd, co2_turbines_t = turbines["fuel_usd"], turbines["co2_t"]
     return {
-        "cost_usd": {"energy": energy_usd, "demand": demand_usd, "total": energy_usd + demand_usd},
-        "co2_t": {"grid": co2_grid_t, "total": co2_grid_t},
+        "cost_usd": {
+            "energy": energy_usd,
+            "demand": demand_usd,
+            "fuel": fuel_usd,
+            "total": energy_usd + demand_usd + fuel_usd,
+        },
+        "co2_t": {
+            "grid": co2_grid_t,
+            "turbines": co2_turbines_t,
+            "total": co2_grid_t + co2_turbines_t,
+        },
         "grid_by_month": months,
     }
 

@@ -108,6 +108,7 @@ class TurbineGroup:
         self.setpoint_mw = 0.0
         self.ramp_end_s = math.inf
         self.fuel_mmbtu = 0.0
+        self.energy_mw_s = 0.0  # output over the run [MW·s]
         self.run_s = 0.0  # unit-seconds burning, over the run
         self.starts = 0
         self.trips = 0
@@ -126,9 +127,10 @@ class TurbineGroup:
         n = self.burning
         if n == 0:
             return
+        energy_mw_s = line_integral(self.p_mw, self.ramp_mw_per_s, dt_s)
+        self.energy_mw_s += energy_mw_s
         self.fuel_mmbtu += (
-            self.fuel_no_load_mmbtu_per_s * n * dt_s
-            + self.fuel_mmbtu_per_mw_s * line_integral(self.p_mw, self.ramp_mw_per_s, dt_s)
+            self.fuel_no_load_mmbtu_per_s * n * dt_s + self.fuel_mmbtu_per_mw_s * energy_mw_s
         )
         self.run_s += n * dt_s
         self._add_run_time(t0_s, t0_s + dt_s)
@@ -165,7 +167,7 @@ class TurbineGroup:
         log = self.year_log(now_s)[u]
         if self.max_starts is not None and log.starts >= self.max_starts:
             return False
-        return self.max_run_s is None or log.run_s < self.max_run_s
+        return self.max_run_s is None or log.run_s < self.max_run_s - RUN_TOL_S
 
     def set_setpoint(self, now_s: float, setpoint_mw: float) -> None:
         """Ramp toward ``setpoint_mw`` [MW] from now; the ramp's end is ``ramp_end_s``."""
@@ -179,6 +181,41 @@ class TurbineGroup:
             self.ramp_mw_per_s, self.ramp_end_s = 0.0, math.inf
             return
         self.ramp_end_s = now_s + gap_mw / self.ramp_mw_per_s
+
+    def report(self) -> dict[str, float | int | str | None]:
+        """The group's totals over the run and its permit use (plain numbers, units in keys).
+
+        ``most_starts_in_a_year`` and ``most_run_hours_in_a_year`` are the largest of any unit
+        in any permit year; ``permit_use_pu`` is the larger of the two as a share of its limit
+        (null without limits).
+        """
+        most_starts = max(log.starts for year in self.years for log in year)
+        most_run_h = max(log.run_s for year in self.years for log in year) / S_PER_H
+        uses = []
+        if self.max_starts is not None:
+            uses.append(
+                most_starts / self.max_starts if self.max_starts else float(most_starts > 0)
+            )
+        if self.max_run_s is not None:
+            limit_h = self.max_run_s / S_PER_H
+            uses.append(most_run_h / limit_h if limit_h else float(most_run_h > 0))
+        return {
+            "name": self.name,
+            "units": self.count,
+            "starts": self.starts,
+            "trips": self.trips,
+            "run_hours": self.run_s / S_PER_H,
+            "energy_mwh": self.energy_mw_s / S_PER_H,
+            "fuel_mmbtu": self.fuel_mmbtu,
+            "fuel_usd": self.fuel_mmbtu * self.fuel_usd_per_mmbtu,
+            "co2_t": self.fuel_mmbtu * self.co2_kg_per_mmbtu / 1000.0,
+            "nox_t": self.fuel_mmbtu * self.nox_kg_per_mmbtu / 1000.0,
+            "max_starts_per_year": self.max_starts,
+            "most_starts_in_a_year": most_starts,
+            "max_run_hours_per_year": None if self.max_run_s is None else self.max_run_s / S_PER_H,
+            "most_run_hours_in_a_year": most_run_h,
+            "permit_use_pu": max(uses) if uses else None,
+        }
 
     def floor_mw(self) -> float:
         """Lowest output the group may be held at now [MW]: 0 when stopping, else n·P_min."""
