@@ -7,6 +7,7 @@ Bad input never produces a traceback: every problem is printed with its file and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output was piped into a reader that stopped (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -220,6 +224,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 _UNITS = (
+    ("_mmbtu", "MMBtu"),
+    ("_hours", "h"),
+    ("_hours_in_a_year", "h"),
+    ("_hours_per_year", "h/yr"),
     ("_mwh", "MWh"),
     ("_mw", "MW"),
     ("_s", "s"),

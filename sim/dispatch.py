@@ -52,9 +52,10 @@ TOL_PU = 1e-10
 LOAD_MANAGEMENT_INTERVAL_S = 1.0
 """Control interval of load management while a ramp moves the shortfall [s]. The load side
 answers a request with a fixed give-up; while turbines ramp (the shortfall shrinks) it is asked
-again every interval, and in between the grid import is held and the ramp goes to the battery
-or, if it cannot take it, is spilled (``curtailed_mw``): at most ``ramp·interval²/2`` [MW·s]
-an interval. An assumption: power capping of a GPU fleet acts within about a second."""
+again every interval, and in between the battery and the grid hold their powers and the ramp
+is spilled (``curtailed_mw``, at most ``ramp·interval²/2`` [MW·s] an interval) or, if the ramp
+goes the other way, unserved. An assumption: power capping of a GPU fleet acts within about a
+second."""
 
 RECHARGE_BAND_PU = 0.01
 """Turbines start recharging the battery once it is this far below its stop level [pu of
@@ -341,7 +342,7 @@ class Bus:
             if rest_mw < -self.tol_mw and turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
                 turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
                 solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
-            elif (
+            if (
                 shortfall_mw <= self.tol_mw
                 and self._recharged(solution[0])
                 and fleet.stop(now, "the grid carries the load, the battery is recharged")
@@ -407,7 +408,7 @@ class Bus:
             self._toggle("shortfall", now, unserved[0])
 
     def _solve(
-        self, now: float, net_mw: float, net_r: float, floor_mwh: float, grid_follows: bool = True
+        self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True
     ) -> tuple[float, float, float, float, float, float, float]:
         """Balance the net load line ``net_mw + net_r·t`` (load less turbines) now.
 
@@ -415,7 +416,8 @@ class Bus:
         rest, its ramp, next_s)``: rest > 0 is unserved, < 0 supply nobody takes; ``next_s``
         is the time until one of the lines reaches a limit (a kink) or the battery a bound.
         A battery bound nearer than the clock resolves is taken as reached now. With
-        ``grid_follows`` false the grid import is held where it is and the rest takes the ramp.
+        ``follow`` false the battery and the grid hold their powers and the rest takes the
+        ramp (see :data:`LOAD_MANAGEMENT_INTERVAL_S`).
         """
         battery, state, tol = self.battery, self.state, self.tol_mw
         state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
@@ -427,7 +429,7 @@ class Bus:
             grid_max = state.grid_max_mw
             t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
             u0, ur = net_mw - t0, net_r - tr
-            b0, br = clamp_line(u0, ur, -c_max, d_max, tol)
+            b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
             if br != 0.0 and -tol <= b0 <= tol:
                 b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
             battery.set_power(b0, br)
@@ -437,16 +439,16 @@ class Bus:
             self._reach_bound(now)  # the bound is nearer than the clock resolves
         self._bound_due_s = now + bound_s
         y0, yr = net_mw - b0, net_r - br
-        g0, gr = clamp_line(y0, yr if grid_follows else 0.0, 0.0, grid_max, tol)
+        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
         if tr == 0.0 and ur == 0.0 and yr == 0.0:
             cross_s = math.inf  # all constant: the hot path
+        elif not follow:
+            cross_s = crossing_s(y0 - g0, yr, (0.0,), tol)
         else:
             cross_s = min(
                 crossing_s(target_mw, target_r, (0.0, grid_max), tol),
                 crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
-                crossing_s(y0, yr, (0.0, grid_max), tol)
-                if grid_follows
-                else crossing_s(y0 - g0, yr, (0.0,), tol),
+                crossing_s(y0, yr, (0.0, grid_max), tol),
             )
         return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
 

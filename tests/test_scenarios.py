@@ -100,6 +100,7 @@ load: {constant_mw: 150}
 grid: {import_limit_mw: 200, outages: [{start_h: 30, duration_h: 2}]}
 battery: {energy_mwh: 800, power_mw: 200}
 dispatch: {policy: backup}
+turbines: [{name: smt130, count: 15, p_nom_mw: 16.5, ramp_mw_per_min: 5}]
 """
 
 

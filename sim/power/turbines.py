@@ -245,6 +245,7 @@ class TurbineFleet:
         self.rng = rng
         self.unavailable_logged = False  # "no unit can start" is logged once per shortfall
         self.stop_blocked_until_s = math.inf  # a stop waits for the minimum run time
+        self.n_burning = 0  # units starting or online, over all groups
         self.env: simpy.Environment | None = None
         self._integrate: Callable[[], float] = lambda: 0.0
         self._update: Callable[[], None] = lambda: None
@@ -288,7 +289,7 @@ class TurbineFleet:
     @property
     def running(self) -> bool:
         """Whether any unit is starting or online."""
-        return any(g.burning for g in self.groups)
+        return self.n_burning > 0
 
     def committed_mw(self) -> float:
         """Rated output of the units starting or online and not stopping [MW]."""
@@ -435,6 +436,7 @@ class TurbineFleet:
         g.state[u] = STARTING
         g.token[u] += 1
         g.n_starting += 1
+        self.n_burning += 1
         g.starts += 1
         g.year_log(now_s)[u].starts += 1
         self.recorder.event(now_s, "turbine_start", g.name, f"unit {u}: {reason}")
@@ -501,8 +503,10 @@ class TurbineFleet:
     def _unit_off(self, g: TurbineGroup, u: int) -> None:
         if g.state[u] == ONLINE:
             g.n_online -= 1
+            self.n_burning -= 1
         elif g.state[u] == STARTING:
             g.n_starting -= 1
+            self.n_burning -= 1
         g.state[u] = OFF
         g.token[u] += 1
         if g.n_online == 0:
