@@ -314,6 +314,7 @@ class Bus:
     def update(self) -> None:
         """Integrate to now, solve the balance, schedule the next event, record a row."""
         battery, grid, fleet, state = self.battery, self.grid, self.fleet, self.state
+        tol = self.tol_mw
         now = self.integrate_to_now()
         self.n_updates += 1
         self._updates_now += 1
@@ -329,7 +330,7 @@ class Bus:
         if math.isnan(state.grid_mw):  # the first event: the import was steady before it
             state.grid_mw = min(demand_mw, grid_max_mw)
         shortfall_mw = demand_mw - grid_max_mw
-        if fleet is not None and (fleet.running or shortfall_mw > self.tol_mw):
+        if fleet is not None and (fleet.running or shortfall_mw > tol):
             fleet.settle(now)
             self._commit(now, shortfall_mw, floor_mwh)
             turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
@@ -339,11 +340,11 @@ class Bus:
         solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
         rest_mw = solution[4]
         if fleet is not None and fleet.running:
-            if rest_mw < -self.tol_mw and turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
+            if rest_mw < -tol and turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
                 turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
                 solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
             if (
-                shortfall_mw <= self.tol_mw
+                shortfall_mw <= tol
                 and self._recharged(solution[0])
                 and fleet.stop(now, "the grid carries the load, the battery is recharged")
             ):
@@ -351,14 +352,14 @@ class Bus:
                 turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
                 solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
         rest_mw = solution[4]
-        if rest_mw > self.tol_mw and self.load.order:  # short: ask the load to give some up
+        if rest_mw > tol and self.load.order:  # short: ask the load to give some up
             capped_mw, shed_mw = self.load.curtail(rest_mw)
             given_mw = capped_mw + shed_mw
             if given_mw > 0.0:
                 solution = self._solve(
                     now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh, False
                 )
-        if (given_mw > self.tol_mw) != ("load_management" in self._active):
+        if (given_mw > tol) != ("load_management" in self._active):
             self._toggle("load_management", now, given_mw)
 
         b0, br, g0, gr, rest_mw, rest_r, next_s = solution
@@ -378,11 +379,11 @@ class Bus:
         state.grid_mw = g0
         # What is left is unserved (> 0) or supply nobody takes (< 0); at a kink its value
         # may be a rounding residue of the other sign, within tol: it is dropped.
-        unserved = curtailed = (0.0, 0.0)
-        if rest_mw > self.tol_mw or (rest_mw >= -self.tol_mw and rest_r > 0.0):
-            unserved = (max(rest_mw, 0.0), rest_r)
-        elif rest_mw < -self.tol_mw or rest_r < 0.0:
-            curtailed = (max(-rest_mw, 0.0), -rest_r)
+        unserved_mw = unserved_r = curtailed_mw = curtailed_r = 0.0
+        if rest_mw > tol or (rest_mw >= -tol and rest_r > 0.0):
+            unserved_mw, unserved_r = max(rest_mw, 0.0), rest_r
+        elif rest_mw < -tol or rest_r < 0.0:
+            curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
         self._row = (
             now,
             self.load.p_mw - given_mw,
@@ -390,8 +391,8 @@ class Bus:
             g0,
             turbines_mw,
             b0,
-            unserved[0],
-            curtailed[0],
+            unserved_mw,
+            curtailed_mw,
             capped_mw,
             shed_mw,
             battery.energy_mwh,
@@ -400,12 +401,12 @@ class Bus:
             gr,
             turbines_r,
             br,
-            unserved[1],
-            curtailed[1],
+            unserved_r,
+            curtailed_r,
         )
         self.recorder.row(self._row)
-        if (unserved[0] > self.tol_mw) != ("shortfall" in self._active):
-            self._toggle("shortfall", now, unserved[0])
+        if (unserved_mw > tol) != ("shortfall" in self._active):
+            self._toggle("shortfall", now, unserved_mw)
 
     def _solve(
         self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True
@@ -427,11 +428,18 @@ class Bus:
             target_mw, target_r, may_charge = self.policy.grid_target(state)
             c_max = state.charge_max_mw if may_charge else 0.0
             grid_max = state.grid_max_mw
-            t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
-            u0, ur = net_mw - t0, net_r - tr
-            b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
-            if br != 0.0 and -tol <= b0 <= tol:
-                b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
+            if net_r == 0.0 and target_r == 0.0:  # constant lines, the hot path:
+                tr = ur = br = 0.0  # clamp_line inlined for ramps of 0
+                t0 = grid_max if target_mw >= grid_max - tol else target_mw
+                t0 = 0.0 if t0 <= tol else t0
+                u0 = net_mw - t0
+                b0 = d_max if u0 >= d_max - tol else (-c_max if u0 <= tol - c_max else u0)
+            else:
+                t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
+                u0, ur = net_mw - t0, net_r - tr
+                b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
+                if br != 0.0 and -tol <= b0 <= tol:
+                    b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
             battery.set_power(b0, br)
             bound_s = battery.seconds_to_bound(floor_mwh)
             if now + bound_s > now:
@@ -439,7 +447,12 @@ class Bus:
             self._reach_bound(now)  # the bound is nearer than the clock resolves
         self._bound_due_s = now + bound_s
         y0, yr = net_mw - b0, net_r - br
-        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
+        if yr == 0.0:
+            g0 = gr = 0.0
+            if y0 > tol:
+                g0 = grid_max if y0 >= grid_max - tol else y0
+        else:
+            g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
         if tr == 0.0 and ur == 0.0 and yr == 0.0:
             cross_s = math.inf  # all constant: the hot path
         elif not follow:
