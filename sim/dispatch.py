@@ -368,6 +368,9 @@ class Bus:
         due_s = now + next_s
         if fleet is not None:
             due_s = min(due_s, fleet.next_due_s(now))
+            if fleet.running and battery.direction < 0 and battery.energy_mwh < self.e_stop_mwh:
+                # the battery reaching the turbines' stop level is an event too
+                due_s = min(due_s, now + battery.seconds_to_bound(floor_mwh, self.e_stop_mwh))
         if due_s <= now:  # nearer than the clock resolves: make sure time moves on
             due_s = math.nextafter(now, math.inf)
         if due_s != self._due_s:
@@ -494,7 +497,9 @@ class Bus:
             self._recharging = False
         elif e_mwh < self.e_stop_mwh - RECHARGE_BAND_PU * battery.energy_nom_mwh:
             self._recharging = True
-        recharge_mw = battery.charge_limit_mw() if self._recharging else 0.0
+        recharge_mw = 0.0
+        if self._recharging and self.policy.grid_target(self.state)[2]:
+            recharge_mw = battery.charge_limit_mw()  # only if the policy lets it charge now
         fleet.dispatch(now, max(shortfall_mw, 0.0) + recharge_mw)
 
     def _recharged(self, battery_mw: float) -> bool:

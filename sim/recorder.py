@@ -72,7 +72,7 @@ class Recorder:
         self.events.append((time_s, kind, source, detail))
 
     def segments(self, battery_energy_nom_mwh: float) -> pd.DataFrame:
-        """The exact record: one row per constant-power segment, with derived columns.
+        """The exact record: one row per segment (powers are lines in it), with derived columns.
 
         Adds ``time_h``, ``load_mw`` (= it + cooling + battery aux), ``cooling_mw``,
         ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes, with their ramps) and

@@ -42,8 +42,8 @@ class Result:
     config_yaml : str
         The resolved config, as written to ``config.yaml``.
     segments : pandas.DataFrame or None
-        The exact record: one row per constant-power segment from ``time_h`` to the next row
-        (in memory only; not written).
+        The exact record: one row per segment from ``time_h`` to the next row, each power a
+        line given by its value and ``<name>_ramp_mw_per_s`` (in memory only; not written).
     """
 
     timeseries: pd.DataFrame

@@ -122,8 +122,8 @@ def signal_integral(
 ) -> float:
     """Exact ``∫ p(t)·s(t) dt`` over ``[start_s, stop_s)`` [MWh × the signal's unit].
 
-    Both the power ``p`` and the signal ``s`` are piecewise constant, so the integral is a sum
-    over the union of their change times.
+    The signal ``s`` is piecewise constant and the power ``p`` piecewise linear, so the
+    integral is a sum of exact segment energies over the union of their change times.
     """
     t_s = segments["time_s"].to_numpy()
     cuts = np.concatenate((t_s, schedule.times_s))

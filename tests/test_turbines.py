@@ -292,3 +292,101 @@ def test_turbine_and_smooth_keys_are_checked(config_factory, keys, key, fragment
     with pytest.raises(ConfigError) as info:
         config_factory(load={"constant_mw": 1}, **keys)
     assert_problem(info.value, key, fragment)
+
+
+def test_a_tripped_unit_restarts_when_its_repair_is_done(config_factory):
+    """10 MW load, one unit, no battery, a 10 h outage from 1 h; the unit trips at 3 h and is
+    repaired in 1 h. Unserved: the first start (10 MW for 600 s, then the 120 s ramp
+    triangle, 6,600 MW·s) and, after the trip, 10 MW until the repair is done at 4 h, the
+    restart and its ramp (36,000 + 6,600 MW·s)."""
+    result = run(
+        config_factory(
+            duration_h=14,
+            load={"constant_mw": 10},
+            grid={"outages": [{"start_h": 1, "duration_h": 10}]},
+            turbines=[{**SMT, "count": 1, "trip_repair_h": 1.0}],
+            turbine_trips=[{"time_h": 3, "turbine": "smt"}],
+        )
+    )
+    assert times_of(result, "turbine_start") == [3600.0, 4 * 3600.0]
+    assert result.summary["unserved_mwh"] == pytest.approx(49200 / 3600, rel=1e-9)
+
+
+def test_a_unit_at_its_permitted_hours_starts_again_in_the_next_permit_year(config_factory):
+    """A unit allowed 10 h a year in an outage from 8740 h to 8770 h: it stops at 8750 h and
+    starts again at 8760 h, when the second permit year begins."""
+    result = run(
+        config_factory(
+            duration_h=8780,
+            load={"constant_mw": 10},
+            grid={"outages": [{"start_h": 8740, "duration_h": 30}]},
+            turbines=[{**SMT, "count": 1, "max_run_hours_per_year": 10}],
+        )
+    )
+    assert times_of(result, "turbine_permit_stop")[0] == pytest.approx(8750 * 3600.0)
+    assert times_of(result, "turbine_start") == [8740 * 3600.0, 8760 * 3600.0]
+
+
+def test_a_stopping_unit_already_at_zero_output_goes_off_at_once(config_factory):
+    """With p_min_pu = 0 the unit unloads to 0 MW when the grid is back (2 h 2 min); its
+    minimum run time lets it stop at 1 h 10 min + 1 h = 2 h 10 min, and it goes off then:
+    it has burnt from 1 h to 2 h 10 min."""
+    result = run(
+        config_factory(
+            duration_h=10,
+            load={"constant_mw": 10},
+            grid={"outages": [{"start_h": 1, "duration_h": 1}]},
+            battery={"energy_mwh": 100, "power_mw": 100, "charge_power_mw": 0, **LOSSLESS},
+            turbines=[{**SMT, "count": 1, "p_min_pu": 0.0, "min_run_s": 3600}],
+        )
+    )
+    assert times_of(result, "turbine_stopped") == [pytest.approx(2 * 3600.0 + 600)]
+    assert result.summary["turbines"]["run_hours"] == pytest.approx(7 / 6, rel=1e-12)
+
+
+def test_turbines_stop_when_the_battery_reaches_the_stop_level(config_factory):
+    """A 10 MWh battery charging at 1 MW (lossless) starts at 0.6, so it holds 7 MWh at the
+    1 h outage. It gives 10 MW for the 1200 s start (3.3333 MWh) and the 120 s ramp triangle
+    (10·120/2 MW·s), takes the 12 s triangle 1·12/2 as the unit ramps to 11 MW, then 1 MW.
+    It reaches turbine_stop_soc = 0.5 (5 MWh) after the grid is back: the unit stops then,
+    not when the battery is full."""
+    result = run(
+        config_factory(
+            duration_h=12,
+            load={"constant_mw": 10},
+            grid={"outages": [{"start_h": 1, "duration_h": 0.5}]},
+            battery={
+                "energy_mwh": 10,
+                "power_mw": 20,
+                "charge_power_mw": 1,
+                "soc_initial": 0.6,
+                **LOSSLESS,
+            },
+            turbines=[{**SMT, "count": 1, "min_run_s": 0, "start_s": 1200}],
+            dispatch={"turbine_stop_soc": 0.5},
+        )
+    )
+    e_mw_s = 7 * 3600 - 10 * 1200 - 10 * 120 / 2 + 1 * 12 / 2  # at 1 h + 1332 s
+    stop_s = 3600 + 1332 + (5 * 3600 - e_mw_s) / 1.0
+    assert times_of(result, "turbine_stop") == [pytest.approx(stop_s, rel=1e-12)]
+
+
+def test_a_fast_and_a_slow_group_stay_balanced_after_a_load_drop(config_factory):
+    """No battery, an outage; a fast (60 MW/min) and a slow (0.5 MW/min) group share a 40 MW
+    load. When it drops to 20 MW the surplus is shed at once, by each group in proportion to
+    its excess over its new setpoint (10 MW each): nothing is unserved or spilled after it."""
+    result = run(
+        config_factory(
+            duration_h=4,
+            trace=[(0.0, 40.0), (2.0, 20.0)],
+            grid={"outages": [{"start_h": 0.5, "duration_h": 3}]},
+            turbines=[
+                {"name": "A", "count": 1, "p_nom_mw": 30, "ramp_mw_per_min": 60, "start_s": 0},
+                {"name": "B", "count": 1, "p_nom_mw": 30, "ramp_mw_per_min": 0.5, "start_s": 0},
+            ],
+        )
+    )
+    seg = result.segments
+    late = seg["time_s"].to_numpy() >= 2 * 3600
+    assert (seg.loc[late, "unserved_mw"] == 0.0).all()
+    assert result.summary["curtailed_mwh"] == 0.0

@@ -161,21 +161,23 @@ class Battery:
         elif direction < 0:
             self.energy_mwh = self.e_max_mwh
 
-    def seconds_to_bound(self, floor_mwh: float) -> float:
+    def seconds_to_bound(self, floor_mwh: float, top_mwh: float | None = None) -> float:
         """Time until the current power line drives the energy to a bound [s]; ``inf`` if never.
 
-        The bound is ``floor_mwh`` when discharging and the top of the window when charging.
+        The bound is ``floor_mwh`` when discharging and ``top_mwh`` (default: the top of the
+        window) when charging.
         """
+        e_top_mwh = self.e_max_mwh if top_mwh is None else top_mwh
         p_mw, r = self.p_mw, self.ramp_mw_per_s
         if r != 0.0:
             if self.heading > 0:
                 room_mw_s = (self.energy_mwh - floor_mwh) * self.efficiency_discharge * S_PER_H
                 return time_to_integral(p_mw, r, room_mw_s)
-            room_mw_s = (self.e_max_mwh - self.energy_mwh) / self.efficiency_charge * S_PER_H
+            room_mw_s = (e_top_mwh - self.energy_mwh) / self.efficiency_charge * S_PER_H
             return time_to_integral(-p_mw, -r, room_mw_s)
         if p_mw > 0.0:
             return (self.energy_mwh - floor_mwh) * self.efficiency_discharge / p_mw * S_PER_H
         rate_mw = -p_mw * self.efficiency_charge  # may underflow to 0 for a subnormal power
         if rate_mw > 0.0:
-            return (self.e_max_mwh - self.energy_mwh) / rate_mw * S_PER_H
+            return (e_top_mwh - self.energy_mwh) / rate_mw * S_PER_H
         return math.inf

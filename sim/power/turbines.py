@@ -246,6 +246,7 @@ class TurbineFleet:
         self.unavailable_logged = False  # "no unit can start" is logged once per shortfall
         self.stop_blocked_until_s = math.inf  # a stop waits for the minimum run time
         self.n_burning = 0  # units starting or online, over all groups
+        self.wake_s = math.inf  # next time a unit may start again (repair done, new year)
         self.env: simpy.Environment | None = None
         self._integrate: Callable[[], float] = lambda: 0.0
         self._update: Callable[[], None] = lambda: None
@@ -303,8 +304,13 @@ class TurbineFleet:
 
     def next_due_s(self, now_s: float) -> float:
         """Time of the fleet's next internal event [s]: a ramp's end, the end of the minimum
-        run time a stop waits for, or a unit reaching its permitted hours."""
-        due_s = self.stop_blocked_until_s if self.stop_blocked_until_s > now_s else math.inf
+        run time a stop waits for, a unit reaching its permitted hours, or a unit becoming
+        able to start again (its repair done, a new permit year)."""
+        if self.wake_s <= now_s:
+            self.wake_s = self._next_wake_s(now_s)
+        due_s = min(self.wake_s, self.stop_blocked_until_s)
+        if due_s <= now_s:
+            due_s = math.inf
         for g in self.groups:
             if not g.burning:
                 continue
@@ -316,18 +322,26 @@ class TurbineFleet:
                         due_s = min(due_s, now_s + g.max_run_s - logs[u].run_s)
         return due_s
 
+    def _next_wake_s(self, now_s: float) -> float:
+        """The next time a unit that cannot start now may start [s]; ``inf`` if none waits."""
+        wake_s = math.inf
+        for g in self.groups:
+            g.year_log(now_s)  # make the current permit year the last one
+            for u, state in enumerate(g.state):
+                if state != OFF:
+                    continue
+                if g.available_s[u] > now_s:
+                    wake_s = min(wake_s, g.available_s[u])
+                elif not g.can_start(u, now_s):  # at a permit limit until the next year
+                    wake_s = min(wake_s, len(g.years) * YEAR_S)
+        return wake_s
+
     # ---- decisions of the bus ----------------------------------------------------------
 
     def settle(self, now_s: float) -> None:
         """Book-keeping after integration: finish ramps down to 0 and enforce run hours."""
+        self.finish_stops(now_s)
         for g in self.groups:
-            if g.stopping and g.p_mw <= 0.0 and g.ramp_mw_per_s == 0.0:
-                for u, state in enumerate(g.state):
-                    if state == ONLINE:
-                        self._unit_off(g, u)
-                g.stopping = False
-                g.p_mw = 0.0
-                self.recorder.event(now_s, "turbine_stopped", g.name, "all units off")
             if g.max_run_s is not None and g.burning:
                 logs = g.year_log(now_s)
                 for u, state in enumerate(g.state):
@@ -413,21 +427,44 @@ class TurbineFleet:
                 target = min(max(share, g.floor_mw()), g.n_online * g.p_nom_mw)
             if target != g.setpoint_mw or (g.ramp_mw_per_s == 0.0 and target != g.p_mw):
                 g.set_setpoint(now_s, target)
+        self.finish_stops(now_s)
 
     def step_down(self, now_s: float, surplus_mw: float) -> float:
-        """Lower the output at once by up to ``surplus_mw`` [MW], no group below its floor.
+        """Lower the output at once by up to ``surplus_mw`` [MW]; returns what was given up.
 
         On an island a governor sheds load far faster than any planned ramp; this is how
-        supply the bus cannot place is given up. Returns what was given up [MW].
+        supply the bus cannot place is given up. The groups above their setpoints give up
+        first, each in proportion to its excess (so they land on their setpoints together and
+        the dispatch stays coherent); what is left comes from every group in proportion to
+        its output above its floor, and those groups hold there (setpoint = output).
         """
         given = 0.0
-        for g in self.groups:
-            cut = min(surplus_mw - given, g.p_mw - g.floor_mw())
-            if cut > 0.0:
-                g.p_mw -= cut
-                g.set_setpoint(now_s, min(g.setpoint_mw, g.p_mw))
-                given += cut
+        for above in (lambda g: g.setpoint_mw, lambda g: g.floor_mw()):
+            room = {g: g.p_mw - max(above(g), g.floor_mw()) for g in self.groups}
+            total = sum(r for r in room.values() if r > 0.0)
+            if total <= 0.0:
+                continue
+            share = min(surplus_mw - given, total) / total
+            for g, r in room.items():
+                if r > 0.0:
+                    g.p_mw -= r * share
+                    g.set_setpoint(now_s, min(g.setpoint_mw, g.p_mw))
+            given += min(surplus_mw - given, total)
+            if given >= surplus_mw:
+                break
+        self.finish_stops(now_s)
         return given
+
+    def finish_stops(self, now_s: float) -> None:
+        """Every group that is stopping and has reached 0 MW goes off now."""
+        for g in self.groups:
+            if g.stopping and g.p_mw <= 0.0:
+                for u, state in enumerate(g.state):
+                    if state == ONLINE:
+                        self._unit_off(g, u)
+                g.stopping = False
+                g.p_mw = 0.0
+                self.recorder.event(now_s, "turbine_stopped", g.name, "all units off")
 
     # ---- unit transitions --------------------------------------------------------------
 
@@ -437,6 +474,7 @@ class TurbineFleet:
         g.token[u] += 1
         g.n_starting += 1
         self.n_burning += 1
+        self.wake_s = -math.inf  # this start may use the unit's last permitted one
         g.starts += 1
         g.year_log(now_s)[u].starts += 1
         self.recorder.event(now_s, "turbine_start", g.name, f"unit {u}: {reason}")
@@ -509,5 +547,6 @@ class TurbineFleet:
             self.n_burning -= 1
         g.state[u] = OFF
         g.token[u] += 1
+        self.wake_s = -math.inf  # recomputed when next asked: the unit may be in repair
         if g.n_online == 0:
             g.p_mw, g.ramp_mw_per_s, g.ramp_end_s, g.setpoint_mw = 0.0, 0.0, math.inf, 0.0
