@@ -327,7 +327,7 @@ class Bus:
         aux_mw = battery.aux_load_mw
         demand_mw = self.load.p_mw + aux_mw
         state.t_s, state.grid_max_mw = now, grid_max_mw
-        if math.isnan(state.grid_mw):  # the first event: the import was steady before it
+        if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
             state.grid_mw = min(demand_mw, grid_max_mw)
         shortfall_mw = demand_mw - grid_max_mw
         if fleet is not None and (fleet.running or shortfall_mw > tol):
@@ -432,18 +432,18 @@ class Bus:
             c_max = state.charge_max_mw if may_charge else 0.0
             grid_max = state.grid_max_mw
             if net_r == 0.0 and target_r == 0.0:  # constant lines, the hot path:
-                tr = ur = br = 0.0  # clamp_line inlined for ramps of 0
-                t0 = grid_max if target_mw >= grid_max - tol else target_mw
-                t0 = 0.0 if t0 <= tol else t0
+                tr = ur = br = 0.0  # clamp_line inlined for ramps of 0 (an exact clamp)
+                t0 = min(max(target_mw, 0.0), grid_max)
                 u0 = net_mw - t0
-                b0 = d_max if u0 >= d_max - tol else (-c_max if u0 <= tol - c_max else u0)
+                b0 = d_max if u0 >= d_max else (-c_max if u0 <= -c_max else u0)
+                battery.p_mw, battery.ramp_mw_per_s = b0, 0.0  # set_power, for a constant
             else:
                 t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
                 u0, ur = net_mw - t0, net_r - tr
                 b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
                 if br != 0.0 and -tol <= b0 <= tol:
                     b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
-            battery.set_power(b0, br)
+                battery.set_power(b0, br)
             bound_s = battery.seconds_to_bound(floor_mwh)
             if now + bound_s > now:
                 break
@@ -452,8 +452,8 @@ class Bus:
         y0, yr = net_mw - b0, net_r - br
         if yr == 0.0:
             g0 = gr = 0.0
-            if y0 > tol:
-                g0 = grid_max if y0 >= grid_max - tol else y0
+            if y0 > 0.0:
+                g0 = grid_max if y0 >= grid_max else y0
         else:
             g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
         if tr == 0.0 and ur == 0.0 and yr == 0.0:

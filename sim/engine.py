@@ -19,8 +19,12 @@ import math
 def clamp_line(p0: float, r: float, lo: float, hi: float, tol: float) -> tuple[float, float]:
     """Clamp the line ``p0 + r·t`` to ``[lo, hi]`` just after ``t = 0``: ``(value, slope)``.
 
-    A value within ``tol`` of a limit with a slope pointing past it is on that limit.
+    A value within ``tol`` of a limit with a slope pointing past it is on that limit. A
+    constant (``r = 0``) is clamped exactly: it crosses nothing, so there is no rounding of a
+    crossing time to absorb.
     """
+    if r == 0.0:
+        return (hi if p0 > hi else lo if p0 < lo else p0), 0.0
     if p0 >= hi - tol and (p0 > hi + tol or r >= 0.0):
         return hi, 0.0
     if p0 <= lo + tol and (p0 < lo - tol or r <= 0.0):
