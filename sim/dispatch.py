@@ -431,12 +431,18 @@ class Bus:
             target_mw, target_r, may_charge = self.policy.grid_target(state)
             c_max = state.charge_max_mw if may_charge else 0.0
             grid_max = state.grid_max_mw
-            if net_r == 0.0 and target_r == 0.0:  # constant lines, the hot path:
-                tr = ur = br = 0.0  # clamp_line inlined for ramps of 0 (an exact clamp)
-                t0 = min(max(target_mw, 0.0), grid_max)
-                u0 = net_mw - t0
+            if net_r == 0.0 and target_r == 0.0:  # constant lines, the hot path: the clamps
+                tr = ur = br = 0.0
+                t0 = target_mw if target_mw < grid_max else grid_max  # inlined, exact
+                u0 = net_mw - (t0 if t0 > 0.0 else 0.0)
                 b0 = d_max if u0 >= d_max else (-c_max if u0 <= -c_max else u0)
                 battery.p_mw, battery.ramp_mw_per_s = b0, 0.0  # set_power, for a constant
+                bound_s = battery.seconds_to_bound(floor_mwh)
+                if now + bound_s > now:
+                    self._bound_due_s = now + bound_s
+                    y0 = net_mw - b0
+                    g0 = 0.0 if y0 <= 0.0 else (grid_max if y0 >= grid_max else y0)
+                    return b0, 0.0, g0, 0.0, y0 - g0, 0.0, bound_s
             else:
                 t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
                 u0, ur = net_mw - t0, net_r - tr
@@ -444,21 +450,14 @@ class Bus:
                 if br != 0.0 and -tol <= b0 <= tol:
                     b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
                 battery.set_power(b0, br)
-            bound_s = battery.seconds_to_bound(floor_mwh)
-            if now + bound_s > now:
-                break
+                bound_s = battery.seconds_to_bound(floor_mwh)
+                if now + bound_s > now:
+                    break
             self._reach_bound(now)  # the bound is nearer than the clock resolves
         self._bound_due_s = now + bound_s
         y0, yr = net_mw - b0, net_r - br
-        if yr == 0.0:
-            g0 = gr = 0.0
-            if y0 > 0.0:
-                g0 = grid_max if y0 >= grid_max else y0
-        else:
-            g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
-        if tr == 0.0 and ur == 0.0 and yr == 0.0:
-            cross_s = math.inf  # all constant: the hot path
-        elif not follow:
+        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
+        if not follow:
             cross_s = crossing_s(y0 - g0, yr, (0.0,), tol)
         else:
             cross_s = min(
