@@ -402,6 +402,93 @@ class TurbineTripConfig(StrictModel):
     units: int = Field(1, ge=1, description="Running units that trip at once.")
 
 
+class HardwareConfig(StrictModel):
+    """Power of one accelerator and of a node (see ``sim/data/hardware.yaml``)."""
+
+    gpu_tdp_w: float = Field(gt=0, description="Board power limit of one accelerator [W].")
+    gpu_idle_w: float = Field(ge=0, description="One accelerator idle [W].")
+    gpus_per_node: int = Field(ge=1, description="Accelerators per node (the failure unit).")
+    node_overhead_w: float = Field(ge=0, description="CPUs, NICs, fans of a node [W].")
+    network_w_per_gpu: float = Field(ge=0, description="Switches, optics, storage [W/GPU].")
+
+    @model_validator(mode="after")
+    def _idle_below_tdp(self) -> HardwareConfig:
+        if self.gpu_idle_w > self.gpu_tdp_w:
+            raise KeyProblems(
+                [
+                    (
+                        ("gpu_idle_w",),
+                        self.gpu_idle_w,
+                        f"must not exceed gpu_tdp_w ({self.gpu_tdp_w})",
+                    )
+                ]
+            )
+        return self
+
+
+class PoolConfig(StrictModel):
+    """Nodes of one hardware type."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the pool for jobs.")
+    hardware: str = Field(
+        description="A catalog entry (sim/data/hardware.yaml or cluster.hardware)."
+    )
+    gpus: int = Field(ge=1, description="Accelerators for jobs (rounded up to whole nodes).")
+    spare_gpus: int = Field(
+        0, ge=0, description="Hot spares on top of gpus: idle, swapped in at once on a failure."
+    )
+
+
+class FailuresConfig(StrictModel):
+    """Node failures while a node runs a job."""
+
+    rate_per_node_day: float = Field(
+        ge=0, description="Failures per node-day of running [1/day]; Llama 3: 0.00379."
+    )
+    distribution: Literal["exponential"] = Field(
+        "exponential", description="Time between failures of a node (Weibull: not yet)."
+    )
+
+
+class ClusterConfig(StrictModel):
+    """The GPU cluster: pools of nodes, their failures and repairs."""
+
+    power_model: Literal["average"] = Field(
+        "average",
+        description=(
+            "average: a computing GPU draws compute_fraction·TDP + (1 − compute_fraction)·idle "
+            "(the iteration waveform is not yet available)."
+        ),
+    )
+    pools: list[PoolConfig] = Field(min_length=1)
+    failures: FailuresConfig = Field(default_factory=lambda: FailuresConfig(rate_per_node_day=0.0))
+    repair_h: float = Field(24.0, gt=0, description="Mean repair time of a failed node [h].")
+    hardware: dict[str, HardwareConfig] = Field(
+        default_factory=dict, description="Catalog entries added to (or replacing) the built-in."
+    )
+
+
+class JobConfig(StrictModel):
+    """A synchronous data-parallel training job."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the job in the summary.")
+    pool: str = Field(description="The pool it runs on.")
+    gpus: int = Field(ge=1, description="Accelerators (rounded up to whole nodes).")
+    iteration_s: float = Field(6.0, gt=0, description="Length of one training iteration [s].")
+    compute_fraction: float = Field(
+        0.7, gt=0, le=1, description="Share of an iteration in compute (near TDP) [pu]."
+    )
+    checkpoint_interval_s: float = Field(
+        1800.0, gt=0, description="Compute time between checkpoints [s]."
+    )
+    checkpoint_write_s: float = Field(60.0, ge=0, description="Blocking checkpoint write [s].")
+    restart_s: float = Field(600.0, ge=0, description="From (re)start to computing [s].")
+    priority: int = Field(0, description="Larger runs first; ties in config order.")
+    work_h: float | None = Field(
+        None, gt=0, description="Compute to do [h]; null: run for the whole simulation."
+    )
+
+
 class LoadManagementConfig(StrictModel):
     """What the load gives up, in ``order``, before supply shortfall becomes unserved energy."""
 
@@ -494,6 +581,57 @@ class DispatchConfig(StrictModel):
         return self
 
 
+def hardware_catalog(cluster: ClusterConfig | None = None) -> dict[str, HardwareConfig]:
+    """The built-in catalog (``sim/data/hardware.yaml``) with a config's own entries on top."""
+    text = (Path(__file__).parent / "data" / "hardware.yaml").read_text()
+    catalog = {name: HardwareConfig(**spec) for name, spec in yaml.safe_load(text).items()}
+    if cluster is not None:
+        catalog.update(cluster.hardware)
+    return catalog
+
+
+def _cluster_problems(
+    cluster: ClusterConfig | None, jobs: list[JobConfig]
+) -> list[tuple[Key, Any, str]]:
+    """Cross-checks of ``cluster`` and ``jobs``: names, catalog entries, sizes."""
+    items: list[tuple[Key, Any, str]] = []
+    if cluster is None:
+        if jobs:
+            items.append((("jobs",), f"{len(jobs)} jobs", "need a cluster: section"))
+        return items
+    catalog = hardware_catalog(cluster)
+    pools = {}
+    for i, pool in enumerate(cluster.pools):
+        if pool.name in pools:
+            items.append(
+                (("cluster", "pools", i, "name"), pool.name, "must differ from every other pool")
+            )
+        pools[pool.name] = pool
+        if pool.hardware not in catalog:
+            allowed = ", ".join(sorted(catalog))
+            items.append(
+                (("cluster", "pools", i, "hardware"), pool.hardware, f"must be one of: {allowed}")
+            )
+    names: set[str] = set()
+    for i, job in enumerate(jobs):
+        if job.name in names:
+            items.append((("jobs", i, "name"), job.name, "must differ from every other job"))
+        names.add(job.name)
+        pool = pools.get(job.pool)
+        if pool is None:
+            allowed = ", ".join(repr(p) for p in pools)
+            items.append((("jobs", i, "pool"), job.pool, f"must name a pool: {allowed}"))
+        elif job.gpus > pool.gpus:
+            items.append(
+                (
+                    ("jobs", i, "gpus"),
+                    job.gpus,
+                    f"must fit its pool {pool.name!r} ({pool.gpus} GPUs)",
+                )
+            )
+    return items
+
+
 def _default_start() -> dt.datetime:
     return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -511,7 +649,9 @@ class Config(StrictModel):
     )
     duration_h: float = Field(gt=0, description="Simulated time [h].")
     output: OutputConfig = Field(default_factory=OutputConfig)
-    load: LoadConfig
+    load: LoadConfig | None = Field(
+        None, description="Exogenous IT load, instead of or on top of the cluster."
+    )
     grid: GridConfig = Field(default_factory=GridConfig)
     battery: BatteryConfig | None = None
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
@@ -521,12 +661,20 @@ class Config(StrictModel):
     turbine_trips: list[TurbineTripConfig] = Field(
         default_factory=list, description="Scheduled trips of running turbine units."
     )
+    cluster: ClusterConfig | None = Field(None, description="The GPU cluster (the live load).")
+    jobs: list[JobConfig] = Field(default_factory=list, description="Training jobs.")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
         items: list[tuple[Key, Any, str]] = []
         management = self.dispatch.load_management
-        if self.load.flexible_pu > 0 and (management is None or "shed" not in management.order):
+        if self.load is None and self.cluster is None:
+            items.append((("load",), None, "give a load, a cluster, or both"))
+        if (
+            self.load is not None
+            and self.load.flexible_pu > 0
+            and (management is None or "shed" not in management.order)
+        ):
             items.append(
                 (
                     ("load", "flexible_pu"),
@@ -544,6 +692,7 @@ class Config(StrictModel):
                 items.append(
                     (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
                 )
+        items += _cluster_problems(self.cluster, self.jobs)
         if self.dispatch.turbine_stop_soc is not None and not self.turbines:
             items.append(
                 (

@@ -34,6 +34,7 @@ from typing import ClassVar
 
 import simpy
 
+from sim.cluster import Cluster
 from sim.config import DispatchConfig
 from sim.engine import clamp_line, crossing_s
 from sim.loads import ExogenousLoad
@@ -263,6 +264,7 @@ class Bus:
         recorder: Recorder,
         fleet: TurbineFleet | None = None,
         turbine_stop_soc: float | None = None,
+        cluster: Cluster | None = None,
     ):
         self.env = env
         self.load = load
@@ -271,6 +273,7 @@ class Bus:
         self.policy = policy
         self.recorder = recorder
         self.fleet = fleet
+        self.cluster = cluster
         self.e_stop_mwh = (
             battery.e_max_mwh
             if turbine_stop_soc is None
@@ -278,7 +281,7 @@ class Bus:
         )
         scale_mw = max(
             1.0,
-            max(load.loads_mw) + battery.aux_load_mw,
+            max(load.loads_mw) + battery.aux_load_mw + (cluster.peak_mw if cluster else 0.0),
             battery.p_charge_max_mw,
             battery.p_discharge_max_mw,
             grid.import_limit_mw if grid.import_limit_mw < math.inf else 0.0,
@@ -325,7 +328,8 @@ class Bus:
         self._floor_mwh = floor_mwh
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
-        demand_mw = self.load.p_mw + aux_mw
+        cluster_mw = self.cluster.p_mw if self.cluster is not None else 0.0
+        demand_mw = self.load.p_mw + cluster_mw + aux_mw
         state.t_s, state.grid_max_mw = now, grid_max_mw
         if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
             state.grid_mw = min(demand_mw, grid_max_mw)
@@ -389,7 +393,7 @@ class Bus:
             curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
         self._row = (
             now,
-            self.load.p_mw - given_mw,
+            self.load.p_mw + cluster_mw - given_mw,
             aux_mw,
             g0,
             turbines_mw,

@@ -7,6 +7,7 @@ import math
 import simpy
 from tqdm import tqdm
 
+from sim.cluster import Cluster
 from sim.config import BatteryConfig, Config, LoadConfig
 from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
@@ -24,8 +25,10 @@ PROGRESS_STEPS = 200
 """Number of chunks the simulated time is run in when a progress bar is shown."""
 
 
-def build_load(cfg: LoadConfig) -> ExogenousLoad:
-    """The exogenous IT load of a config."""
+def build_load(cfg: LoadConfig | None) -> ExogenousLoad:
+    """The exogenous IT load of a config (none: a constant 0)."""
+    if cfg is None:
+        return ExogenousLoad.constant(0.0)
     if cfg.trace_csv is not None:
         times_s, loads_mw = read_load_trace(cfg.trace_csv)
         return ExogenousLoad(times_s.tolist(), loads_mw.tolist())
@@ -81,9 +84,15 @@ class Facility:
         self.load = build_load(config.load)
         management = config.dispatch.load_management
         if management is not None:
-            self.load.manage(management.order, management.it_floor_pu, config.load.flexible_pu)
+            flexible_pu = config.load.flexible_pu if config.load is not None else 0.0
+            self.load.manage(management.order, management.it_floor_pu, flexible_pu)
         self.battery = build_battery(config.battery)
         self.recorder = Recorder()
+        self.cluster = (
+            Cluster(config.cluster, config.jobs, config.seed, self.recorder)
+            if config.cluster is not None
+            else None
+        )
         self.fleet = (
             TurbineFleet.from_config(
                 config.turbines,
@@ -105,6 +114,7 @@ class Facility:
             self.recorder,
             self.fleet,
             config.dispatch.turbine_stop_soc,
+            self.cluster,
         )
         self.price = price_schedule(config.grid, config.start, config.duration_h)
         self.carbon = carbon_schedule(config.grid)
@@ -112,6 +122,8 @@ class Facility:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)
         self.load.start(self.env, self.bus.update)
+        if self.cluster is not None:
+            self.cluster.start(self.env, self.bus.update)
         self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
         if self.fleet is not None:
             self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.update)

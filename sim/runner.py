@@ -128,4 +128,16 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
         ),
         "turbines": turbines,
         "demand_response": demand_response_summary(segments, windows, end_s),
+        **_cluster_summary(facility, end_s),
+    }
+
+
+def _cluster_summary(facility: Facility, end_s: float) -> dict[str, Any]:
+    """``jobs`` (per job, by name) and ``cluster`` (GPU-hours by node state), if any."""
+    cluster = facility.cluster
+    if cluster is None:
+        return {}
+    return {
+        "jobs": {job.name: job.report(end_s) for job in cluster.jobs},
+        "cluster": {"gpu_hours": cluster.gpu_hours(end_s)},
     }

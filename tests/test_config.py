@@ -394,8 +394,15 @@ def test_missing_config_file(tmp_path):
 def test_empty_file_lists_each_required_key(tmp_path):
     path = write(tmp_path / "cfg.yaml", "")
     found = problems(path)
-    assert {format_key(p.key) for p in found} == {"name", "duration_h", "load"}
+    assert {format_key(p.key) for p in found} == {"name", "duration_h"}
     assert all(p.message == "required key is missing" for p in found)
+
+
+def test_a_config_without_load_or_cluster_is_refused(tmp_path):
+    path = write(tmp_path / "cfg.yaml", "name: t\nduration_h: 1\n")
+    problem = only_problem(path)
+    assert format_key(problem.key) == "load"
+    assert "give a load, a cluster, or both" in problem.message
 
 
 def test_problem_str_has_file_key_message_and_value(tmp_path):

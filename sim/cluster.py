@@ -1,0 +1,234 @@
+"""The GPU cluster: pools of nodes, failures and repairs, hot spares, and the job scheduler.
+
+Nodes are counted, not modelled one by one: a pool knows how many of its nodes are free, hot
+spares, running jobs or in repair. That is all a job's fate depends on when failures are
+exponential (see :mod:`sim.jobs`), and it keeps a 1M-GPU cluster as cheap to set up as a small
+one. The cluster's IT power is piecewise constant: it changes only when a job changes phase or
+a node changes state, and each change is handed to the bus.
+
+Assumptions (stated here and in the README): only nodes running a job fail (free and spare
+nodes are idle and are taken not to); a failed node is off while repaired, for an exponential
+time of mean ``repair_h``, then returns as a hot spare if the pool is short of them, else free.
+Scheduler: jobs in order of priority (larger first), then config order; a job starts when its
+pool has enough free nodes; a job that does not fit does not block smaller ones behind it
+(backfill without reservation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import simpy
+
+from sim.config import ClusterConfig, HardwareConfig, JobConfig, hardware_catalog
+from sim.jobs import CHECKPOINT, COMPUTE, DONE, PHASE_NAMES, QUEUED, RESTART, WAIT_NODE, Job
+from sim.jobs import schedule as schedule_job
+from sim.recorder import Recorder
+from sim.rng import stream
+from sim.units import S_PER_H
+
+
+class Pool:
+    """Nodes of one hardware type, counted by state (free, spare, busy, in repair)."""
+
+    def __init__(
+        self,
+        name: str,
+        hardware: HardwareConfig,
+        gpus: int,
+        spare_gpus: int,
+        failure_rate_per_node_day: float,
+    ):
+        self.name = name
+        self.hardware = hardware
+        gpn = hardware.gpus_per_node
+        self.n_nodes = math.ceil(gpus / gpn)
+        self.spare_target = math.ceil(spare_gpus / gpn)
+        self.free = self.n_nodes
+        self.spare = self.spare_target
+        self.in_repair = 0
+        self.failure_rate_per_node_s = failure_rate_per_node_day / 86400.0
+        self.node_idle_w = hardware.node_overhead_w + gpn * (
+            hardware.gpu_idle_w + hardware.network_w_per_gpu
+        )
+        self.waiting_for_node: list[Job] = []  # jobs that lost a node and found no spare
+
+    @property
+    def idle_nodes(self) -> int:
+        """Healthy nodes running nothing: free ones and hot spares."""
+        return self.free + self.spare
+
+    def take_replacement(self) -> bool:
+        """Take a node to replace a failed one: a spare first, else a free node."""
+        if self.spare > 0:
+            self.spare -= 1
+            return True
+        if self.free > 0:
+            self.free -= 1
+            return True
+        return False
+
+    def give_back(self) -> None:
+        """A repaired node returns: as a spare if short of them, else free."""
+        self.in_repair -= 1
+        if self.spare < self.spare_target:
+            self.spare += 1
+        else:
+            self.free += 1
+
+
+class Cluster:
+    """Pools, jobs and the scheduler; the live IT load of the site.
+
+    ``p_mw`` is the cluster's IT power now [MW]; ``on_change()`` (the bus) is called after
+    every change of it. ``peak_mw`` bounds it (every node at its computing power).
+    """
+
+    def __init__(self, cfg: ClusterConfig, jobs: list[JobConfig], seed: int, recorder: Recorder):
+        catalog = hardware_catalog(cfg)
+        rate = cfg.failures.rate_per_node_day
+        self.pools = {
+            p.name: Pool(p.name, catalog[p.hardware], p.gpus, p.spare_gpus, rate) for p in cfg.pools
+        }
+        self.jobs = [Job(j, self.pools[j.pool], i) for i, j in enumerate(jobs)]
+        self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.index))
+        self.repair_mean_s = cfg.repair_h * S_PER_H
+        self.recorder = recorder
+        self.rng_failures = stream(seed, "cluster.failures")
+        self.rng_repairs = stream(seed, "cluster.repairs")
+        self.env: simpy.Environment | None = None
+        self.on_change: Callable[[], None] = lambda: None
+        self.p_w = sum(p.idle_nodes * p.node_idle_w for p in self.pools.values())
+        self.peak_mw = 1e-6 * sum(
+            (p.n_nodes + p.spare_target)
+            * max(
+                p.node_idle_w,
+                max((j.node_compute_w for j in self.jobs if j.pool is p), default=0.0),
+            )
+            for p in self.pools.values()
+        )
+        self._t_s = 0.0  # last time the node-state integrals were advanced
+        self.node_s = {"busy": 0.0, "idle": 0.0, "spare": 0.0, "repair": 0.0}  # GPU-seconds
+
+    @property
+    def p_mw(self) -> float:
+        """IT power of the cluster now [MW]."""
+        return self.p_w * 1e-6
+
+    def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
+        """Place the first jobs at t = 0; ``on_change()`` follows every power change."""
+        self.env, self.on_change = env, on_change
+        self._schedule_all(env.now)  # the bus's first update follows
+
+    # ---- accounting ---------------------------------------------------------------------
+
+    def _advance(self, now_s: float) -> None:
+        """Integrate GPU-seconds by node state up to now (states are constant in between)."""
+        dt = now_s - self._t_s
+        if dt > 0.0:
+            for p in self.pools.values():
+                gpn = p.hardware.gpus_per_node
+                busy = p.n_nodes + p.spare_target - p.free - p.spare - p.in_repair
+                self.node_s["busy"] += busy * gpn * dt
+                self.node_s["idle"] += p.free * gpn * dt
+                self.node_s["spare"] += p.spare * gpn * dt
+                self.node_s["repair"] += p.in_repair * gpn * dt
+            self._t_s = now_s
+
+    def gpu_hours(self, end_s: float) -> dict[str, float]:
+        """GPU-hours by node state over the run: busy (held by a job), idle, spare, repair."""
+        self._advance(end_s)
+        return {k: v / S_PER_H for k, v in self.node_s.items()}
+
+    # ---- transitions ---------------------------------------------------------------------
+
+    def _enter(self, job: Job, state: int, now_s: float) -> None:
+        self.p_w += job.enter(now_s, state, self.rng_failures)
+        assert self.env is not None
+        schedule_job(self.env, job, self._on_job_due)
+
+    def _idle_delta(self, pool: Pool, nodes: int) -> None:
+        """``nodes`` (±) join the pool's idle nodes: their idle power joins the total."""
+        self.p_w += nodes * pool.node_idle_w
+
+    def _schedule_all(self, now_s: float) -> None:
+        """Give returned nodes to jobs waiting for one, then start queued jobs that fit."""
+        for pool in self.pools.values():
+            while pool.waiting_for_node and pool.take_replacement():
+                self._idle_delta(pool, -1)
+                job = pool.waiting_for_node.pop(0)
+                job.wait_node_s += now_s - job.phase_start_s
+                self._enter(job, RESTART, now_s)
+        for job in self.order:
+            if job.state == QUEUED and job.pool.free >= job.n_nodes:
+                job.pool.free -= job.n_nodes
+                self._idle_delta(job.pool, -job.n_nodes)
+                self._enter(job, RESTART, now_s)
+                self.recorder.event(now_s, "job_start", job.name, f"{job.n_gpus} GPUs")
+
+    def _on_job_due(self, job: Job, token: int) -> None:
+        if token != job.token:
+            return  # stale: the job's plan changed since
+        assert self.env is not None
+        now_s = self.env.now
+        self._advance(now_s)
+        if job.fail_s <= job.phase_end_s:
+            self._fail(job, now_s)
+        elif job.state == RESTART:
+            self._enter(job, COMPUTE, now_s)
+        elif job.state == COMPUTE:
+            job.in_flight_s += now_s - job.phase_start_s
+            if job.committed_s + job.in_flight_s >= job.work_s * (1 - 1e-12):
+                job.committed_s += job.in_flight_s
+                job.in_flight_s = 0.0
+                self._finish(job, now_s)
+                return
+            self._enter(job, CHECKPOINT, now_s)
+        elif job.state == CHECKPOINT:
+            job.committed_s += job.in_flight_s
+            job.in_flight_s = 0.0
+            job.checkpoints += 1
+            self._enter(job, COMPUTE, now_s)
+        self.on_change()
+
+    def _fail(self, job: Job, now_s: float) -> None:
+        """A node of ``job`` fails now: roll back, send the node to repair, replace it."""
+        phase = PHASE_NAMES[job.state]
+        job.interruptions[phase] += 1
+        if job.state == COMPUTE:
+            job.lost_s += job.in_flight_s + (now_s - job.phase_start_s)
+        elif job.state == CHECKPOINT:
+            job.lost_s += job.in_flight_s
+        job.in_flight_s = 0.0
+        job.fail_s = now_s  # drawn again when the job restarts
+        pool = job.pool
+        pool.in_repair += 1
+        assert self.env is not None
+        timer = self.env.timeout(float(self.rng_repairs.exponential(self.repair_mean_s)))
+        timer.callbacks.append(lambda _ev: self._on_repaired(pool))
+        self.recorder.event(now_s, "node_failure", job.name, f"in {phase}")
+        if pool.take_replacement():
+            self._idle_delta(pool, -1)
+            self._enter(job, RESTART, now_s)
+        else:
+            self._enter(job, WAIT_NODE, now_s)
+            pool.waiting_for_node.append(job)
+            self.recorder.event(now_s, "job_waiting_for_node", job.name, pool.name)
+
+    def _on_repaired(self, pool: Pool) -> None:
+        assert self.env is not None
+        now_s = self.env.now
+        self._advance(now_s)
+        pool.give_back()
+        self._idle_delta(pool, 1)
+        self._schedule_all(now_s)
+        self.on_change()
+
+    def _finish(self, job: Job, now_s: float) -> None:
+        self._enter(job, DONE, now_s)
+        job.pool.free += job.n_nodes
+        self._idle_delta(job.pool, job.n_nodes)
+        self.recorder.event(now_s, "job_done", job.name, f"{job.committed_s / S_PER_H:g} h of work")
+        self._schedule_all(now_s)
+        self.on_change()

@@ -1,0 +1,185 @@
+"""Synchronous data-parallel training jobs: checkpoints, failures, rollbacks and restarts.
+
+A job runs on ``n`` nodes of one pool. It moves through phases — restart (loading, ``restart_s``),
+compute (``checkpoint_interval_s`` of compute, or what is left of its work), checkpoint
+(``checkpoint_write_s``), compute, … — as in Young's and Daly's models. A failure of any of its
+nodes interrupts the whole job at once:
+
+- during compute, the compute since the last checkpoint is lost (rolled back);
+- during a checkpoint, that checkpoint is lost too (the compute before it is rolled back);
+- during a restart, the restart begins again.
+
+The failed node goes to repair; a hot spare (or a free node) replaces it at once, else the job
+waits for one. Failures of the job's nodes are exponential, so the job's failures are a Poisson
+process of rate ``n·λ`` (superposition): one draw per running stretch, whatever the node count —
+the cost grows with the number of failures, not with nodes × time.
+
+Each job keeps a single pending timeout (the end of its phase or its next failure, whichever
+is first), stamped with a token: a change of plan bumps the token and the old timeout, when it
+fires, does nothing. No interrupts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from sim.config import JobConfig
+from sim.units import S_PER_H
+
+if TYPE_CHECKING:
+    from sim.cluster import Pool
+
+QUEUED, RESTART, COMPUTE, CHECKPOINT, WAIT_NODE, DONE = range(6)
+PHASE_NAMES = ("queued", "restart", "compute", "checkpoint", "waiting for a node", "done")
+
+
+class Job:
+    """One training job (see the module docstring); powers in W, times in s.
+
+    Parameters
+    ----------
+    cfg : JobConfig
+        The job's config.
+    pool : Pool
+        The pool it runs on.
+    index : int
+        Its place in the config (ties of priority go to the earlier job).
+    """
+
+    def __init__(self, cfg: JobConfig, pool: Pool, index: int):
+        self.cfg = cfg
+        self.name = cfg.name
+        self.pool = pool
+        self.index = index
+        hw = pool.hardware
+        self.n_nodes = math.ceil(cfg.gpus / hw.gpus_per_node)
+        self.n_gpus = self.n_nodes * hw.gpus_per_node
+        self.tau_s = cfg.checkpoint_interval_s
+        self.delta_s = cfg.checkpoint_write_s
+        self.restart_s = cfg.restart_s
+        self.work_s = math.inf if cfg.work_h is None else cfg.work_h * S_PER_H
+        gpu_compute_w = cfg.compute_fraction * hw.gpu_tdp_w + (1 - cfg.compute_fraction) * (
+            hw.gpu_idle_w
+        )
+        per_node_w = hw.node_overhead_w + hw.gpus_per_node * hw.network_w_per_gpu
+        self.node_compute_w = per_node_w + hw.gpus_per_node * gpu_compute_w
+        self.node_idle_w = pool.node_idle_w
+        self.rate_per_s = self.n_nodes * pool.failure_rate_per_node_s
+
+        self.state = QUEUED
+        self.phase_start_s = 0.0
+        self.phase_end_s = math.inf
+        self.fail_s = math.inf
+        self.token = 0
+        self.power_w = 0.0  # drawn by the job's nodes now (the pool counts them as busy)
+        self._t_power_s = 0.0  # since when ``power_w`` holds
+        # Results
+        self.committed_s = 0.0  # compute saved by completed checkpoints
+        self.in_flight_s = 0.0  # compute since the last checkpoint (at the last phase change)
+        self.lost_s = 0.0  # compute rolled back
+        self.interruptions = {"compute": 0, "checkpoint": 0, "restart": 0}
+        self.checkpoints = 0
+        self.start_s: float | None = None
+        self.end_s: float | None = None
+        self.wait_node_s = 0.0
+        self.energy_j = 0.0
+
+    # ---- power -------------------------------------------------------------------------
+
+    def _set_power(self, now_s: float, power_w: float) -> float:
+        """Set the job's power from now; returns the change [W] for the cluster's total."""
+        self.energy_j += self.power_w * (now_s - self._t_power_s)
+        self._t_power_s = now_s
+        delta = power_w - self.power_w
+        self.power_w = power_w
+        return delta
+
+    def phase_power_w(self) -> float:
+        """Power of the job's nodes in its phase [W]: computing nodes at their mean training
+        power, nodes restarting, checkpointing or waiting at idle (the failed one is off)."""
+        if self.state == COMPUTE:
+            return self.n_nodes * self.node_compute_w
+        if self.state in (RESTART, CHECKPOINT):
+            return self.n_nodes * self.node_idle_w
+        if self.state == WAIT_NODE:
+            return (self.n_nodes - 1) * self.node_idle_w
+        return 0.0
+
+    # ---- the state machine -------------------------------------------------------------
+
+    def enter(self, now_s: float, state: int, rng: np.random.Generator) -> float:
+        """Move to ``state`` now; set its end; returns the power change [W]."""
+        was_running = self.state in (RESTART, COMPUTE, CHECKPOINT)
+        self.state = state
+        self.phase_start_s = now_s
+        if state == RESTART:
+            if not was_running or self.fail_s <= now_s:
+                self.fail_s = (
+                    now_s + rng.exponential(1.0 / self.rate_per_s)
+                    if self.rate_per_s > 0
+                    else math.inf
+                )
+            self.phase_end_s = now_s + self.restart_s
+            if self.start_s is None:
+                self.start_s = now_s
+        elif state == COMPUTE:
+            left_s = self.work_s - self.committed_s
+            self.phase_end_s = now_s + min(self.tau_s, left_s)
+        elif state == CHECKPOINT:
+            self.phase_end_s = now_s + self.delta_s
+        else:  # QUEUED, WAIT_NODE, DONE: not running
+            self.phase_end_s = self.fail_s = math.inf
+            if state == DONE:
+                self.end_s = now_s
+        self.token += 1
+        return self._set_power(now_s, self.phase_power_w())
+
+    def next_s(self) -> float:
+        """Time of the job's next event [s]: its phase's end or its next failure."""
+        return min(self.phase_end_s, self.fail_s)
+
+    def progress_s(self, now_s: float) -> float:
+        """Useful compute so far [s]: checkpointed, plus what is computed since (kept, as it
+        would be saved by the next checkpoint)."""
+        if self.state == COMPUTE:
+            return self.committed_s + self.in_flight_s + (now_s - self.phase_start_s)
+        return self.committed_s + self.in_flight_s
+
+    def report(self, end_s: float) -> dict[str, float | int | None]:
+        """The job's numbers over the run (units in the keys)."""
+        self._set_power(end_s, self.power_w)
+        useful_s = self.progress_s(end_s)
+        wall_s = (self.end_s if self.end_s is not None else end_s) - 0.0
+        useful_gpu_h = useful_s * self.n_gpus / S_PER_H
+        return {
+            "gpus": self.n_gpus,
+            "ettr": useful_s / wall_s if wall_s > 0 else 0.0,
+            "goodput_h": useful_s / S_PER_H,
+            "lost_h": self.lost_s / S_PER_H,
+            "interruptions": sum(self.interruptions.values()),
+            "interruptions_in_compute": self.interruptions["compute"],
+            "interruptions_in_checkpoint": self.interruptions["checkpoint"],
+            "interruptions_in_restart": self.interruptions["restart"],
+            "checkpoints": self.checkpoints,
+            "waiting_for_nodes_h": self.wait_node_s / S_PER_H,
+            "started_h": None if self.start_s is None else self.start_s / S_PER_H,
+            "finished_h": None if self.end_s is None else self.end_s / S_PER_H,
+            "energy_mwh": self.energy_j / 3.6e9,
+            "energy_kwh_per_useful_gpu_h": (
+                self.energy_j / 3.6e6 / useful_gpu_h if useful_gpu_h > 0 else None
+            ),
+        }
+
+
+def schedule(env: simpy.Environment, job: Job, on_due: Callable[[Job, int], None]) -> None:
+    """Start the job's single pending timeout for its next event (if any)."""
+    due_s = job.next_s()
+    if due_s < math.inf:
+        token = job.token
+        timer = env.timeout(due_s - env.now)
+        timer.callbacks.append(lambda _ev: on_due(job, token))

@@ -1,0 +1,287 @@
+"""Training jobs on the cluster, validated against published models, not against our output.
+
+Daly (2006): with exponential failures of mean M, checkpoint interval τ, write time δ and
+restart R, the expected wall time per unit of solve time is M·e^{R/M}·(e^{(τ+δ)/M} − 1)/τ, so
+ETTR = τ / (M·e^{R/M}·(e^{(τ+δ)/M} − 1)). Young (1974): the best τ is near √(2δM). Llama 3
+(Meta 2024): 16,384 H100 for 54 days at 3.79 failures per 1,000 node-days, 419 interruptions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.config import ConfigError
+from sim.runner import run
+from tests.bad_configs import assert_problem
+
+H100_IDLE_NODE_W = 2800 + 8 * (93 + 115)  # overhead + 8 × (idle + network share)
+
+
+def h100_compute_node_w(compute_fraction: float) -> float:
+    """A computing H100 node: overhead + 8 × (network share + mean GPU power)."""
+    return 2800 + 8 * 115 + 8 * (compute_fraction * 700 + (1 - compute_fraction) * 93)
+
+
+def one_job(config_factory, duration_h, nodes, m_s, tau_s, delta_s, r_s, **job):
+    """One job of ``nodes`` H100 nodes with ample hot spares; node failures exponential so
+    that the job's mean time between failures is ``m_s``."""
+    return run(
+        config_factory(
+            duration_h=duration_h,
+            cluster={
+                "pools": [
+                    {"name": "p", "hardware": "h100-sxm", "gpus": 8 * nodes, "spare_gpus": 8 * 64}
+                ],
+                "failures": {"rate_per_node_day": 86400 / m_s / nodes},
+                "repair_h": 1,
+            },
+            jobs=[
+                {
+                    "name": "j",
+                    "pool": "p",
+                    "gpus": 8 * nodes,
+                    "checkpoint_interval_s": tau_s,
+                    "checkpoint_write_s": delta_s,
+                    "restart_s": r_s,
+                    **job,
+                }
+            ],
+        )
+    )
+
+
+def daly_ettr(m_s: float, tau_s: float, delta_s: float, r_s: float) -> float:
+    return tau_s / (m_s * math.exp(r_s / m_s) * (math.exp((tau_s + delta_s) / m_s) - 1))
+
+
+@pytest.mark.parametrize(
+    ("m_s", "tau_s", "delta_s", "r_s"),
+    [
+        (3 * 3600, 1800, 60, 600),  # a typical large job: ETTR ≈ 0.84
+        (24 * 3600, 3600, 300, 1200),  # a rare-failure job with slow checkpoints
+        (2400, 1800, 60, 600),  # a bad one: M close to τ, ETTR ≈ 0.5
+    ],
+)
+def test_ettr_agrees_with_daly(config_factory, m_s, tau_s, delta_s, r_s):
+    """Over ~3,000 failures the simulated ETTR is within 2 % of Daly's expectation, and the
+    number of interruptions is that of a Poisson process of mean M (within 10 %)."""
+    duration_h = 3000 * m_s / 3600
+    result = one_job(config_factory, duration_h, 100, m_s, tau_s, delta_s, r_s)
+    job = result.summary["jobs"]["j"]
+    expected = daly_ettr(m_s, tau_s, delta_s, r_s)
+    assert job["ettr"] == pytest.approx(expected, rel=0.02)
+    assert job["interruptions"] == pytest.approx(3000, rel=0.1)
+
+
+def test_youngs_interval_is_near_the_best(config_factory):
+    """δ = 60 s, M = 1 h, R = 0: Young's τ = √(2δM) = 657 s beats τ/2.5 and 2.5τ (Daly's
+    model puts them ~6 % lower), in the simulation too."""
+    m_s, delta_s = 3600.0, 60.0
+    young_s = math.sqrt(2 * delta_s * m_s)
+    ettr = {
+        f: one_job(config_factory, 2000, 50, m_s, young_s * f, delta_s, 0.0).summary["jobs"]["j"][
+            "ettr"
+        ]
+        for f in (0.4, 1.0, 2.5)
+    }
+    assert ettr[1.0] > ettr[0.4] + 0.02
+    assert ettr[1.0] > ettr[2.5] + 0.02
+
+
+def test_llama3_record(config_factory):
+    """16,384 H100 (2,048 nodes) for 54 days at 3.79 failures per 1,000 node-days: expect
+    2,048 × 0.00379 × 54 = 419 interruptions; the count must lie within the Poisson 99.9 %
+    band 419 ± 3.29·√419. With 5-min checkpoints (10 s writes, async) and 5-min restarts,
+    ETTR is above 90 %, as Meta reported."""
+    result = run(
+        config_factory(
+            duration_h=54 * 24,
+            cluster={
+                "pools": [
+                    {"name": "h100", "hardware": "h100-sxm", "gpus": 16384, "spare_gpus": 512}
+                ],
+                "failures": {"rate_per_node_day": 0.00379},
+                "repair_h": 24,
+            },
+            jobs=[
+                {
+                    "name": "llama3",
+                    "pool": "h100",
+                    "gpus": 16384,
+                    "checkpoint_interval_s": 300,
+                    "checkpoint_write_s": 10,
+                    "restart_s": 300,
+                }
+            ],
+        )
+    )
+    job = result.summary["jobs"]["llama3"]
+    expected = 2048 * 0.00379 * 54
+    assert abs(job["interruptions"] - expected) <= 3.29 * math.sqrt(expected)
+    assert job["ettr"] > 0.90
+    assert job["waiting_for_nodes_h"] == 0.0  # 64 spare nodes, 24 h repairs: enough
+
+
+def test_it_power_and_energy_by_hand(config_factory):
+    """No failures; 2 job nodes and 1 spare node of H100, compute_fraction 0.7, τ = 1800 s,
+    δ = 60 s, R = 600 s, 1 h: restart 0–600 s, compute 600–2400, checkpoint 2400–2460,
+    compute 2460–3600. The job's nodes draw the compute power while computing and idle power
+    otherwise; the spare idles throughout."""
+    result = run(
+        config_factory(
+            duration_h=1,
+            cluster={
+                "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16, "spare_gpus": 8}],
+            },
+            jobs=[
+                {
+                    "name": "j",
+                    "pool": "p",
+                    "gpus": 16,
+                    "checkpoint_interval_s": 1800,
+                    "checkpoint_write_s": 60,
+                    "restart_s": 600,
+                    "compute_fraction": 0.7,
+                }
+            ],
+        )
+    )
+    compute_w, idle_w = h100_compute_node_w(0.7), H100_IDLE_NODE_W
+    job_j = 2 * (idle_w * (600 + 60) + compute_w * (1800 + 1140))
+    spare_j = idle_w * 3600
+    assert result.summary["energy_mwh"]["it"] == pytest.approx((job_j + spare_j) / 3.6e9, rel=1e-12)
+    job = result.summary["jobs"]["j"]
+    assert job["energy_mwh"] == pytest.approx(job_j / 3.6e9, rel=1e-12)
+    assert job["checkpoints"] == 1
+    assert job["goodput_h"] == pytest.approx((1800 + 1140) / 3600, rel=1e-12)
+    assert job["ettr"] == pytest.approx((1800 + 1140) / 3600, rel=1e-12)
+    assert result.summary["peak_mw"]["load"] == pytest.approx((2 * compute_w + idle_w) / 1e6)
+
+
+def test_jobs_with_work_finish_and_free_their_nodes_in_priority_order(config_factory):
+    """Two 2-node jobs of 1 h of work on a 2-node pool, no failures; 'b' has the higher
+    priority, so it runs first: restart 600 s, compute 1800, checkpoint 60, compute 1800,
+    done at 4,260 s; then 'a' starts and is done at 8,520 s."""
+    result = run(
+        config_factory(
+            duration_h=3,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}]},
+            jobs=[
+                {"name": "a", "pool": "p", "gpus": 16, "work_h": 1},
+                {"name": "b", "pool": "p", "gpus": 16, "work_h": 1, "priority": 1},
+            ],
+        )
+    )
+    jobs = result.summary["jobs"]
+    assert jobs["b"]["finished_h"] == pytest.approx(4260 / 3600)
+    assert jobs["a"]["started_h"] == pytest.approx(4260 / 3600)
+    assert jobs["a"]["finished_h"] == pytest.approx(8520 / 3600)
+    assert jobs["a"]["goodput_h"] == pytest.approx(1.0)
+    # ETTR counts the time queued: a did 1 h of work in its 8,520 s.
+    assert jobs["a"]["ettr"] == pytest.approx(3600 / 8520)
+
+
+def test_a_small_job_backfills_around_a_big_one(config_factory):
+    """A 3-node pool. 'big' (2 nodes) starts first; 'huge' (3 nodes, same priority, next in
+    order) does not fit beside it and waits; 'small' (1 node, lower priority) is not blocked
+    behind 'huge': it takes the third node (backfill without reservation)."""
+    result = run(
+        config_factory(
+            duration_h=1,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 24}]},
+            jobs=[
+                {"name": "big", "pool": "p", "gpus": 16, "priority": 1, "work_h": 10},
+                {"name": "huge", "pool": "p", "gpus": 24, "priority": 1, "work_h": 10},
+                {"name": "small", "pool": "p", "gpus": 8, "work_h": 10},
+            ],
+        )
+    )
+    jobs = result.summary["jobs"]
+    assert jobs["big"]["started_h"] == 0.0
+    assert jobs["huge"]["started_h"] is None  # does not fit beside 'big'
+    assert jobs["small"]["started_h"] == 0.0  # backfills the node 'huge' cannot use
+
+
+@pytest.mark.parametrize(
+    ("keys", "key", "fragment"),
+    [
+        (
+            {"cluster": {"pools": [{"name": "p", "hardware": "h1000", "gpus": 8}]}},
+            "cluster.pools[0].hardware",
+            "gb200",
+        ),
+        (
+            {
+                "cluster": {"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}]},
+                "jobs": [{"name": "j", "pool": "q", "gpus": 8}],
+            },
+            "jobs[0].pool",
+            "'p'",
+        ),
+        (
+            {
+                "cluster": {"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}]},
+                "jobs": [{"name": "j", "pool": "p", "gpus": 16}],
+            },
+            "jobs[0].gpus",
+            "must fit its pool",
+        ),
+        ({"jobs": [{"name": "j", "pool": "p", "gpus": 8}]}, "jobs", "need a cluster"),
+        (
+            {
+                "cluster": {
+                    "pools": [{"name": "p", "hardware": "x", "gpus": 8}],
+                    "hardware": {
+                        "x": {
+                            "gpu_tdp_w": 100,
+                            "gpu_idle_w": 200,
+                            "gpus_per_node": 8,
+                            "node_overhead_w": 0,
+                            "network_w_per_gpu": 0,
+                        }
+                    },
+                }
+            },
+            "cluster.hardware.x.gpu_idle_w",
+            "must not exceed gpu_tdp_w",
+        ),
+        (
+            {
+                "cluster": {
+                    "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}],
+                    "power_model": "iteration",
+                }
+            },
+            "cluster.power_model",
+            "'average'",
+        ),
+    ],
+)
+def test_cluster_keys_are_checked(config_factory, keys, key, fragment):
+    with pytest.raises(ConfigError) as info:
+        config_factory(**keys)
+    assert_problem(info.value, key, fragment)
+
+
+def test_a_users_own_hardware_entry_is_used(config_factory):
+    """A 1-node pool of a custom part: 4 × 100 W idle + 50 W overhead + 4 × 10 W network."""
+    result = run(
+        config_factory(
+            duration_h=1,
+            cluster={
+                "pools": [{"name": "p", "hardware": "mine", "gpus": 4}],
+                "hardware": {
+                    "mine": {
+                        "gpu_tdp_w": 300,
+                        "gpu_idle_w": 100,
+                        "gpus_per_node": 4,
+                        "node_overhead_w": 50,
+                        "network_w_per_gpu": 10,
+                    }
+                },
+            },
+        )
+    )
+    assert result.summary["energy_mwh"]["it"] == pytest.approx(490 / 1e6)
