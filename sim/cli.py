@@ -228,6 +228,7 @@ _UNITS = (
     ("_hours", "h"),
     ("_hours_in_a_year", "h"),
     ("_hours_per_year", "h/yr"),
+    ("_kwh", "kWh"),
     ("_mwh", "MWh"),
     ("_mw", "MW"),
     ("_s", "s"),

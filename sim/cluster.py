@@ -22,7 +22,18 @@ from collections.abc import Callable
 import simpy
 
 from sim.config import ClusterConfig, HardwareConfig, JobConfig, hardware_catalog
-from sim.jobs import CHECKPOINT, COMPUTE, DONE, PHASE_NAMES, QUEUED, RESTART, WAIT_NODE, Job
+from sim.jobs import (
+    CHECKPOINT,
+    COMPUTE,
+    DONE,
+    PHASE_NAMES,
+    QUEUED,
+    RESTART,
+    RUNNING,
+    SHED,
+    WAIT_NODE,
+    Job,
+)
 from sim.jobs import schedule as schedule_job
 from sim.recorder import Recorder
 from sim.rng import stream
@@ -108,6 +119,8 @@ class Cluster:
             )
             for p in self.pools.values()
         )
+        self.shed_w = 0.0  # computing power of the jobs shed by load management [W]
+        self.reserve_w = 0.0  # running jobs' computing power above what they draw now [W]
         self._t_s = 0.0  # last time the node-state integrals were advanced
         self.node_s = {"busy": 0.0, "idle": 0.0, "spare": 0.0, "repair": 0.0}  # GPU-seconds
 
@@ -144,9 +157,16 @@ class Cluster:
     # ---- transitions ---------------------------------------------------------------------
 
     def _enter(self, job: Job, state: int, now_s: float) -> None:
+        self.reserve_w -= self._reserve_of(job)
         self.p_w += job.enter(now_s, state, self.rng_failures)
+        self.reserve_w += self._reserve_of(job)
         assert self.env is not None
         schedule_job(self.env, job, self._on_job_due)
+
+    @staticmethod
+    def _reserve_of(job: Job) -> float:
+        """How far a running job is below its computing power [W] (0 if not running)."""
+        return job.n_nodes * job.node_compute_w - job.power_w if job.state in RUNNING else 0.0
 
     def _idle_delta(self, pool: Pool, nodes: int) -> None:
         """``nodes`` (±) join the pool's idle nodes: their idle power joins the total."""
@@ -196,11 +216,7 @@ class Cluster:
         """A node of ``job`` fails now: roll back, send the node to repair, replace it."""
         phase = PHASE_NAMES[job.state]
         job.interruptions[phase] += 1
-        if job.state == COMPUTE:
-            job.lost_s += job.in_flight_s + (now_s - job.phase_start_s)
-        elif job.state == CHECKPOINT:
-            job.lost_s += job.in_flight_s
-        job.in_flight_s = 0.0
+        job.roll_back(now_s)
         job.fail_s = now_s  # drawn again when the job restarts
         pool = job.pool
         pool.in_repair += 1
@@ -215,6 +231,55 @@ class Cluster:
             self._enter(job, WAIT_NODE, now_s)
             pool.waiting_for_node.append(job)
             self.recorder.event(now_s, "job_waiting_for_node", job.name, pool.name)
+
+    # ---- load management ------------------------------------------------------------------
+
+    @property
+    def ceiling_mw(self) -> float:
+        """What the cluster may draw at its next phase change [MW]: now, with every running job
+        computing and the shed jobs back — the reserve the turbines hold for it."""
+        return (self.p_w + self.reserve_w + self.shed_w) * 1e-6
+
+    @property
+    def shed_mw(self) -> float:
+        """Power the shed jobs would draw computing [MW] (IT demand given up)."""
+        return self.shed_w * 1e-6
+
+    def shed(self, now_s: float, request_mw: float) -> float:
+        """Shed running jobs, lowest priority (then latest) first, until their power covers
+        ``request_mw``; each loses its compute since its last checkpoint and its nodes go off.
+        Returns the power freed [MW]."""
+        freed_w = 0.0
+        for job in reversed(self.order):
+            if freed_w >= request_mw * 1e6:
+                break
+            if job.state in RUNNING:
+                self._advance(now_s)
+                lost_s = job.roll_back(now_s)
+                job.shed_count += 1
+                freed_w += job.power_w
+                self.shed_w += job.n_nodes * job.node_compute_w
+                self._enter(job, SHED, now_s)
+                self.recorder.event(
+                    now_s, "job_shed", job.name, f"load management; {lost_s:g} s of compute lost"
+                )
+        return freed_w * 1e-6
+
+    def resume(self, now_s: float, headroom_mw: float) -> bool:
+        """Restart shed jobs, highest priority first, whose computing power fits in
+        ``headroom_mw``. Returns whether any restarted."""
+        resumed = False
+        for job in self.order:
+            if job.state == SHED:
+                need_mw = job.n_nodes * job.node_compute_w * 1e-6
+                if need_mw <= headroom_mw:
+                    self._advance(now_s)
+                    self.shed_w -= job.n_nodes * job.node_compute_w
+                    self._enter(job, RESTART, now_s)
+                    self.recorder.event(now_s, "job_resumed", job.name, "supply is back")
+                    headroom_mw -= need_mw
+                    resumed = True
+        return resumed
 
     def _on_repaired(self, pool: Pool) -> None:
         assert self.env is not None

@@ -328,12 +328,22 @@ class Bus:
         self._floor_mwh = floor_mwh
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
-        cluster_mw = self.cluster.p_mw if self.cluster is not None else 0.0
+        cluster = self.cluster
+        cluster_mw = cluster_shed_mw = 0.0
+        if cluster is not None:
+            if cluster.shed_w > 0.0:  # jobs shed earlier: restart those the supply carries
+                supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0)
+                headroom_mw = supply_mw - self.load.p_mw - cluster.p_mw - aux_mw
+                cluster.resume(now, headroom_mw)
+            cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
         demand_mw = self.load.p_mw + cluster_mw + aux_mw
         state.t_s, state.grid_max_mw = now, grid_max_mw
         if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
             state.grid_mw = min(demand_mw, grid_max_mw)
-        shortfall_mw = demand_mw - grid_max_mw
+        # Turbines are committed for what the cluster may draw: shed jobs back, running jobs
+        # computing (a restart or checkpoint ends with a step up the turbines cannot ramp to).
+        reserve_mw = cluster.ceiling_mw - cluster_mw if cluster is not None else 0.0
+        shortfall_mw = demand_mw + reserve_mw - grid_max_mw
         if fleet is not None and (fleet.running or shortfall_mw > tol):
             fleet.settle(now)
             self._commit(now, shortfall_mw, floor_mwh)
@@ -359,12 +369,17 @@ class Bus:
         if rest_mw > tol and self.load.order:  # short: ask the load to give some up
             capped_mw, shed_mw = self.load.curtail(rest_mw)
             given_mw = capped_mw + shed_mw
-            if given_mw > 0.0:
+            if cluster is not None and "shed" in self.load.order and rest_mw - given_mw > tol:
+                freed_mw = cluster.shed(now, rest_mw - given_mw)  # jobs stop, roll back
+                cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
+                demand_mw -= freed_mw
+            if given_mw > 0.0 or cluster_shed_mw > 0.0:
                 solution = self._solve(
                     now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh, False
                 )
-        if (given_mw > tol) != ("load_management" in self._active):
-            self._toggle("load_management", now, given_mw)
+        managed_mw = given_mw + cluster_shed_mw
+        if (managed_mw > tol) != ("load_management" in self._active):
+            self._toggle("load_management", now, managed_mw)
 
         b0, br, g0, gr, rest_mw, rest_r, next_s = solution
         if given_mw > 0.0 and rest_r != 0.0:
@@ -401,7 +416,7 @@ class Bus:
             unserved_mw,
             curtailed_mw,
             capped_mw,
-            shed_mw,
+            shed_mw + cluster_shed_mw,
             battery.energy_mwh,
             1.0 if grid.up else 0.0,
             float(fleet.n_online) if fleet is not None else 0.0,

@@ -34,8 +34,17 @@ from sim.units import S_PER_H
 if TYPE_CHECKING:
     from sim.cluster import Pool
 
-QUEUED, RESTART, COMPUTE, CHECKPOINT, WAIT_NODE, DONE = range(6)
-PHASE_NAMES = ("queued", "restart", "compute", "checkpoint", "waiting for a node", "done")
+QUEUED, RESTART, COMPUTE, CHECKPOINT, WAIT_NODE, DONE, SHED = range(7)
+PHASE_NAMES = (
+    "queued",
+    "restart",
+    "compute",
+    "checkpoint",
+    "waiting for a node",
+    "done",
+    "shed",
+)
+RUNNING = (RESTART, COMPUTE, CHECKPOINT)
 
 
 class Job:
@@ -83,6 +92,7 @@ class Job:
         self.in_flight_s = 0.0  # compute since the last checkpoint (at the last phase change)
         self.lost_s = 0.0  # compute rolled back
         self.interruptions = {"compute": 0, "checkpoint": 0, "restart": 0}
+        self.shed_count = 0  # times the job was shed by load management
         self.checkpoints = 0
         self.start_s: float | None = None
         self.end_s: float | None = None
@@ -114,7 +124,7 @@ class Job:
 
     def enter(self, now_s: float, state: int, rng: np.random.Generator) -> float:
         """Move to ``state`` now; set its end; returns the power change [W]."""
-        was_running = self.state in (RESTART, COMPUTE, CHECKPOINT)
+        was_running = self.state in RUNNING
         self.state = state
         self.phase_start_s = now_s
         if state == RESTART:
@@ -132,12 +142,21 @@ class Job:
             self.phase_end_s = now_s + min(self.tau_s, left_s)
         elif state == CHECKPOINT:
             self.phase_end_s = now_s + self.delta_s
-        else:  # QUEUED, WAIT_NODE, DONE: not running
+        else:  # QUEUED, WAIT_NODE, DONE, SHED: not running
             self.phase_end_s = self.fail_s = math.inf
             if state == DONE:
                 self.end_s = now_s
         self.token += 1
         return self._set_power(now_s, self.phase_power_w())
+
+    def roll_back(self, now_s: float) -> float:
+        """The job stops now: lose the compute since its last checkpoint; returns it [s]."""
+        lost_s = self.in_flight_s
+        if self.state == COMPUTE:
+            lost_s += now_s - self.phase_start_s
+        self.lost_s += lost_s
+        self.in_flight_s = 0.0
+        return lost_s
 
     def next_s(self) -> float:
         """Time of the job's next event [s]: its phase's end or its next failure."""
@@ -165,12 +184,13 @@ class Job:
             "interruptions_in_compute": self.interruptions["compute"],
             "interruptions_in_checkpoint": self.interruptions["checkpoint"],
             "interruptions_in_restart": self.interruptions["restart"],
+            "shed": self.shed_count,
             "checkpoints": self.checkpoints,
             "waiting_for_nodes_h": self.wait_node_s / S_PER_H,
             "started_h": None if self.start_s is None else self.start_s / S_PER_H,
             "finished_h": None if self.end_s is None else self.end_s / S_PER_H,
             "energy_mwh": self.energy_j / 3.6e9,
-            "energy_kwh_per_useful_gpu_h": (
+            "energy_per_useful_gpu_h_kwh": (
                 self.energy_j / 3.6e6 / useful_gpu_h if useful_gpu_h > 0 else None
             ),
         }

@@ -285,3 +285,56 @@ def test_a_users_own_hardware_entry_is_used(config_factory):
         )
     )
     assert result.summary["energy_mwh"]["it"] == pytest.approx(490 / 1e6)
+
+
+def test_an_outage_that_sheds_the_cluster_costs_the_work_since_each_checkpoint(config_factory):
+    """Two jobs, no battery, load management may shed; a 1 h outage at 4,500 s.
+
+    'a' (τ = 1800 s): restart 0–600, compute 600–2400, checkpoint –2460, compute –4260,
+    checkpoint –4320, compute from 4320: shed at 4500, it loses 180 s. 'b' (τ = 3000 s):
+    compute 600–3600, checkpoint –3660, compute from 3660: it loses 840 s. Both restart when
+    the grid is back (8100 s): restart –8700, then compute. At 3 h, 'a' has 3600 s saved,
+    1800 more saved at 10,500 s and 240 s in flight; 'b' 3000 s saved and 2100 s in flight.
+    Nothing goes unserved: the shed jobs draw nothing."""
+    result = run(
+        config_factory(
+            duration_h=3,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}]},
+            jobs=[
+                {"name": "a", "pool": "p", "gpus": 8, "checkpoint_interval_s": 1800},
+                {"name": "b", "pool": "p", "gpus": 8, "checkpoint_interval_s": 3000},
+            ],
+            grid={"outages": [{"start_h": 1.25, "duration_h": 1}]},
+            dispatch={"load_management": {"order": ["shed"]}},
+        )
+    )
+    a, b = result.summary["jobs"]["a"], result.summary["jobs"]["b"]
+    assert a["lost_h"] == pytest.approx(180 / 3600, rel=1e-12)
+    assert b["lost_h"] == pytest.approx(840 / 3600, rel=1e-12)
+    assert (a["shed"], b["shed"]) == (1, 1)
+    assert a["goodput_h"] == pytest.approx(5640 / 3600, rel=1e-12)
+    assert b["goodput_h"] == pytest.approx(5100 / 3600, rel=1e-12)
+    assert result.summary["unserved_mwh"] == 0.0
+    # The shed demand is reported as it_shed: both jobs' computing power for the hour.
+    node_w = h100_compute_node_w(0.7)
+    assert result.summary["energy_mwh"]["it_shed"] == pytest.approx(2 * node_w * 3600 / 3.6e9)
+
+
+def test_turbines_bring_shed_jobs_back_during_an_outage(config_factory):
+    """A 1,024-node job (~8 MW) is shed at an outage (no battery); turbines start for the
+    whole demand, including the shed job's, and once their output carries it (online after
+    600 s, then a ramp) the job restarts, once, before the grid returns."""
+    result = run(
+        config_factory(
+            duration_h=4,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8192}]},
+            jobs=[{"name": "a", "pool": "p", "gpus": 8192}],
+            grid={"outages": [{"start_h": 1, "duration_h": 2}]},
+            dispatch={"load_management": {"order": ["shed"]}},
+            turbines=[{"name": "t", "count": 2, "p_nom_mw": 16.5, "ramp_mw_per_min": 5}],
+        )
+    )
+    ev = result.events
+    resumed = ev.loc[ev["kind"] == "job_resumed", "time_h"].tolist()
+    assert len(resumed) == 1
+    assert 1 + 600 / 3600 <= resumed[0] < 3

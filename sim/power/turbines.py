@@ -433,25 +433,20 @@ class TurbineFleet:
         """Lower the output at once by up to ``surplus_mw`` [MW]; returns what was given up.
 
         On an island a governor sheds load far faster than any planned ramp; this is how
-        supply the bus cannot place is given up. The groups above their setpoints give up
-        first, each in proportion to its excess (so they land on their setpoints together and
-        the dispatch stays coherent); what is left comes from every group in proportion to
-        its output above its floor, and those groups hold there (setpoint = output).
+        supply the bus cannot place is given up, by the groups above their setpoints, each in
+        proportion to its excess (so they land on their setpoints together and the dispatch
+        stays coherent). Output at the setpoints is kept (a reserve the bus asked for, or the
+        units' minimum load); what nobody takes of it is spilled (``curtailed_mw``).
         """
         given = 0.0
-        for above in (lambda g: g.setpoint_mw, lambda g: g.floor_mw()):
-            room = {g: g.p_mw - max(above(g), g.floor_mw()) for g in self.groups}
-            total = sum(r for r in room.values() if r > 0.0)
-            if total <= 0.0:
-                continue
-            share = min(surplus_mw - given, total) / total
+        room = {g: g.p_mw - max(g.setpoint_mw, g.floor_mw()) for g in self.groups}
+        total = sum(r for r in room.values() if r > 0.0)
+        if total > 0.0:
+            given = min(surplus_mw, total)
             for g, r in room.items():
                 if r > 0.0:
-                    g.p_mw -= r * share
+                    g.p_mw -= r * given / total
                     g.set_setpoint(now_s, min(g.setpoint_mw, g.p_mw))
-            given += min(surplus_mw - given, total)
-            if given >= surplus_mw:
-                break
         self.finish_stops(now_s)
         return given
 

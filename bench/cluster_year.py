@@ -1,0 +1,97 @@
+"""Benchmark: a 1M-GPU GB200-class cluster for one simulated year (issue 4, power_model average).
+
+One giant job on 800,000 GPUs (200,000 four-GPU trays) and 100 small jobs of 2,048 GPUs, each
+with 500 h of work, queued behind one another on the remaining 200,000 GPUs; failures at
+Llama 3's 3.79 per 1,000 node-days, 8,192 hot spares, 24 h repairs. The giant job's mean time
+between failures is ~2 minutes, so it checkpoints every 2 minutes (5 s writes, 60 s restarts);
+the small jobs every 30 minutes. The site: 1.5 GW grid, no battery. Prints events, wall
+seconds of the simulation (median of several runs), events per second and peak memory.
+
+    python bench/cluster_year.py [--repeat 3]
+
+Target (issue 4): <= 30 s and <= 2 GB peak memory on the 2-core reference machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+
+from sim.config import config_from_dict
+from sim.runner import run
+
+YEAR_H = 8760.0
+
+
+def config() -> dict:
+    small = [
+        {
+            "name": f"small{k:03d}",
+            "pool": "gb200",
+            "gpus": 2048,
+            "work_h": 500,
+            "checkpoint_interval_s": 1800,
+            "checkpoint_write_s": 30,
+            "restart_s": 300,
+        }
+        for k in range(100)
+    ]
+    return {
+        "name": "cluster_year",
+        "duration_h": YEAR_H,
+        "output": {"resolution_s": 3600},
+        "grid": {"import_limit_mw": 1500},
+        "cluster": {
+            "pools": [
+                {"name": "gb200", "hardware": "gb200", "gpus": 1_000_000, "spare_gpus": 8192}
+            ],
+            "failures": {"rate_per_node_day": 0.00379},
+            "repair_h": 24,
+        },
+        "jobs": [
+            {
+                "name": "giant",
+                "pool": "gb200",
+                "gpus": 800_000,
+                "checkpoint_interval_s": 120,
+                "checkpoint_write_s": 5,
+                "restart_s": 60,
+                "priority": 1,
+            },
+            *small,
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    cfg = config_from_dict(config())
+    sim_s, total_s = [], []
+    for _ in range(args.repeat):
+        result = run(cfg)
+        sim_s.append(result.summary["run"]["sim_wall_s"])
+        total_s.append(result.summary["run"]["wall_s"])
+    s = result.summary
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    giant = s["jobs"]["giant"]
+    done = sum(1 for name, j in s["jobs"].items() if name != "giant" and j["finished_h"])
+    print(f"events:                      {s['run']['events']:,}")
+    print(
+        f"simulation wall s (median):  {statistics.median(sim_s):.2f}"
+        f"  (min {min(sim_s):.2f}, max {max(sim_s):.2f}, n={len(sim_s)})"
+    )
+    print(f"events per wall s:           {s['run']['events'] / statistics.median(sim_s):,.0f}")
+    print(f"whole run() wall s (median): {statistics.median(total_s):.2f}")
+    print(f"peak memory (RSS):           {peak_mb:,.0f} MB")
+    print(
+        f"giant job: ETTR {giant['ettr']:.3f}, {giant['interruptions']:,} interruptions,"
+        f" {giant['checkpoints']:,} checkpoints; small jobs finished: {done} of 100"
+    )
+    print(f"IT energy: {s['energy_mwh']['it']:,.0f} MWh; peak load {s['peak_mw']['load']:,.0f} MW")
+
+
+if __name__ == "__main__":
+    main()
