@@ -4,7 +4,8 @@ The scenarios of :mod:`tests.test_properties`, plus up to two turbine groups (wi
 forced and scheduled trips) and the ``smooth`` policy. Powers are now lines between events, so
 every check is made at both ends of each segment: the power balance, grid, battery and turbine
 limits, unserved and surplus never negative, the stored-energy bookkeeping with the exact
-quadratic integrals, permit limits, and summary = integral of the timeseries.
+quadratic integrals, permit limits, and summary = integral of the timeseries. Half the cases
+add a GPU cluster with failing jobs that load management may shed.
 """
 
 from __future__ import annotations
@@ -60,6 +61,27 @@ def island_scenarios(draw):
         sc["grid"].pop("tariff", None)
     if draw(st.booleans()):
         sc["dispatch"]["turbine_stop_soc"] = draw(floats(0.0, 1.0))
+    if draw(st.booleans()):  # a cluster with jobs on top of the load, and shedding
+        nodes = draw(st.integers(1, 400))
+        sc["cluster"] = {
+            "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8 * nodes, "spare_gpus": 8}],
+            "failures": {"rate_per_node_day": draw(floats(0.0, 5.0))},
+            "repair_h": draw(floats(0.1, 10.0)),
+        }
+        sc["jobs"] = [
+            {
+                "name": f"j{k}",
+                "pool": "p",
+                "gpus": 8 * draw(st.integers(1, nodes)),
+                "checkpoint_interval_s": draw(floats(60.0, 7200.0)),
+                "checkpoint_write_s": draw(floats(0.0, 300.0)),
+                "restart_s": draw(floats(0.0, 1200.0)),
+                "priority": draw(st.integers(0, 2)),
+            }
+            for k in range(draw(st.integers(1, 3)))
+        ]
+        sc["dispatch"]["load_management"] = {"order": ["shed"]}
+        sc["load"] = {}
     return sc
 
 
