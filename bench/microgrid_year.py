@@ -19,19 +19,28 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import config_from_dict
+from sim.config import Config, config_from_dict
+from sim.results import Result
 from sim.runner import run
 
 N_CHANGES = 50_000
 YEAR_H = 8760.0
 
 
-def write_trace(folder: Path, changes: int = N_CHANGES, seed: int = 2026) -> Path:
-    """A year-long load trace with ``changes`` random steps in [0.5, 1.1] MW."""
-    rng = np.random.default_rng(seed)
+def write_trace(
+    folder: Path,
+    changes: int = N_CHANGES,
+    seed: int = 2026,
+    lo_mw: float = 0.5,
+    hi_mw: float = 1.1,
+    rng: np.random.Generator | None = None,
+) -> Path:
+    """A year-long load trace with ``changes`` random steps, levels uniform in
+    [``lo_mw``, ``hi_mw``] (drawn from ``rng``, else from a generator seeded ``seed``)."""
+    rng = np.random.default_rng(seed) if rng is None else rng
     times_h = np.sort(rng.uniform(0.0, YEAR_H, changes))
     times_h = np.concatenate(([0.0], times_h))
-    loads_mw = rng.uniform(0.5, 1.1, len(times_h))
+    loads_mw = rng.uniform(lo_mw, hi_mw, len(times_h))
     path = folder / "year_load.csv"
     with path.open("w") as fh:
         fh.write("time_h,load_mw\n")
@@ -39,6 +48,17 @@ def write_trace(folder: Path, changes: int = N_CHANGES, seed: int = 2026) -> Pat
             f"{t!r},{p!r}\n" for t, p in zip(times_h.tolist(), loads_mw.tolist(), strict=True)
         )
     return path
+
+
+def timed_runs(config: Config, repeat: int) -> tuple[Result, list[float], list[float]]:
+    """Run ``config`` ``repeat`` times: the last result, and the wall seconds of each run's
+    simulation alone and of the whole ``run()``."""
+    sim_s, total_s = [], []
+    for _ in range(repeat):
+        result = run(config)
+        sim_s.append(result.summary["run"]["sim_wall_s"])
+        total_s.append(result.summary["run"]["wall_s"])
+    return result, sim_s, total_s
 
 
 def main() -> None:
@@ -63,11 +83,7 @@ def main() -> None:
                 "dispatch": {"policy": "peak_shave", "grid_target_mw": 0.9},
             }
         )
-        sim_s, total_s = [], []
-        for _ in range(args.repeat):
-            result = run(config)
-            sim_s.append(result.summary["run"]["sim_wall_s"])
-            total_s.append(result.summary["run"]["wall_s"])
+        result, sim_s, total_s = timed_runs(config, args.repeat)
     s = result.summary
     sim_med = statistics.median(sim_s)
     print(f"events:                      {s['run']['events']}")

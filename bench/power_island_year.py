@@ -21,25 +21,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from microgrid_year import YEAR_H, timed_runs, write_trace  # bench/ is on sys.path
 
 from sim.config import config_from_dict
-from sim.runner import run
 
 N_CHANGES = 100_000
-YEAR_H = 8760.0
-
-
-def write_trace(folder: Path, rng: np.random.Generator) -> Path:
-    """A year-long load trace with ``N_CHANGES`` random steps in [180, 280] MW."""
-    times_h = np.concatenate(([0.0], np.sort(rng.uniform(0.0, YEAR_H, N_CHANGES))))
-    loads_mw = rng.uniform(180.0, 280.0, len(times_h))
-    path = folder / "island_load.csv"
-    with path.open("w") as fh:
-        fh.write("time_h,load_mw\n")
-        fh.writelines(
-            f"{t!r},{p!r}\n" for t, p in zip(times_h.tolist(), loads_mw.tolist(), strict=True)
-        )
-    return path
 
 
 def windows(rng: np.random.Generator, n: int, durations_h: np.ndarray) -> list[dict]:
@@ -54,7 +40,7 @@ def windows(rng: np.random.Generator, n: int, durations_h: np.ndarray) -> list[d
 
 def config(folder: Path, seed: int = 2026) -> dict:
     rng = np.random.default_rng(seed)
-    trace = write_trace(folder, rng)
+    trace = write_trace(folder, N_CHANGES, lo_mw=180.0, hi_mw=280.0, rng=rng)
     outages = windows(rng, 10, np.minimum(rng.exponential(2.0, 10), 24.0))
     dr = [w | {"limit_mw": 200.0} for w in windows(rng, 20, np.full(20, 2.0))]
     # DR windows sit in their own half of each slot, away from the outages.
@@ -93,11 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config_from_dict(config(Path(tmp)))
-        sim_s, total_s = [], []
-        for _ in range(args.repeat):
-            result = run(cfg)
-            sim_s.append(result.summary["run"]["sim_wall_s"])
-            total_s.append(result.summary["run"]["wall_s"])
+        result, sim_s, total_s = timed_runs(cfg, args.repeat)
     s = result.summary
     sim_med = statistics.median(sim_s)
     t = s["turbines"]
