@@ -102,7 +102,8 @@ class Cluster:
         self.pools = {
             p.name: Pool(p.name, catalog[p.hardware], p.gpus, p.spare_gpus, rate) for p in cfg.pools
         }
-        self.jobs = [Job(j, self.pools[j.pool], i) for i, j in enumerate(jobs)]
+        iterate = cfg.power_model == "iteration"
+        self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.index))
         self.repair_mean_s = cfg.repair_h * S_PER_H
         self.recorder = recorder
@@ -115,7 +116,7 @@ class Cluster:
             (p.n_nodes + p.spare_target)
             * max(
                 p.node_idle_w,
-                max((j.node_compute_w for j in self.jobs if j.pool is p), default=0.0),
+                max((j.node_full_w for j in self.jobs if j.pool is p), default=0.0),
             )
             for p in self.pools.values()
         )
@@ -166,7 +167,7 @@ class Cluster:
     @staticmethod
     def _reserve_of(job: Job) -> float:
         """How far a running job is below its computing power [W] (0 if not running)."""
-        return job.n_nodes * job.node_compute_w - job.power_w if job.state in RUNNING else 0.0
+        return job.n_nodes * job.node_full_w - job.power_w if job.state in RUNNING else 0.0
 
     def _idle_delta(self, pool: Pool, nodes: int) -> None:
         """``nodes`` (±) join the pool's idle nodes: their idle power joins the total."""
@@ -193,8 +194,13 @@ class Cluster:
         assert self.env is not None
         now_s = self.env.now
         self._advance(now_s)
-        if job.fail_s <= job.phase_end_s:
+        if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
             self._fail(job, now_s)
+        elif job.sub_end_s < job.phase_end_s:  # the next part of an iteration
+            self.reserve_w -= self._reserve_of(job)
+            self.p_w += job.toggle(now_s)
+            self.reserve_w += self._reserve_of(job)
+            schedule_job(self.env, job, self._on_job_due)
         elif job.state == RESTART:
             self._enter(job, COMPUTE, now_s)
         elif job.state == COMPUTE:
@@ -258,7 +264,7 @@ class Cluster:
                 lost_s = job.roll_back(now_s)
                 job.shed_count += 1
                 freed_w += job.power_w
-                self.shed_w += job.n_nodes * job.node_compute_w
+                self.shed_w += job.n_nodes * job.node_full_w
                 self._enter(job, SHED, now_s)
                 self.recorder.event(
                     now_s, "job_shed", job.name, f"load management; {lost_s:g} s of compute lost"
@@ -271,10 +277,10 @@ class Cluster:
         resumed = False
         for job in self.order:
             if job.state == SHED:
-                need_mw = job.n_nodes * job.node_compute_w * 1e-6
+                need_mw = job.n_nodes * job.node_full_w * 1e-6
                 if need_mw <= headroom_mw:
                     self._advance(now_s)
-                    self.shed_w -= job.n_nodes * job.node_compute_w
+                    self.shed_w -= job.n_nodes * job.node_full_w
                     self._enter(job, RESTART, now_s)
                     self.recorder.event(now_s, "job_resumed", job.name, "supply is back")
                     headroom_mw -= need_mw

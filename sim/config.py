@@ -453,11 +453,12 @@ class FailuresConfig(StrictModel):
 class ClusterConfig(StrictModel):
     """The GPU cluster: pools of nodes, their failures and repairs."""
 
-    power_model: Literal["average"] = Field(
+    power_model: Literal["average", "iteration"] = Field(
         "average",
         description=(
-            "average: a computing GPU draws compute_fraction·TDP + (1 − compute_fraction)·idle "
-            "(the iteration waveform is not yet available)."
+            "average: a computing GPU draws compute_fraction·TDP + (1 − compute_fraction)·idle; "
+            "iteration: each iteration is compute_fraction·iteration_s at TDP, then the rest at "
+            "idle (the square wave the bus sees)."
         ),
     )
     pools: list[PoolConfig] = Field(min_length=1)

@@ -60,7 +60,7 @@ class Job:
         Its place in the config (ties of priority go to the earlier job).
     """
 
-    def __init__(self, cfg: JobConfig, pool: Pool, index: int):
+    def __init__(self, cfg: JobConfig, pool: Pool, index: int, iterate: bool = False):
         self.cfg = cfg
         self.name = cfg.name
         self.pool = pool
@@ -78,6 +78,14 @@ class Job:
         per_node_w = hw.node_overhead_w + hw.gpus_per_node * hw.network_w_per_gpu
         self.node_compute_w = per_node_w + hw.gpus_per_node * gpu_compute_w
         self.node_idle_w = pool.node_idle_w
+        # power_model iteration: compute_fraction of each iteration at TDP, the rest at idle
+        self.iterate = iterate
+        self.node_peak_w = per_node_w + hw.gpus_per_node * hw.gpu_tdp_w
+        self.compute_sub_s = cfg.compute_fraction * cfg.iteration_s
+        self.comm_sub_s = cfg.iteration_s - self.compute_sub_s
+        self.in_comm = False  # in the communication part of an iteration
+        self.sub_end_s = math.inf  # end of the current part of the iteration
+        self.node_full_w = self.node_peak_w if iterate else self.node_compute_w
         self.rate_per_s = self.n_nodes * pool.failure_rate_per_node_s
 
         self.state = QUEUED
@@ -113,7 +121,9 @@ class Job:
         """Power of the job's nodes in its phase [W]: computing nodes at their mean training
         power, nodes restarting, checkpointing or waiting at idle (the failed one is off)."""
         if self.state == COMPUTE:
-            return self.n_nodes * self.node_compute_w
+            if not self.iterate:
+                return self.n_nodes * self.node_compute_w
+            return self.n_nodes * (self.node_idle_w if self.in_comm else self.node_peak_w)
         if self.state in (RESTART, CHECKPOINT):
             return self.n_nodes * self.node_idle_w
         if self.state == WAIT_NODE:
@@ -140,12 +150,24 @@ class Job:
         elif state == COMPUTE:
             left_s = self.work_s - self.committed_s
             self.phase_end_s = now_s + min(self.tau_s, left_s)
+            if self.iterate:
+                self.in_comm, self.sub_end_s = False, now_s + self.compute_sub_s
         elif state == CHECKPOINT:
             self.phase_end_s = now_s + self.delta_s
         else:  # QUEUED, WAIT_NODE, DONE, SHED: not running
             self.phase_end_s = self.fail_s = math.inf
             if state == DONE:
                 self.end_s = now_s
+        if state != COMPUTE:
+            self.sub_end_s = math.inf
+        self.token += 1
+        return self._set_power(now_s, self.phase_power_w())
+
+    def toggle(self, now_s: float) -> float:
+        """The next part of an iteration begins (compute ↔ communication); returns the power
+        change [W]."""
+        self.in_comm = not self.in_comm
+        self.sub_end_s = now_s + (self.comm_sub_s if self.in_comm else self.compute_sub_s)
         self.token += 1
         return self._set_power(now_s, self.phase_power_w())
 
@@ -159,8 +181,9 @@ class Job:
         return lost_s
 
     def next_s(self) -> float:
-        """Time of the job's next event [s]: its phase's end or its next failure."""
-        return min(self.phase_end_s, self.fail_s)
+        """Time of the job's next event [s]: its phase's end, the end of the part of an
+        iteration it is in, or its next failure."""
+        return min(self.phase_end_s, self.fail_s, self.sub_end_s)
 
     def progress_s(self, now_s: float) -> float:
         """Useful compute so far [s]: checkpointed, plus what is computed since (kept, as it

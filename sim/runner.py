@@ -22,6 +22,7 @@ from sim.summary import (
     energy_summary,
     money_summary,
     outage_summary,
+    swing_summary,
     turbine_summary,
 )
 
@@ -111,6 +112,7 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
     ]
     return {
         **energy_summary(segments, end_s),
+        "swings_mw": swing_summary(segments),
         "outage_ride_through": [o["ride_through"] for o in outages],
         "outages": outages,
         "random_outages": outage_summary(segments, facility.random_outages, end_s),

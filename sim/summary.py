@@ -50,6 +50,37 @@ def energy_summary(segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
     }
 
 
+SWING_WINDOWS_S = {"1s": 1.0, "60s": 60.0}
+"""Windows of the swing metrics (``swings_mw.<column>_<window>``)."""
+
+
+def largest_swing_mw(segments: pd.DataFrame, column: str, window_s: float) -> float:
+    """Largest change of ``column`` within any window of ``window_s`` [MW]: ``max(p) − min(p)``
+    over the values held at some time in ``[t − window_s, t]``, over all ``t``.
+
+    Exact for piecewise-constant powers (the window also sees the value held at its start);
+    a ramping segment counts with its value at the segment's start.
+    """
+    t_s = segments["time_s"].to_numpy()
+    p = segments[column].to_numpy()
+    rolling = pd.Series(p, index=pd.to_timedelta(t_s, unit="s")).rolling(
+        pd.Timedelta(seconds=window_s), closed="right"
+    )
+    hi, lo = rolling.max().to_numpy(), rolling.min().to_numpy()
+    held = p[np.clip(np.searchsorted(t_s, t_s - window_s, side="right") - 1, 0, None)]
+    return float(np.max(np.maximum(hi, held) - np.minimum(lo, held)))
+
+
+def swing_summary(segments: pd.DataFrame) -> dict[str, float]:
+    """``{load,grid}_{1s,60s}``: the largest swings of the facility load and of the grid
+    import [MW] — the second shows what the battery smooths away."""
+    return {
+        f"{col}_{name}": largest_swing_mw(segments, f"{col}_mw", w)
+        for col in ("load", "grid")
+        for name, w in SWING_WINDOWS_S.items()
+    }
+
+
 def outage_summary(
     segments: pd.DataFrame, outages_h: list[tuple[float, float]], end_s: float
 ) -> list[dict[str, Any]]:

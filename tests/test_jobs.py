@@ -251,11 +251,11 @@ def test_a_small_job_backfills_around_a_big_one(config_factory):
             {
                 "cluster": {
                     "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}],
-                    "power_model": "iteration",
+                    "power_model": "hourly",
                 }
             },
             "cluster.power_model",
-            "'average'",
+            "'average' or 'iteration'",
         ),
     ],
 )
@@ -338,3 +338,60 @@ def test_turbines_bring_shed_jobs_back_during_an_outage(config_factory):
     resumed = ev.loc[ev["kind"] == "job_resumed", "time_h"].tolist()
     assert len(resumed) == 1
     assert 1 + 600 / 3600 <= resumed[0] < 3
+
+
+def iteration_case(config_factory, power_model, **keys):
+    """2 H100 nodes, 6 s iterations, compute_fraction 0.7, τ = 1800 s (300 iterations),
+    δ = 60 s, R = 600 s, 1 h, no failures."""
+    return run(
+        config_factory(
+            duration_h=1,
+            cluster={
+                "power_model": power_model,
+                "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}],
+            },
+            jobs=[
+                {
+                    "name": "j",
+                    "pool": "p",
+                    "gpus": 16,
+                    "iteration_s": 6,
+                    "compute_fraction": 0.7,
+                    "checkpoint_interval_s": 1800,
+                    "checkpoint_write_s": 60,
+                    "restart_s": 600,
+                }
+            ],
+            **keys,
+        )
+    )
+
+
+def test_the_iteration_waveform_has_the_average_models_energy_and_its_swings(config_factory):
+    """Compute runs 600–2400 s (300 iterations) and 2460–3600 s (190): whole iterations, so
+    the square wave (4.2 s at TDP, 1.8 s at idle) has exactly the average model's energy. Its
+    peak is 2 nodes at TDP; within 1 s the load swings by 2 × 8 × (700 − 93) W."""
+    average = iteration_case(config_factory, "average").summary
+    square = iteration_case(config_factory, "iteration").summary
+    assert square["energy_mwh"]["it"] == pytest.approx(average["energy_mwh"]["it"], rel=1e-9)
+    peak_node_w = 2800 + 8 * (115 + 700)
+    assert square["peak_mw"]["load"] == pytest.approx(2 * peak_node_w / 1e6)
+    swing_mw = 2 * 8 * (700 - 93) / 1e6
+    assert square["swings_mw"]["load_1s"] == pytest.approx(swing_mw)
+    assert square["swings_mw"]["load_60s"] == pytest.approx(swing_mw)
+    # The average model steps only between restart/checkpoint (idle) and compute (mean).
+    mean_step_mw = 2 * 8 * (0.7 * 700 + 0.3 * 93 - 93) / 1e6
+    assert average["swings_mw"]["load_1s"] == pytest.approx(mean_step_mw)
+
+
+def test_a_battery_smooths_the_grids_swings(config_factory):
+    """The same square wave behind a battery on the smooth policy (1 MW/min): the load still
+    swings by the full step within 1 s, the grid by at most 1/60 MW."""
+    summary = iteration_case(
+        config_factory,
+        "iteration",
+        battery={"energy_mwh": 1, "power_mw": 1, "soc_initial": 0.5},
+        dispatch={"policy": "smooth", "ramp_limit_mw_per_min": 1.0},
+    ).summary
+    assert summary["swings_mw"]["load_1s"] == pytest.approx(2 * 8 * (700 - 93) / 1e6)
+    assert summary["swings_mw"]["grid_1s"] <= 1.0 / 60 + 1e-9
