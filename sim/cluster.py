@@ -205,7 +205,7 @@ class Cluster:
             self._enter(job, COMPUTE, now_s)
         elif job.state == COMPUTE:
             job.in_flight_s += now_s - job.phase_start_s
-            if job.committed_s + job.in_flight_s >= job.work_s * (1 - 1e-12):
+            if job.final_stretch:  # (not a comparison of sums: rounding could miss it)
                 job.committed_s += job.in_flight_s
                 job.in_flight_s = 0.0
                 self._finish(job, now_s)

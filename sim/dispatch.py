@@ -333,7 +333,9 @@ class Bus:
         if cluster is not None:
             if cluster.shed_w > 0.0:  # jobs shed earlier: restart those the supply carries
                 supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0)
-                headroom_mw = supply_mw - self.load.p_mw - cluster.p_mw - aux_mw
+                # (running jobs in a restart or checkpoint will step up to computing)
+                headroom_mw = supply_mw - self.load.p_mw - cluster.ceiling_mw - aux_mw
+                headroom_mw += cluster.shed_mw
                 cluster.resume(now, headroom_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
         demand_mw = self.load.p_mw + cluster_mw + aux_mw

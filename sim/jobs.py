@@ -84,6 +84,7 @@ class Job:
         self.compute_sub_s = cfg.compute_fraction * cfg.iteration_s
         self.comm_sub_s = cfg.iteration_s - self.compute_sub_s
         self.in_comm = False  # in the communication part of an iteration
+        self.final_stretch = False  # the compute under way finishes the job's work
         self.sub_end_s = math.inf  # end of the current part of the iteration
         self.node_full_w = self.node_peak_w if iterate else self.node_compute_w
         self.rate_per_s = self.n_nodes * pool.failure_rate_per_node_s
@@ -149,6 +150,7 @@ class Job:
                 self.start_s = now_s
         elif state == COMPUTE:
             left_s = self.work_s - self.committed_s
+            self.final_stretch = left_s <= self.tau_s  # the job is done when it ends
             self.phase_end_s = now_s + min(self.tau_s, left_s)
             if self.iterate:
                 self.in_comm, self.sub_end_s = False, now_s + self.compute_sub_s
@@ -196,6 +198,9 @@ class Job:
         """The job's numbers over the run (units in the keys)."""
         self._set_power(end_s, self.power_w)
         useful_s = self.progress_s(end_s)
+        if self.state == WAIT_NODE:  # still waiting at the end of the run
+            self.wait_node_s += end_s - self.phase_start_s
+            self.phase_start_s = end_s
         wall_s = (self.end_s if self.end_s is not None else end_s) - 0.0
         useful_gpu_h = useful_s * self.n_gpus / S_PER_H
         return {

@@ -395,3 +395,69 @@ def test_a_battery_smooths_the_grids_swings(config_factory):
     ).summary
     assert summary["swings_mw"]["load_1s"] == pytest.approx(2 * 8 * (700 - 93) / 1e6)
     assert summary["swings_mw"]["grid_1s"] <= 1.0 / 60 + 1e-9
+
+
+def test_a_tiny_job_late_in_a_run_finishes(config_factory):
+    """1.3 s of work after a 77,504 s restart: at t ≈ 77,505 s the clock's rounding is larger
+    than the work's own tolerance; the job must still finish after one compute stretch."""
+    for write_s in (10, 0):
+        job = run(
+            config_factory(
+                duration_h=24,
+                cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}]},
+                jobs=[
+                    {
+                        "name": "j",
+                        "pool": "p",
+                        "gpus": 8,
+                        "checkpoint_interval_s": 7.138,
+                        "checkpoint_write_s": write_s,
+                        "restart_s": 77504,
+                        "work_h": 0.000365,
+                    }
+                ],
+            )
+        ).summary["jobs"]["j"]
+        assert job["finished_h"] == pytest.approx((77504 + 0.000365 * 3600) / 3600)
+        assert job["checkpoints"] == 0
+
+
+def test_a_shed_job_is_not_resumed_into_a_reserve_it_would_need(config_factory):
+    """The import carries one 100-node job computing plus one idle node's worth: job 'b' is
+    shed once and stays shed — it is not restarted whenever 'a' dips into a checkpoint."""
+    idle_node_mw = H100_IDLE_NODE_W / 1e6
+    compute_mw = 100 * h100_compute_node_w(0.7) / 1e6
+    result = run(
+        config_factory(
+            duration_h=6,
+            grid={"import_limit_mw": compute_mw + 100 * idle_node_mw + 0.02},
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 1600}]},
+            jobs=[
+                {"name": "a", "pool": "p", "gpus": 800, "priority": 1},
+                {"name": "b", "pool": "p", "gpus": 800},
+            ],
+            dispatch={"load_management": {"order": ["shed"]}},
+        )
+    )
+    assert result.summary["jobs"]["b"]["shed"] == 1
+    assert result.summary["jobs"]["a"]["shed"] == 0
+
+
+def test_a_wait_for_a_node_still_under_way_at_the_end_is_counted(config_factory):
+    """One 1-node job without spares; its node fails and the 1000 h repair outlasts the 10 h
+    run: it waits from the failure to the end."""
+    result = run(
+        config_factory(
+            duration_h=10,
+            cluster={
+                "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}],
+                "failures": {"rate_per_node_day": 24},
+                "repair_h": 1000,
+            },
+            jobs=[{"name": "j", "pool": "p", "gpus": 8}],
+        )
+    )
+    ev = result.events
+    failed_h = ev.loc[ev["kind"] == "node_failure", "time_h"].tolist()
+    assert len(failed_h) == 1
+    assert result.summary["jobs"]["j"]["waiting_for_nodes_h"] == pytest.approx(10 - failed_h[0])
