@@ -112,13 +112,21 @@ def in_outage(time_s: np.ndarray, outages: list[dict], slack_s: float = 1e-6) ->
     return mask
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
-def test_invariants_hold_at_every_event(sc):
+def run_scenario(sc: dict):
+    """Run a drawn scenario (its ``trace`` becomes the load trace; ``sc`` loses it)."""
     with tempfile.TemporaryDirectory() as tmp:
         trace = sc.pop("trace")
-        config = make_config(Path(tmp), trace, **sc)
-        result = run(config)
+        return run(make_config(Path(tmp), trace, **sc))
+
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+"""Hypothesis settings of the invariant tests."""
+
+
+@SETTINGS
+@given(scenarios())
+def test_invariants_hold_at_every_event(sc):
+    result = run_scenario(sc)
     seg = result.segments
     bat = sc["battery"]
     e_nom = bat["energy_mwh"]

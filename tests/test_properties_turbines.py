@@ -10,17 +10,13 @@ add a GPU cluster with failing jobs that load management may shed.
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.runner import run
-from tests.conftest import make_config
-from tests.test_properties import REL, floats, in_outage, scenarios
+from tests.test_properties import REL, SETTINGS, floats, in_outage, run_scenario, scenarios
 
 
 @st.composite
@@ -93,13 +89,10 @@ def line_ends(seg, column: str, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return p, p + r * dt_s
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@SETTINGS
 @given(island_scenarios())
 def test_invariants_hold_with_turbines_and_ramps(sc):
-    with tempfile.TemporaryDirectory() as tmp:
-        trace = sc.pop("trace")
-        config = make_config(Path(tmp), trace, **sc)
-        result = run(config)
+    result = run_scenario(sc)
     seg = result.segments
     bat = sc["battery"]
     end_s = sc["duration_h"] * 3600
