@@ -122,6 +122,8 @@ class Cluster:
         )
         self.shed_w = 0.0  # computing power of the jobs shed by load management [W]
         self.reserve_w = 0.0  # running jobs' computing power above what they draw now [W]
+        self.cap_pu = 1.0  # the GPU power cap load management has set [pu]
+        self.capped_w = 0.0  # what the cap takes off the computing jobs now [W]
         self._t_s = 0.0  # last time the node-state integrals were advanced
         self.node_s = {"busy": 0.0, "idle": 0.0, "spare": 0.0, "repair": 0.0}  # GPU-seconds
 
@@ -158,9 +160,9 @@ class Cluster:
     # ---- transitions ---------------------------------------------------------------------
 
     def _enter(self, job: Job, state: int, now_s: float) -> None:
-        self.reserve_w -= self._reserve_of(job)
+        self._forget(job)
         self.p_w += job.enter(now_s, state, self.rng_failures)
-        self.reserve_w += self._reserve_of(job)
+        self._count(job)
         assert self.env is not None
         schedule_job(self.env, job, self._on_job_due)
 
@@ -168,6 +170,21 @@ class Cluster:
     def _reserve_of(job: Job) -> float:
         """How far a running job is below its computing power [W] (0 if not running)."""
         return job.n_nodes * job.node_full_w - job.power_w if job.state in RUNNING else 0.0
+
+    @staticmethod
+    def _capped_of(job: Job) -> float:
+        """What the cap takes off a computing job now [W]."""
+        return job.phase_power_w(1.0) - job.power_w if job.state == COMPUTE else 0.0
+
+    def _forget(self, job: Job) -> None:
+        """Take the job out of the running sums, before it changes."""
+        self.reserve_w -= self._reserve_of(job)
+        self.capped_w -= self._capped_of(job)
+
+    def _count(self, job: Job) -> None:
+        """Put the job back into the running sums, after it changed."""
+        self.reserve_w += self._reserve_of(job)
+        self.capped_w += self._capped_of(job)
 
     def _idle_delta(self, pool: Pool, nodes: int) -> None:
         """``nodes`` (±) join the pool's idle nodes: their idle power joins the total."""
@@ -197,14 +214,14 @@ class Cluster:
         if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
             self._fail(job, now_s)
         elif job.sub_end_s < job.phase_end_s:  # the next part of an iteration
-            self.reserve_w -= self._reserve_of(job)
+            self._forget(job)
             self.p_w += job.toggle(now_s)
-            self.reserve_w += self._reserve_of(job)
+            self._count(job)
             schedule_job(self.env, job, self._on_job_due)
         elif job.state == RESTART:
             self._enter(job, COMPUTE, now_s)
         elif job.state == COMPUTE:
-            job.in_flight_s += now_s - job.phase_start_s
+            job.end_stretch()
             if job.final_stretch:  # (not a comparison of sums: rounding could miss it)
                 job.committed_s += job.in_flight_s
                 job.in_flight_s = 0.0
@@ -245,6 +262,52 @@ class Cluster:
         """What the cluster may draw at its next phase change [MW]: now, with every running job
         computing and the shed jobs back — the reserve the turbines hold for it."""
         return (self.p_w + self.reserve_w + self.shed_w) * 1e-6
+
+    @property
+    def capped_mw(self) -> float:
+        """What the power cap takes off the computing jobs now [MW] (IT demand given up)."""
+        return self.capped_w * 1e-6
+
+    def set_cap(self, now_s: float, cap_pu: float) -> None:
+        """Cap every job's GPU computing power to ``cap_pu`` [pu] from now."""
+        self._advance(now_s)
+        self.cap_pu = cap_pu
+        for job in self.jobs:
+            if job.cap_pu != cap_pu:
+                self._forget(job)
+                self.p_w += job.set_cap(now_s, cap_pu)
+                self._count(job)
+                if job.state == COMPUTE:
+                    assert self.env is not None
+                    schedule_job(self.env, job, self._on_job_due)
+
+    def cap(self, now_s: float, request_mw: float, floor_pu: float) -> float:
+        """Lower the GPU power cap to give up ``request_mw`` more, not below ``floor_pu``.
+        Returns the power given up [MW]."""
+        full_w = self.capped_w + sum(
+            j.power_w - j.n_nodes * j.node_base_w for j in self.jobs if j.state == COMPUTE
+        )  # uncapped GPU power of the computing jobs
+        if full_w <= 0.0 or self.cap_pu <= floor_pu:
+            return 0.0
+        cap_pu = max(floor_pu, 1.0 - (self.capped_w + request_mw * 1e6) / full_w)
+        if cap_pu >= self.cap_pu:
+            return 0.0
+        before_w = self.p_w
+        self.set_cap(now_s, cap_pu)
+        self.recorder.event(now_s, "cluster_capped", "cluster", f"GPU power at {cap_pu:.4g} pu")
+        return (before_w - self.p_w) * 1e-6
+
+    def uncap(self, now_s: float, headroom_mw: float) -> bool:
+        """Raise the cap as far as ``headroom_mw`` allows; returns whether it rose."""
+        if self.cap_pu >= 1.0 or headroom_mw <= 0.0:
+            return False
+        full_w = self.capped_w / (1.0 - self.cap_pu) if self.capped_w > 0 else 0.0
+        cap_pu = 1.0 if full_w <= 0.0 else min(1.0, self.cap_pu + headroom_mw * 1e6 / full_w)
+        if cap_pu >= 1.0 - 1e-9:
+            cap_pu = 1.0
+        self.set_cap(now_s, cap_pu)
+        self.recorder.event(now_s, "cluster_capped", "cluster", f"GPU power at {cap_pu:.4g} pu")
+        return True
 
     @property
     def shed_mw(self) -> float:

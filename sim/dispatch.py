@@ -329,15 +329,20 @@ class Bus:
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
         cluster = self.cluster
-        cluster_mw = cluster_shed_mw = 0.0
+        cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
         if cluster is not None:
-            if cluster.shed_w > 0.0:  # jobs shed earlier: restart those the supply carries
+            if cluster.shed_w > 0.0 or cluster.cap_pu < 1.0:
+                # Given up earlier: take back what the supply carries — first the cap, then
+                # the shed jobs. Headroom counts running jobs at their (uncapped) computing
+                # power: a restart or checkpoint ends with that step up.
                 supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0)
-                # (running jobs in a restart or checkpoint will step up to computing)
                 headroom_mw = supply_mw - self.load.p_mw - cluster.ceiling_mw - aux_mw
-                headroom_mw += cluster.shed_mw
-                cluster.resume(now, headroom_mw)
+                if cluster.cap_pu < 1.0:
+                    cluster.uncap(now, headroom_mw)
+                    headroom_mw = supply_mw - self.load.p_mw - cluster.ceiling_mw - aux_mw
+                cluster.resume(now, headroom_mw + cluster.shed_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
+            cluster_capped_mw = cluster.capped_mw
         demand_mw = self.load.p_mw + cluster_mw + aux_mw
         state.t_s, state.grid_max_mw = now, grid_max_mw
         if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
@@ -371,15 +376,23 @@ class Bus:
         if rest_mw > tol and self.load.order:  # short: ask the load to give some up
             capped_mw, shed_mw = self.load.curtail(rest_mw)
             given_mw = capped_mw + shed_mw
-            if cluster is not None and "shed" in self.load.order and rest_mw - given_mw > tol:
-                freed_mw = cluster.shed(now, rest_mw - given_mw)  # jobs stop, roll back
+            if cluster is not None:  # the cluster answers in the same order
+                for step in self.load.order:
+                    left_mw = rest_mw - given_mw - (cluster_mw - cluster.p_mw)
+                    if left_mw <= tol:
+                        break
+                    if step == "cap":  # GPUs slow down
+                        cluster.cap(now, left_mw, self.load.it_floor_pu)
+                    else:  # jobs stop and roll back to their last checkpoint
+                        cluster.shed(now, left_mw)
+                demand_mw -= cluster_mw - cluster.p_mw
                 cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
-                demand_mw -= freed_mw
-            if given_mw > 0.0 or cluster_shed_mw > 0.0:
+                cluster_capped_mw = cluster.capped_mw
+            if given_mw > 0.0 or cluster_shed_mw > 0.0 or cluster_capped_mw > 0.0:
                 solution = self._solve(
                     now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh, False
                 )
-        managed_mw = given_mw + cluster_shed_mw
+        managed_mw = given_mw + cluster_shed_mw + cluster_capped_mw
         if (managed_mw > tol) != ("load_management" in self._active):
             self._toggle("load_management", now, managed_mw)
 
@@ -417,7 +430,7 @@ class Bus:
             b0,
             unserved_mw,
             curtailed_mw,
-            capped_mw,
+            capped_mw + cluster_capped_mw,
             shed_mw + cluster_shed_mw,
             battery.energy_mwh,
             1.0 if grid.up else 0.0,

@@ -34,6 +34,12 @@ from sim.units import S_PER_H
 if TYPE_CHECKING:
     from sim.cluster import Pool
 
+CAP_SPEED_EXPONENT = 0.3
+"""Throughput under a power cap: ``speed = cap_pu ** 0.3``, with ``cap_pu`` the GPUs' capped
+power over their uncapped power while computing. A cap to 70 % keeps ~90 % of the speed; an
+assumption in the range reported for power-capped H100-class training (compute-bound kernels
+slow less than power falls, as clocks and voltage drop together)."""
+
 QUEUED, RESTART, COMPUTE, CHECKPOINT, WAIT_NODE, DONE, SHED = range(7)
 PHASE_NAMES = (
     "queued",
@@ -85,8 +91,12 @@ class Job:
         self.comm_sub_s = cfg.iteration_s - self.compute_sub_s
         self.in_comm = False  # in the communication part of an iteration
         self.final_stretch = False  # the compute under way finishes the job's work
+        self.stretch_left_s = 0.0  # compute still to do in this stretch (at full speed) [s]
+        self.cap_pu = 1.0  # GPU power cap while computing [pu of uncapped]
+        self.speed = 1.0  # compute done per wall second [pu]: cap_pu ** CAP_SPEED_EXPONENT
         self.sub_end_s = math.inf  # end of the current part of the iteration
         self.node_full_w = self.node_peak_w if iterate else self.node_compute_w
+        self.node_base_w = per_node_w  # a node without its GPUs [W]
         self.rate_per_s = self.n_nodes * pool.failure_rate_per_node_s
 
         self.state = QUEUED
@@ -118,13 +128,19 @@ class Job:
         self.power_w = power_w
         return delta
 
-    def phase_power_w(self) -> float:
+    def phase_power_w(self, cap_pu: float | None = None) -> float:
         """Power of the job's nodes in its phase [W]: computing nodes at their mean training
-        power, nodes restarting, checkpointing or waiting at idle (the failed one is off)."""
+        power (GPU power × ``cap_pu``, default the job's cap), nodes restarting, checkpointing
+        or waiting at idle (the failed one is off)."""
         if self.state == COMPUTE:
+            cap = self.cap_pu if cap_pu is None else cap_pu
             if not self.iterate:
-                return self.n_nodes * self.node_compute_w
-            return self.n_nodes * (self.node_idle_w if self.in_comm else self.node_peak_w)
+                gpu_w = self.node_compute_w - self.node_base_w
+            elif self.in_comm:
+                return self.n_nodes * self.node_idle_w
+            else:
+                gpu_w = self.node_peak_w - self.node_base_w
+            return self.n_nodes * (self.node_base_w + cap * gpu_w)
         if self.state in (RESTART, CHECKPOINT):
             return self.n_nodes * self.node_idle_w
         if self.state == WAIT_NODE:
@@ -151,9 +167,11 @@ class Job:
         elif state == COMPUTE:
             left_s = self.work_s - self.committed_s
             self.final_stretch = left_s <= self.tau_s  # the job is done when it ends
-            self.phase_end_s = now_s + min(self.tau_s, left_s)
+            self.stretch_left_s = min(self.tau_s, left_s)
+            self.phase_end_s = now_s + self._wall_s(self.stretch_left_s)
             if self.iterate:
-                self.in_comm, self.sub_end_s = False, now_s + self.compute_sub_s
+                self.in_comm = False
+                self.sub_end_s = now_s + self._wall_s(self.compute_sub_s)
         elif state == CHECKPOINT:
             self.phase_end_s = now_s + self.delta_s
         else:  # QUEUED, WAIT_NODE, DONE, SHED: not running
@@ -169,15 +187,45 @@ class Job:
         """The next part of an iteration begins (compute ↔ communication); returns the power
         change [W]."""
         self.in_comm = not self.in_comm
-        self.sub_end_s = now_s + (self.comm_sub_s if self.in_comm else self.compute_sub_s)
+        part_s = self.comm_sub_s if self.in_comm else self.compute_sub_s
+        self.sub_end_s = now_s + self._wall_s(part_s)
         self.token += 1
         return self._set_power(now_s, self.phase_power_w())
+
+    def set_cap(self, now_s: float, cap_pu: float) -> float:
+        """Cap the GPUs' computing power to ``cap_pu`` from now (the job slows to
+        ``cap_pu ** CAP_SPEED_EXPONENT``); returns the power change [W]."""
+        if self.state == COMPUTE:
+            done_s = (now_s - self.phase_start_s) * self.speed
+            self.in_flight_s += done_s
+            self.stretch_left_s -= done_s
+            self.phase_start_s = now_s
+        old_speed = self.speed
+        self.cap_pu = cap_pu
+        self.speed = cap_pu**CAP_SPEED_EXPONENT
+        if self.state != COMPUTE:
+            return 0.0
+        self.phase_end_s = now_s + self._wall_s(self.stretch_left_s)
+        if self.iterate:  # the part of the iteration under way stretches or shrinks too
+            left_s = self.sub_end_s - now_s
+            self.sub_end_s = now_s + self._wall_s(left_s * old_speed if left_s < math.inf else 0.0)
+        self.token += 1
+        return self._set_power(now_s, self.phase_power_w())
+
+    def _wall_s(self, compute_s: float) -> float:
+        """Wall time to do ``compute_s`` of compute at the job's speed [s] (``inf`` at 0)."""
+        return compute_s / self.speed if self.speed > 0.0 else math.inf
+
+    def end_stretch(self) -> None:
+        """The compute stretch is done: its compute joins what is in flight."""
+        self.in_flight_s += self.stretch_left_s
+        self.stretch_left_s = 0.0
 
     def roll_back(self, now_s: float) -> float:
         """The job stops now: lose the compute since its last checkpoint; returns it [s]."""
         lost_s = self.in_flight_s
         if self.state == COMPUTE:
-            lost_s += now_s - self.phase_start_s
+            lost_s += (now_s - self.phase_start_s) * self.speed
         self.lost_s += lost_s
         self.in_flight_s = 0.0
         return lost_s
@@ -191,7 +239,7 @@ class Job:
         """Useful compute so far [s]: checkpointed, plus what is computed since (kept, as it
         would be saved by the next checkpoint)."""
         if self.state == COMPUTE:
-            return self.committed_s + self.in_flight_s + (now_s - self.phase_start_s)
+            return self.committed_s + self.in_flight_s + (now_s - self.phase_start_s) * self.speed
         return self.committed_s + self.in_flight_s
 
     def report(self, end_s: float) -> dict[str, float | int | None]:

@@ -461,3 +461,36 @@ def test_a_wait_for_a_node_still_under_way_at_the_end_is_counted(config_factory)
     failed_h = ev.loc[ev["kind"] == "node_failure", "time_h"].tolist()
     assert len(failed_h) == 1
     assert result.summary["jobs"]["j"]["waiting_for_nodes_h"] == pytest.approx(10 - failed_h[0])
+
+
+def test_a_demand_response_cap_slows_the_job_by_the_throughput_model(config_factory):
+    """100 computing H100 nodes (no restart, no checkpoint in the 3 h); a 1 h demand-response
+    window from 1 h caps the import 0.1 MW below the 0.786 MW load; load management may cap
+    GPU power. The GPUs give up exactly 0.1 MW: cap = 1 − 0.1 MW / G, G the GPUs' power,
+    speed = cap^0.3, so the hour yields 3600·speed s of compute; nothing is unserved and the
+    cap is lifted when the window ends."""
+    gpu_mw = 100 * 8 * (0.7 * 700 + 0.3 * 93) / 1e6
+    load_mw = 100 * h100_compute_node_w(0.7) / 1e6
+    result = run(
+        config_factory(
+            duration_h=3,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
+            jobs=[
+                {
+                    "name": "j",
+                    "pool": "p",
+                    "gpus": 800,
+                    "restart_s": 0,
+                    "checkpoint_interval_s": 1e6,
+                }
+            ],
+            grid={"demand_response": [{"start_h": 1, "duration_h": 1, "limit_mw": load_mw - 0.1}]},
+            dispatch={"load_management": {"order": ["cap"], "it_floor_pu": 0.5}},
+        )
+    )
+    cap = 1 - 0.1 / gpu_mw
+    s = result.summary
+    assert s["unserved_mwh"] == 0.0
+    assert s["energy_mwh"]["it_capped"] == pytest.approx(0.1, rel=1e-9)
+    assert s["jobs"]["j"]["goodput_h"] == pytest.approx(2 + cap**0.3, rel=1e-9)
+    assert s["peak_mw"]["grid"] == pytest.approx(load_mw)

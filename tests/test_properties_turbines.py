@@ -5,7 +5,7 @@ forced and scheduled trips) and the ``smooth`` policy. Powers are now lines betw
 every check is made at both ends of each segment: the power balance, grid, battery and turbine
 limits, unserved and surplus never negative, the stored-energy bookkeeping with the exact
 quadratic integrals, permit limits, and summary = integral of the timeseries. Half the cases
-add a GPU cluster with failing jobs that load management may shed.
+add a GPU cluster with failing jobs that load management may cap and shed.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def island_scenarios(draw):
             }
             for k in range(draw(st.integers(1, 3)))
         ]
-        sc["dispatch"]["load_management"] = {"order": ["shed"]}
+        order = draw(st.sampled_from([["shed"], ["cap"], ["cap", "shed"], ["shed", "cap"]]))
+        sc["dispatch"]["load_management"] = {"order": order, "it_floor_pu": draw(floats(0.0, 1.0))}
         sc["load"] = {}
     return sc
 
