@@ -174,7 +174,9 @@ class Cluster:
     @staticmethod
     def _capped_of(job: Job) -> float:
         """What the cap takes off a computing job now [W]."""
-        return job.phase_power_w(1.0) - job.power_w if job.state == COMPUTE else 0.0
+        if job.state != COMPUTE or job.cap_pu == 1.0:
+            return 0.0
+        return job.phase_power_w(1.0) - job.power_w
 
     def _forget(self, job: Job) -> None:
         """Take the job out of the running sums, before it changes."""
@@ -192,6 +194,7 @@ class Cluster:
 
     def _schedule_all(self, now_s: float) -> None:
         """Give returned nodes to jobs waiting for one, then start queued jobs that fit."""
+        self._advance(now_s)  # node counts may change: integrate them first
         for pool in self.pools.values():
             while pool.waiting_for_node and pool.take_replacement():
                 self._idle_delta(pool, -1)
@@ -210,7 +213,6 @@ class Cluster:
             return  # stale: the job's plan changed since
         assert self.env is not None
         now_s = self.env.now
-        self._advance(now_s)
         if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
             self._fail(job, now_s)
         elif job.sub_end_s < job.phase_end_s:  # the next part of an iteration
@@ -237,6 +239,7 @@ class Cluster:
 
     def _fail(self, job: Job, now_s: float) -> None:
         """A node of ``job`` fails now: roll back, send the node to repair, replace it."""
+        self._advance(now_s)  # node counts change: integrate them first
         phase = PHASE_NAMES[job.state]
         job.interruptions[phase] += 1
         job.roll_back(now_s)
@@ -360,6 +363,7 @@ class Cluster:
         self.on_change()
 
     def _finish(self, job: Job, now_s: float) -> None:
+        self._advance(now_s)  # node counts change: integrate them first
         self._enter(job, DONE, now_s)
         job.pool.free += job.n_nodes
         self._idle_delta(job.pool, job.n_nodes)

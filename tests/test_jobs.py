@@ -158,6 +158,8 @@ def test_it_power_and_energy_by_hand(config_factory):
     assert job["goodput_h"] == pytest.approx((1800 + 1140) / 3600, rel=1e-12)
     assert job["ettr"] == pytest.approx((1800 + 1140) / 3600, rel=1e-12)
     assert result.summary["peak_mw"]["load"] == pytest.approx((2 * compute_w + idle_w) / 1e6)
+    gpu_h = result.summary["cluster"]["gpu_hours"]
+    assert gpu_h == pytest.approx({"busy": 16.0, "idle": 0.0, "spare": 8.0, "repair": 0.0})
 
 
 def test_jobs_with_work_finish_and_free_their_nodes_in_priority_order(config_factory):
@@ -179,6 +181,10 @@ def test_jobs_with_work_finish_and_free_their_nodes_in_priority_order(config_fac
     assert jobs["a"]["started_h"] == pytest.approx(4260 / 3600)
     assert jobs["a"]["finished_h"] == pytest.approx(8520 / 3600)
     assert jobs["a"]["goodput_h"] == pytest.approx(1.0)
+    # GPU-hours: 16 GPUs busy until 8,520 s, then idle to 3 h.
+    gpu_h = result.summary["cluster"]["gpu_hours"]
+    assert gpu_h["busy"] == pytest.approx(16 * 8520 / 3600)
+    assert gpu_h["idle"] == pytest.approx(16 * (3 - 8520 / 3600))
     # ETTR counts the time queued: a did 1 h of work in its 8,520 s.
     assert jobs["a"]["ettr"] == pytest.approx(3600 / 8520)
 
