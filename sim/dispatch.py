@@ -332,15 +332,7 @@ class Bus:
         cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
         if cluster is not None:
             if cluster.shed_w > 0.0 or cluster.cap_pu < 1.0:
-                # Given up earlier: take back what the supply carries — first the cap, then
-                # the shed jobs. Headroom counts running jobs at their (uncapped) computing
-                # power: a restart or checkpoint ends with that step up.
-                supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0)
-                headroom_mw = supply_mw - self.load.p_mw - cluster.ceiling_mw - aux_mw
-                if cluster.cap_pu < 1.0:
-                    cluster.uncap(now, headroom_mw)
-                    headroom_mw = supply_mw - self.load.p_mw - cluster.ceiling_mw - aux_mw
-                cluster.resume(now, headroom_mw + cluster.shed_mw)
+                self._take_back(cluster, now, grid_max_mw, aux_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
         demand_mw = self.load.p_mw + cluster_mw + aux_mw
@@ -377,14 +369,7 @@ class Bus:
             capped_mw, shed_mw = self.load.curtail(rest_mw)
             given_mw = capped_mw + shed_mw
             if cluster is not None:  # the cluster answers in the same order
-                for step in self.load.order:
-                    left_mw = rest_mw - given_mw - (cluster_mw - cluster.p_mw)
-                    if left_mw <= tol:
-                        break
-                    if step == "cap":  # GPUs slow down
-                        cluster.cap(now, left_mw, self.load.it_floor_pu)
-                    else:  # jobs stop and roll back to their last checkpoint
-                        cluster.shed(now, left_mw)
+                self._give_up(cluster, now, rest_mw - given_mw)
                 demand_mw -= cluster_mw - cluster.p_mw
                 cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
                 cluster_capped_mw = cluster.capped_mw
@@ -500,6 +485,33 @@ class Bus:
                 crossing_s(y0, yr, (0.0, grid_max), tol),
             )
         return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
+
+    def _give_up(self, cluster: Cluster, now: float, request_mw: float) -> None:
+        """Ask the cluster for ``request_mw`` [MW], step by step in load management's order:
+        ``cap`` slows the GPUs, ``shed`` stops jobs (they roll back to their checkpoints)."""
+        before_mw = cluster.p_mw
+        for step in self.load.order:
+            left_mw = request_mw - (before_mw - cluster.p_mw)
+            if left_mw <= self.tol_mw:
+                return
+            if step == "cap":
+                cluster.cap(now, left_mw, self.load.it_floor_pu)
+            else:
+                cluster.shed(now, left_mw)
+
+    def _take_back(self, cluster: Cluster, now: float, grid_max_mw: float, aux_mw: float) -> None:
+        """Take back what the cluster gave up, as far as grid import and turbine output carry
+        it: the cap first, then shed jobs. Running jobs count at their (uncapped) computing
+        power — a restart or checkpoint ends with that step up."""
+        fleet = self.fleet
+        supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0) - aux_mw
+
+        def headroom_mw() -> float:
+            return supply_mw - self.load.p_mw - cluster.ceiling_mw
+
+        if cluster.cap_pu < 1.0:
+            cluster.uncap(now, headroom_mw())
+        cluster.resume(now, headroom_mw() + cluster.shed_mw)
 
     def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:
         """Start turbines for a sustained shortfall; set the output the bus wants from them."""

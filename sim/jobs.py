@@ -249,7 +249,7 @@ class Job:
         if self.state == WAIT_NODE:  # still waiting at the end of the run
             self.wait_node_s += end_s - self.phase_start_s
             self.phase_start_s = end_s
-        wall_s = (self.end_s if self.end_s is not None else end_s) - 0.0
+        wall_s = self.end_s if self.end_s is not None else end_s  # from the run's start
         useful_gpu_h = useful_s * self.n_gpus / S_PER_H
         return {
             "gpus": self.n_gpus,
