@@ -3,15 +3,16 @@
 Nodes are counted, not modelled one by one: a pool knows how many of its nodes are free, hot
 spares, running jobs or in repair. That is all a job's fate depends on when failures are
 exponential (see :mod:`sim.jobs`), and it keeps a 1M-GPU cluster as cheap to set up as a small
-one. The cluster's IT power is piecewise constant: it changes only when a job changes phase or
-a node changes state, and each change is handed to the bus.
+one. With Weibull failures each node's remaining life is kept too (one float per node). The
+cluster's IT power is piecewise constant: it changes only when a job changes phase or a node
+changes state, and each change is handed to the bus.
 
 Assumptions (stated here and in the README): only nodes running a job fail (free and spare
-nodes are idle and are taken not to); a failed node is off while repaired, for an exponential
-time of mean ``repair_h``, then returns as a hot spare if the pool is short of them, else free.
-Scheduler: jobs in order of priority (larger first), then config order; a job starts when its
-pool has enough free nodes; a job that does not fit does not block smaller ones behind it
-(backfill without reservation).
+nodes are idle and are taken not to, nor to age); a failed node is off while repaired, for an
+exponential time of mean ``repair_h``, then returns as good as new, as a hot spare if the pool
+is short of them, else free. Scheduler: jobs in order of priority (larger first), then config
+order; a job starts when its pool has enough free nodes; a job that does not fit does not
+block smaller ones behind it (backfill without reservation).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import simpy
 
-from sim.config import ClusterConfig, HardwareConfig, JobConfig, hardware_catalog
+from sim.config import ClusterConfig, FailuresConfig, HardwareConfig, JobConfig, hardware_catalog
 from sim.jobs import (
     CHECKPOINT,
     COMPUTE,
@@ -41,7 +43,14 @@ from sim.units import S_PER_H
 
 
 class Pool:
-    """Nodes of one hardware type, counted by state (free, spare, busy, in repair)."""
+    """Nodes of one hardware type, counted by state (free, spare, busy, in repair).
+
+    With Weibull failures a node ages while it runs a job, so each idle node's remaining life
+    [s of running] is kept (``free_lives``, ``spare_lives``; a job keeps its nodes' own). Which
+    idle node is taken does not matter otherwise; the last one listed is. A repaired node
+    returns as good as new: a fresh life ``η·E^(1/k)``, E ~ Exp(1) (the inverse of the
+    cumulative hazard ``(t/η)^k``). With exponential failures lives are not kept.
+    """
 
     def __init__(
         self,
@@ -49,7 +58,8 @@ class Pool:
         hardware: HardwareConfig,
         gpus: int,
         spare_gpus: int,
-        failure_rate_per_node_day: float,
+        failures: FailuresConfig,
+        rng: np.random.Generator,
     ):
         self.name = name
         self.hardware = hardware
@@ -59,34 +69,65 @@ class Pool:
         self.free = self.n_nodes
         self.spare = self.spare_target
         self.in_repair = 0
-        self.failure_rate_per_node_s = failure_rate_per_node_day / 86400.0
+        self.failure_rate_per_node_s = failures.rate_per_node_day / 86400.0
         self.node_idle_w = hardware.node_overhead_w + gpn * (
             hardware.gpu_idle_w + hardware.network_w_per_gpu
         )
         self.waiting_for_node: list[Job] = []  # jobs that lost a node and found no spare
+        self.weibull = failures.distribution == "weibull" and self.failure_rate_per_node_s > 0
+        self.rng = rng
+        if self.weibull:
+            assert failures.shape is not None
+            self.shape = failures.shape
+            # mean life 1/λ = η·Γ(1 + 1/k)
+            self.scale_s = 1.0 / self.failure_rate_per_node_s / math.gamma(1.0 + 1.0 / self.shape)
+        self.free_lives = self.draw_lives(self.free)
+        self.spare_lives = self.draw_lives(self.spare)
+
+    def draw_lives(self, n: int) -> list[float]:
+        """Lives of ``n`` new nodes [s of running]: ``η·E^(1/k)`` (empty unless Weibull)."""
+        if not self.weibull:
+            return []
+        return (self.scale_s * self.rng.exponential(size=n) ** (1.0 / self.shape)).tolist()
 
     @property
     def idle_nodes(self) -> int:
         """Healthy nodes running nothing: free ones and hot spares."""
         return self.free + self.spare
 
-    def take_replacement(self) -> bool:
-        """Take a node to replace a failed one: a spare first, else a free node."""
+    def take_free(self, n: int) -> list[float]:
+        """Take ``n`` free nodes for a job; returns their lives (empty unless Weibull)."""
+        self.free -= n
+        if not self.weibull:
+            return []
+        lives = self.free_lives[len(self.free_lives) - n :]
+        del self.free_lives[len(self.free_lives) - n :]
+        return lives
+
+    def return_free(self, lives: list[float]) -> None:
+        """A job's nodes return, free, with their lives left (empty unless Weibull)."""
+        self.free_lives.extend(lives)
+
+    def take_replacement(self) -> float | None:
+        """Take a node to replace a failed one: a spare first, else a free node. Returns its
+        life left [s] (``inf`` unless Weibull), or None if there is none."""
         if self.spare > 0:
             self.spare -= 1
-            return True
+            return self.spare_lives.pop() if self.weibull else math.inf
         if self.free > 0:
             self.free -= 1
-            return True
-        return False
+            return self.free_lives.pop() if self.weibull else math.inf
+        return None
 
     def give_back(self) -> None:
-        """A repaired node returns: as a spare if short of them, else free."""
+        """A repaired node returns, as good as new: as a spare if short of them, else free."""
         self.in_repair -= 1
-        if self.spare < self.spare_target:
+        to_spare = self.spare < self.spare_target
+        if to_spare:
             self.spare += 1
         else:
             self.free += 1
+        (self.spare_lives if to_spare else self.free_lives).extend(self.draw_lives(1))
 
 
 class Cluster:
@@ -98,17 +139,18 @@ class Cluster:
 
     def __init__(self, cfg: ClusterConfig, jobs: list[JobConfig], seed: int, recorder: Recorder):
         catalog = hardware_catalog(cfg)
-        rate = cfg.failures.rate_per_node_day
+        self.rng_failures = stream(seed, "cluster.failures")
+        self.rng_repairs = stream(seed, "cluster.repairs")
+        lives = stream(seed, "cluster.node_lives")
         self.pools = {
-            p.name: Pool(p.name, catalog[p.hardware], p.gpus, p.spare_gpus, rate) for p in cfg.pools
+            p.name: Pool(p.name, catalog[p.hardware], p.gpus, p.spare_gpus, cfg.failures, lives)
+            for p in cfg.pools
         }
         iterate = cfg.power_model == "iteration"
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.index))
         self.repair_mean_s = cfg.repair_h * S_PER_H
         self.recorder = recorder
-        self.rng_failures = stream(seed, "cluster.failures")
-        self.rng_repairs = stream(seed, "cluster.repairs")
         self.env: simpy.Environment | None = None
         self.on_change: Callable[[], None] = lambda: None
         self.p_w = sum(p.idle_nodes * p.node_idle_w for p in self.pools.values())
@@ -196,14 +238,15 @@ class Cluster:
         """Give returned nodes to jobs waiting for one, then start queued jobs that fit."""
         self._advance(now_s)  # node counts may change: integrate them first
         for pool in self.pools.values():
-            while pool.waiting_for_node and pool.take_replacement():
+            while pool.waiting_for_node and (life := pool.take_replacement()) is not None:
                 self._idle_delta(pool, -1)
                 job = pool.waiting_for_node.pop(0)
+                job.add_node(now_s, life)
                 job.wait_node_s += now_s - job.phase_start_s
                 self._enter(job, RESTART, now_s)
         for job in self.order:
             if job.state == QUEUED and job.pool.free >= job.n_nodes:
-                job.pool.free -= job.n_nodes
+                job.assign(job.pool.take_free(job.n_nodes))
                 self._idle_delta(job.pool, -job.n_nodes)
                 self._enter(job, RESTART, now_s)
                 self.recorder.event(now_s, "job_start", job.name, f"{job.n_gpus} GPUs")
@@ -250,8 +293,11 @@ class Cluster:
         timer = self.env.timeout(float(self.rng_repairs.exponential(self.repair_mean_s)))
         timer.callbacks.append(lambda _ev: self._on_repaired(pool))
         self.recorder.event(now_s, "node_failure", job.name, f"in {phase}")
-        if pool.take_replacement():
+        job.drop_failed_node()
+        life = pool.take_replacement()
+        if life is not None:
             self._idle_delta(pool, -1)
+            job.add_node(now_s, life)
             self._enter(job, RESTART, now_s)
         else:
             self._enter(job, WAIT_NODE, now_s)
@@ -366,6 +412,7 @@ class Cluster:
         self._advance(now_s)  # node counts change: integrate them first
         self._enter(job, DONE, now_s)
         job.pool.free += job.n_nodes
+        job.pool.return_free(job.release_nodes())
         self._idle_delta(job.pool, job.n_nodes)
         self.recorder.event(now_s, "job_done", job.name, f"{job.committed_s / S_PER_H:g} h of work")
         self._schedule_all(now_s)

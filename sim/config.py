@@ -443,11 +443,32 @@ class FailuresConfig(StrictModel):
     """Node failures while a node runs a job."""
 
     rate_per_node_day: float = Field(
-        ge=0, description="Failures per node-day of running [1/day]; Llama 3: 0.00379."
+        ge=0,
+        description=(
+            "Failures per node-day of running [1/day] (weibull: 1 / the mean life); "
+            "Llama 3: 0.00379."
+        ),
     )
-    distribution: Literal["exponential"] = Field(
-        "exponential", description="Time between failures of a node (Weibull: not yet)."
+    distribution: Literal["exponential", "weibull"] = Field(
+        "exponential",
+        description=(
+            "Life of a node in running time: exponential (memoryless), or weibull with shape "
+            "(< 1: infant mortality, > 1: wear-out; a repaired node is as good as new)."
+        ),
     )
+    shape: float | None = Field(
+        None, gt=0, le=20, description="weibull: the shape k [-]; 1 is exponential."
+    )
+
+    @model_validator(mode="after")
+    def _shape_with_weibull(self) -> FailuresConfig:
+        if self.distribution == "weibull" and self.shape is None:
+            raise KeyProblems([(("shape",), None, "weibull needs a shape k > 0 (1: exponential)")])
+        if self.distribution == "exponential" and self.shape is not None:
+            raise KeyProblems(
+                [(("shape",), self.shape, "shape is for distribution: weibull; remove it")]
+            )
+        return self
 
 
 class ClusterConfig(StrictModel):

@@ -10,9 +10,12 @@ nodes interrupts the whole job at once:
 - during a restart, the restart begins again.
 
 The failed node goes to repair; a hot spare (or a free node) replaces it at once, else the job
-waits for one. Failures of the job's nodes are exponential, so the job's failures are a Poisson
-process of rate ``n·λ`` (superposition): one draw per running stretch, whatever the node count —
-the cost grows with the number of failures, not with nodes × time.
+waits for one. Nodes age only while their job runs (restart, compute, checkpoint: the job's
+*running clock*). With exponential failures the job's failures are a Poisson process of rate
+``n·λ`` (superposition): one draw per running stretch, whatever the node count. With Weibull
+failures each node has its own life in running time; the job keeps its nodes' deaths on its
+running clock in a heap, and its next failure is the earliest: a failure costs ``O(log n)``.
+Either way the cost grows with the number of failures, not with nodes × time.
 
 Each job keeps a single pending timeout (the end of its phase or its next failure, whichever
 is first), stamped with a token: a change of plan bumps the token and the old timeout, when it
@@ -21,6 +24,7 @@ fires, does nothing. No interrupts.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -98,6 +102,10 @@ class Job:
         self.node_full_w = self.node_peak_w if iterate else self.node_compute_w
         self.node_base_w = per_node_w  # a node without its GPUs [W]
         self.rate_per_s = self.n_nodes * pool.failure_rate_per_node_s
+        self.weibull = pool.weibull
+        self.deaths: list[float] = []  # Weibull: heap of its nodes' deaths on its running clock
+        self.run_clock_s = 0.0  # time the job has run (restart, compute, checkpoint) [s]
+        self._run_since_s = 0.0  # when it last began running
 
         self.state = QUEUED
         self.phase_start_s = 0.0
@@ -147,20 +155,58 @@ class Job:
             return (self.n_nodes - 1) * self.node_idle_w
         return 0.0
 
+    # ---- node lives (Weibull failures) --------------------------------------------------
+
+    def _clock_s(self, now_s: float) -> float:
+        """The job's running clock now [s]: its nodes' ageing since they joined it."""
+        if self.state in RUNNING:
+            return self.run_clock_s + (now_s - self._run_since_s)
+        return self.run_clock_s
+
+    def assign(self, lives: list[float]) -> None:
+        """The job starts on nodes with these lives left [s] (empty unless Weibull)."""
+        clock_s = self.run_clock_s
+        self.deaths = [clock_s + life for life in lives]
+        heapq.heapify(self.deaths)
+
+    def add_node(self, now_s: float, life_s: float) -> None:
+        """A node with ``life_s`` left [s] replaces the failed one."""
+        if self.weibull:
+            heapq.heappush(self.deaths, self._clock_s(now_s) + life_s)
+
+    def drop_failed_node(self) -> None:
+        """The node that failed (the earliest death) leaves the job for repair."""
+        if self.weibull:
+            heapq.heappop(self.deaths)
+
+    def release_nodes(self) -> list[float]:
+        """The job is done: its nodes' lives left [s] (empty unless Weibull)."""
+        lives = [d - self.run_clock_s for d in self.deaths]
+        self.deaths = []
+        return lives
+
+    def _draw_fail_s(self, now_s: float, rng: np.random.Generator) -> float:
+        """Time of the job's next failure, from now with its nodes running [s]."""
+        if self.weibull:
+            return now_s + max(0.0, self.deaths[0] - self._clock_s(now_s))
+        if self.rate_per_s > 0:
+            return now_s + rng.exponential(1.0 / self.rate_per_s)
+        return math.inf
+
     # ---- the state machine -------------------------------------------------------------
 
     def enter(self, now_s: float, state: int, rng: np.random.Generator) -> float:
         """Move to ``state`` now; set its end; returns the power change [W]."""
         was_running = self.state in RUNNING
+        if was_running and state not in RUNNING:
+            self.run_clock_s += now_s - self._run_since_s
+        elif state in RUNNING and not was_running:
+            self._run_since_s = now_s
         self.state = state
         self.phase_start_s = now_s
         if state == RESTART:
             if not was_running or self.fail_s <= now_s:
-                self.fail_s = (
-                    now_s + rng.exponential(1.0 / self.rate_per_s)
-                    if self.rate_per_s > 0
-                    else math.inf
-                )
+                self.fail_s = self._draw_fail_s(now_s, rng)
             self.phase_end_s = now_s + self.restart_s
             if self.start_s is None:
                 self.start_s = now_s

@@ -59,9 +59,12 @@ def island_scenarios(draw):
         sc["dispatch"]["turbine_stop_soc"] = draw(floats(0.0, 1.0))
     if draw(st.booleans()):  # a cluster with jobs on top of the load, and shedding
         nodes = draw(st.integers(1, 400))
+        failures = {"rate_per_node_day": draw(floats(0.0, 5.0))}
+        if draw(st.booleans()):
+            failures.update(distribution="weibull", shape=draw(floats(0.3, 5.0)))
         sc["cluster"] = {
             "pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8 * nodes, "spare_gpus": 8}],
-            "failures": {"rate_per_node_day": draw(floats(0.0, 5.0))},
+            "failures": failures,
             "repair_h": draw(floats(0.1, 10.0)),
         }
         sc["jobs"] = [
