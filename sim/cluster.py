@@ -153,7 +153,7 @@ class Cluster:
         self.recorder = recorder
         self.env: simpy.Environment | None = None
         self.on_change: Callable[[], None] = lambda: None
-        self.p_w = sum(p.idle_nodes * p.node_idle_w for p in self.pools.values())
+        self.p_w = self._idle_nodes_w()
         self.peak_mw = 1e-6 * sum(
             (p.n_nodes + p.spare_target)
             * max(
@@ -164,6 +164,8 @@ class Cluster:
         )
         self.shed_w = 0.0  # computing power of the jobs shed by load management [W]
         self.reserve_w = 0.0  # running jobs' computing power above what they draw now [W]
+        self.idle_on = True  # idle nodes powered (load management turns them off first)
+        self.starts_held = False  # queued jobs that fit their pool wait for supply
         self.cap_pu = 1.0  # the GPU power cap load management has set [pu]
         self.capped_w = 0.0  # what the cap takes off the computing jobs now [W]
         self._t_s = 0.0  # last time the node-state integrals were advanced
@@ -231,11 +233,15 @@ class Cluster:
         self.capped_w += self._capped_of(job)
 
     def _idle_delta(self, pool: Pool, nodes: int) -> None:
-        """``nodes`` (±) join the pool's idle nodes: their idle power joins the total."""
-        self.p_w += nodes * pool.node_idle_w
+        """``nodes`` (±) join the pool's idle nodes: their idle power joins the total (unless
+        load management has turned idle nodes off)."""
+        if self.idle_on:
+            self.p_w += nodes * pool.node_idle_w
 
-    def _schedule_all(self, now_s: float) -> None:
-        """Give returned nodes to jobs waiting for one, then start queued jobs that fit."""
+    def _schedule_all(self, now_s: float, room_mw: float = math.inf) -> None:
+        """Give returned nodes to jobs waiting for one, then start queued jobs that fit — none
+        while load management holds power back, and, when it has just returned it, only
+        those whose computing power fits in ``room_mw`` [MW] (see :meth:`take_back`)."""
         self._advance(now_s)  # node counts may change: integrate them first
         for pool in self.pools.values():
             while pool.waiting_for_node and (life := pool.take_replacement()) is not None:
@@ -244,8 +250,15 @@ class Cluster:
                 job.add_node(now_s, life)
                 job.wait_node_s += now_s - job.phase_start_s
                 self._enter(job, RESTART, now_s)
+        held_back = self.cap_pu < 1.0 or self.shed_w > 0.0 or not self.idle_on
+        self.starts_held = False
         for job in self.order:
             if job.state == QUEUED and job.pool.free >= job.n_nodes:
+                need_mw = job.n_nodes * (job.node_full_w - job.node_idle_w) * 1e-6
+                if held_back or need_mw > room_mw:
+                    self.starts_held = True  # (a smaller job behind it may still fit)
+                    continue
+                room_mw -= need_mw
                 job.assign(job.pool.take_free(job.n_nodes))
                 self._idle_delta(job.pool, -job.n_nodes)
                 self._enter(job, RESTART, now_s)
@@ -277,7 +290,12 @@ class Cluster:
             job.committed_s += job.in_flight_s
             job.in_flight_s = 0.0
             job.checkpoints += 1
-            self._enter(job, COMPUTE, now_s)
+            if job.pausing:
+                job.paused_count += 1
+                self._stop(job, now_s)
+                self.recorder.event(now_s, "job_paused", job.name, "checkpoint written; nodes off")
+            else:
+                self._enter(job, COMPUTE, now_s)
         self.on_change()
 
     def _fail(self, job: Job, now_s: float) -> None:
@@ -306,16 +324,49 @@ class Cluster:
 
     # ---- load management ------------------------------------------------------------------
 
+    def _idle_nodes_w(self) -> float:
+        """Idle power of the idle nodes (free and hot spares), on or off [W]."""
+        return sum(p.idle_nodes * p.node_idle_w for p in self.pools.values())
+
+    @property
+    def idle_off_w(self) -> float:
+        """Idle power of the idle nodes load management has turned off [W] (0 when on)."""
+        return 0.0 if self.idle_on else self._idle_nodes_w()
+
+    @property
+    def holding(self) -> bool:
+        """Whether load management holds power back: a cap, stopped jobs, idle nodes off, or
+        queued jobs not started for lack of supply."""
+        return self.cap_pu < 1.0 or self.shed_w > 0.0 or not self.idle_on or self.starts_held
+
     @property
     def ceiling_mw(self) -> float:
         """What the cluster may draw at its next phase change [MW]: now, with every running job
-        computing and the shed jobs back — the reserve the turbines hold for it."""
-        return (self.p_w + self.reserve_w + self.shed_w) * 1e-6
+        computing and what load management holds back returned — the reserve the turbines
+        hold for it."""
+        return (self.p_w + self.reserve_w + self.shed_w + self.idle_off_w) * 1e-6
 
     @property
     def capped_mw(self) -> float:
         """What the power cap takes off the computing jobs now [MW] (IT demand given up)."""
         return self.capped_w * 1e-6
+
+    @property
+    def shed_mw(self) -> float:
+        """IT demand given up by stopping [MW]: stopped jobs at their computing power, and
+        idle nodes turned off."""
+        return (self.shed_w + self.idle_off_w) * 1e-6
+
+    def idle_off(self, now_s: float) -> float:
+        """Turn the idle nodes (free and hot spares) off: the first thing load management
+        does, as it costs no training. Returns the power freed [MW]."""
+        off_w = self._idle_nodes_w()
+        if not self.idle_on or off_w <= 0.0:
+            return 0.0
+        self.idle_on = False
+        self.p_w -= off_w
+        self.recorder.event(now_s, "cluster_idle_off", "cluster", f"{off_w * 1e-6:.6g} MW")
+        return off_w * 1e-6
 
     def set_cap(self, now_s: float, cap_pu: float) -> None:
         """Cap every job's GPU computing power to ``cap_pu`` [pu] from now."""
@@ -358,46 +409,86 @@ class Cluster:
         self.recorder.event(now_s, "cluster_capped", "cluster", f"GPU power at {cap_pu:.4g} pu")
         return True
 
-    @property
-    def shed_mw(self) -> float:
-        """Power the shed jobs would draw computing [MW] (IT demand given up)."""
-        return self.shed_w * 1e-6
+    def pause_write_s(self) -> float:
+        """Longest checkpoint write of the computing jobs [s]: the time pausing them takes."""
+        return max((j.delta_s for j in self.jobs if j.state == COMPUTE), default=0.0)
+
+    def pause(self, now_s: float, request_mw: float) -> float:
+        """Pause running jobs, lowest priority (then latest) first, until the power they give
+        up now covers ``request_mw``. A computing job writes a checkpoint first (at
+        checkpoint power; its compute so far is kept) and stops when the write ends; a job
+        already writing one stops when it ends; a restarting job, with nothing unsaved,
+        stops at once. Returns the power freed now [MW]."""
+        before_w = self.p_w
+        for job in reversed(self.order):
+            if before_w - self.p_w >= request_mw * 1e6:
+                break
+            if job.state not in RUNNING or job.pausing:
+                continue
+            if job.state == RESTART:
+                job.paused_count += 1
+                self._stop(job, now_s)
+                self.recorder.event(now_s, "job_paused", job.name, "stopped in its restart")
+                continue
+            if job.state == COMPUTE:
+                job.bank_compute(now_s)
+                self._enter(job, CHECKPOINT, now_s)
+            job.pausing = True
+            self.recorder.event(now_s, "job_pausing", job.name, "writing a checkpoint to stop")
+        return (before_w - self.p_w) * 1e-6
 
     def shed(self, now_s: float, request_mw: float) -> float:
         """Shed running jobs, lowest priority (then latest) first, until their power covers
         ``request_mw``; each loses its compute since its last checkpoint and its nodes go off.
         Returns the power freed [MW]."""
-        freed_w = 0.0
+        before_w = self.p_w
         for job in reversed(self.order):
-            if freed_w >= request_mw * 1e6:
+            if before_w - self.p_w >= request_mw * 1e6:
                 break
             if job.state in RUNNING:
-                self._advance(now_s)
                 lost_s = job.roll_back(now_s)
                 job.shed_count += 1
-                freed_w += job.power_w
-                self.shed_w += job.n_nodes * job.node_full_w
-                self._enter(job, SHED, now_s)
+                self._stop(job, now_s)
                 self.recorder.event(
                     now_s, "job_shed", job.name, f"load management; {lost_s:g} s of compute lost"
                 )
-        return freed_w * 1e-6
+        return (before_w - self.p_w) * 1e-6
 
-    def resume(self, now_s: float, headroom_mw: float) -> bool:
-        """Restart shed jobs, highest priority first, whose computing power fits in
-        ``headroom_mw``. Returns whether any restarted."""
-        resumed = False
+    def _stop(self, job: Job, now_s: float) -> None:
+        """Load management stops the job (shed or paused): its nodes go off, held for it."""
+        self._advance(now_s)
+        self.shed_w += job.n_nodes * job.node_full_w
+        self._enter(job, SHED, now_s)
+
+    def take_back(self, now_s: float, headroom_mw: float) -> None:
+        """Return what load management holds back as far as ``headroom_mw`` allows (supply
+        less the rest of the load and :attr:`ceiling_mw`): the cap first, then stopped jobs
+        (highest priority first, each if its computing power fits), then idle nodes; then
+        queued jobs that fit in what is left may start."""
+        if self.cap_pu < 1.0:
+            self.uncap(now_s, headroom_mw)
+        room_mw = headroom_mw + self.shed_mw  # the held-back jobs and idle nodes may use
         for job in self.order:
             if job.state == SHED:
                 need_mw = job.n_nodes * job.node_full_w * 1e-6
-                if need_mw <= headroom_mw:
+                if need_mw <= room_mw:
                     self._advance(now_s)
                     self.shed_w -= job.n_nodes * job.node_full_w
                     self._enter(job, RESTART, now_s)
                     self.recorder.event(now_s, "job_resumed", job.name, "supply is back")
-                    headroom_mw -= need_mw
-                    resumed = True
-        return resumed
+                    room_mw -= need_mw
+        if self.cap_pu < 1.0 or self.shed_w > 0.0:
+            return
+        if not self.idle_on:
+            on_w = self._idle_nodes_w()
+            if on_w * 1e-6 > room_mw:
+                return
+            self.idle_on = True
+            self.p_w += on_w
+            room_mw -= on_w * 1e-6
+            self.recorder.event(now_s, "cluster_idle_on", "cluster", f"{on_w * 1e-6:.6g} MW")
+        if self.starts_held:
+            self._schedule_all(now_s, room_mw)
 
     def _on_repaired(self, pool: Pool) -> None:
         assert self.env is not None

@@ -514,11 +514,15 @@ class JobConfig(StrictModel):
 class LoadManagementConfig(StrictModel):
     """What the load gives up, in ``order``, before supply shortfall becomes unserved energy."""
 
-    order: list[Literal["cap", "shed"]] = Field(
+    order: list[Literal["cap", "pause", "shed"]] = Field(
         default_factory=lambda: ["cap", "shed"],
         min_length=1,
-        max_length=2,
-        description="cap: cap IT power down to it_floor_pu; shed: shed load.flexible_pu.",
+        max_length=3,
+        description=(
+            "cap: cap IT power down to it_floor_pu; pause: jobs write a checkpoint, then stop "
+            "(the battery keeps the energy for the write); shed: shed load.flexible_pu and "
+            "stop jobs at once (they roll back to their last checkpoint)."
+        ),
     )
     it_floor_pu: float = Field(
         0.7, ge=0, le=1, description="IT power may be capped down to this share of demand [pu]."
@@ -715,6 +719,14 @@ class Config(StrictModel):
                     (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
                 )
         items += _cluster_problems(self.cluster, self.jobs)
+        if management is not None and "pause" in management.order and not self.jobs:
+            items.append(
+                (
+                    ("dispatch", "load_management", "order"),
+                    management.order,
+                    "'pause' pauses training jobs: add jobs, or remove it",
+                )
+            )
         if self.dispatch.turbine_stop_soc is not None and not self.turbines:
             items.append(
                 (

@@ -274,6 +274,7 @@ class Bus:
         self.recorder = recorder
         self.fleet = fleet
         self.cluster = cluster
+        self._pause = cluster is not None and "pause" in load.order
         self.e_stop_mwh = (
             battery.e_max_mwh
             if turbine_stop_soc is None
@@ -324,18 +325,19 @@ class Bus:
         if self._updates_now > MAX_UPDATES_AT_ONE_TIME:
             raise RuntimeError(f"the engine is stuck at t = {now!r} s (a zero-time loop)")
 
-        floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
-        self._floor_mwh = floor_mwh
+        base_floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
         cluster = self.cluster
         cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
         if cluster is not None:
-            if cluster.shed_w > 0.0 or cluster.cap_pu < 1.0:
+            if cluster.holding:
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
         demand_mw = self.load.p_mw + cluster_mw + aux_mw
+        floor_mwh = self._floor(base_floor_mwh, demand_mw - grid_max_mw)
+        self._floor_mwh = floor_mwh
         state.t_s, state.grid_max_mw = now, grid_max_mw
         if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
             state.grid_mw = min(demand_mw, grid_max_mw)
@@ -369,11 +371,12 @@ class Bus:
             capped_mw, shed_mw = self.load.curtail(rest_mw)
             given_mw = capped_mw + shed_mw
             if cluster is not None:  # the cluster answers in the same order
-                self._give_up(cluster, now, rest_mw - given_mw)
+                floor_mwh = self._give_up(cluster, now, rest_mw - given_mw, base_floor_mwh)
+                self._floor_mwh = floor_mwh
                 demand_mw -= cluster_mw - cluster.p_mw
                 cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
                 cluster_capped_mw = cluster.capped_mw
-            if given_mw > 0.0 or cluster_shed_mw > 0.0 or cluster_capped_mw > 0.0:
+            if given_mw > 0.0 or cluster is not None:
                 solution = self._solve(
                     now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh, False
                 )
@@ -486,32 +489,59 @@ class Bus:
             )
         return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
 
-    def _give_up(self, cluster: Cluster, now: float, request_mw: float) -> None:
-        """Ask the cluster for ``request_mw`` [MW], step by step in load management's order:
-        ``cap`` slows the GPUs, ``shed`` stops jobs (they roll back to their checkpoints)."""
+    def _floor(self, base_mwh: float, deficit_mw: float) -> float:
+        """The battery's floor [MWh]: ``base_mwh``, plus — when load management may pause
+        jobs and the grid cannot carry the load (``deficit_mw`` over what it can give) — the
+        energy to carry the deficit less the turbines' output through the longest checkpoint
+        write of the computing jobs: kept so that pausing can save their work (an
+        assumption: the deficit is taken as constant over the write, which overstates it as
+        the paused jobs drop to checkpoint power)."""
+        if not self._pause:
+            return base_mwh
+        assert self.cluster is not None
+        if self.fleet is not None:
+            deficit_mw -= self.fleet.p_mw
+        if deficit_mw <= 0.0:
+            return base_mwh
+        write_s = self.cluster.pause_write_s()
+        return base_mwh + deficit_mw * write_s / S_PER_H / self.battery.efficiency_discharge
+
+    def _give_up(
+        self, cluster: Cluster, now: float, request_mw: float, base_floor_mwh: float
+    ) -> float:
+        """Ask the cluster for ``request_mw`` [MW]: idle nodes go off, then load management's
+        steps in order — ``cap`` slows the GPUs, ``pause`` has jobs checkpoint and stop
+        (which frees the battery energy kept for that), ``shed`` stops jobs (they roll back
+        to their checkpoints). Returns the battery's floor after it [MWh]."""
+        battery = self.battery
         before_mw = cluster.p_mw
+        floor_mwh = self._floor_mwh
+        cluster.idle_off(now)
         for step in self.load.order:
             left_mw = request_mw - (before_mw - cluster.p_mw)
             if left_mw <= self.tol_mw:
-                return
+                break
             if step == "cap":
                 cluster.cap(now, left_mw, self.load.it_floor_pu)
+            elif step == "pause":
+                cluster.pause(now, left_mw)
+                demand_mw = self.load.p_mw + cluster.p_mw + battery.aux_load_mw
+                floor_mwh = self._floor(base_floor_mwh, demand_mw - self.grid.available_mw)
+                # the battery may now carry what the kept energy was for
+                request_mw -= battery.discharge_limit_mw(floor_mwh) - battery.discharge_limit_mw(
+                    self._floor_mwh
+                )
             else:
                 cluster.shed(now, left_mw)
+        return floor_mwh
 
     def _take_back(self, cluster: Cluster, now: float, grid_max_mw: float, aux_mw: float) -> None:
         """Take back what the cluster gave up, as far as grid import and turbine output carry
-        it: the cap first, then shed jobs. Running jobs count at their (uncapped) computing
+        it (see :meth:`Cluster.take_back`). Running jobs count at their (uncapped) computing
         power — a restart or checkpoint ends with that step up."""
         fleet = self.fleet
         supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0) - aux_mw
-
-        def headroom_mw() -> float:
-            return supply_mw - self.load.p_mw - cluster.ceiling_mw
-
-        if cluster.cap_pu < 1.0:
-            cluster.uncap(now, headroom_mw())
-        cluster.resume(now, headroom_mw() + cluster.shed_mw)
+        cluster.take_back(now, supply_mw - self.load.p_mw - cluster.ceiling_mw)
 
     def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:
         """Start turbines for a sustained shortfall; set the output the bus wants from them."""

@@ -120,6 +120,8 @@ class Job:
         self.lost_s = 0.0  # compute rolled back
         self.interruptions = {"compute": 0, "checkpoint": 0, "restart": 0}
         self.shed_count = 0  # times the job was shed by load management
+        self.pausing = False  # writing a checkpoint before it stops (load management)
+        self.paused_count = 0  # times it was paused (stopped after a checkpoint)
         self.checkpoints = 0
         self.start_s: float | None = None
         self.end_s: float | None = None
@@ -198,6 +200,8 @@ class Job:
     def enter(self, now_s: float, state: int, rng: np.random.Generator) -> float:
         """Move to ``state`` now; set its end; returns the power change [W]."""
         was_running = self.state in RUNNING
+        if state != CHECKPOINT:
+            self.pausing = False
         if was_running and state not in RUNNING:
             self.run_clock_s += now_s - self._run_since_s
         elif state in RUNNING and not was_running:
@@ -238,14 +242,19 @@ class Job:
         self.token += 1
         return self._set_power(now_s, self.phase_power_w())
 
-    def set_cap(self, now_s: float, cap_pu: float) -> float:
-        """Cap the GPUs' computing power to ``cap_pu`` from now (the job slows to
-        ``cap_pu ** CAP_SPEED_EXPONENT``); returns the power change [W]."""
+    def bank_compute(self, now_s: float) -> None:
+        """Count the compute done since the phase began as in flight, and begin the phase
+        again from now (before the job's speed changes or its compute stops)."""
         if self.state == COMPUTE:
             done_s = (now_s - self.phase_start_s) * self.speed
             self.in_flight_s += done_s
             self.stretch_left_s -= done_s
             self.phase_start_s = now_s
+
+    def set_cap(self, now_s: float, cap_pu: float) -> float:
+        """Cap the GPUs' computing power to ``cap_pu`` from now (the job slows to
+        ``cap_pu ** CAP_SPEED_EXPONENT``); returns the power change [W]."""
+        self.bank_compute(now_s)
         old_speed = self.speed
         self.cap_pu = cap_pu
         self.speed = cap_pu**CAP_SPEED_EXPONENT
@@ -307,6 +316,7 @@ class Job:
             "interruptions_in_checkpoint": self.interruptions["checkpoint"],
             "interruptions_in_restart": self.interruptions["restart"],
             "shed": self.shed_count,
+            "paused": self.paused_count,
             "checkpoints": self.checkpoints,
             "waiting_for_nodes_h": self.wait_node_s / S_PER_H,
             "started_h": None if self.start_s is None else self.start_s / S_PER_H,

@@ -37,9 +37,9 @@ class ExogenousLoad:
         """Give up to ``request_mw`` of load now; return what was given (capped, shed) [MW].
 
         This is the load side's answer to the bus when supply is short; the cluster will
-        answer the same request by capping GPUs and pausing jobs. Here: capping lowers IT
+        answer the same request by capping GPUs, pausing and shedding jobs. Here: capping lowers IT
         power to at most ``(1 − it_floor_pu)·demand`` below demand; shedding removes up to
-        ``flexible_pu`` of what is left. Steps apply in ``order``.
+        ``flexible_pu`` of what is left (``pause`` is the cluster's). Steps apply in ``order``.
         """
         demand_mw = self.p_mw
         capped_mw = shed_mw = 0.0
@@ -49,7 +49,7 @@ class ExogenousLoad:
                 break
             if step == "cap":
                 capped_mw = min(left_mw, (1.0 - self.it_floor_pu) * (demand_mw - shed_mw))
-            else:
+            elif step == "shed":
                 shed_mw = min(left_mw, self.flexible_pu * (demand_mw - capped_mw))
         return capped_mw, shed_mw
 

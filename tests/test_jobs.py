@@ -500,3 +500,100 @@ def test_a_demand_response_cap_slows_the_job_by_the_throughput_model(config_fact
     assert s["energy_mwh"]["it_capped"] == pytest.approx(0.1, rel=1e-9)
     assert s["jobs"]["j"]["goodput_h"] == pytest.approx(2 + cap**0.3, rel=1e-9)
     assert s["peak_mw"]["grid"] == pytest.approx(load_mw)
+
+
+def paused_by_an_outage(config_factory, order, battery_s):
+    """One 2-node job (τ = 1800 s, δ = 60 s, R = 600 s) on a 2-node pool; a 2 h outage at
+    3,000 s; a lossless battery holding ``battery_s`` of the job's computing power."""
+    p_c_mw = 2 * h100_compute_node_w(0.7) / 1e6
+    return run(
+        config_factory(
+            duration_h=3,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}]},
+            jobs=[{"name": "j", "pool": "p", "gpus": 16, "checkpoint_interval_s": 1800}],
+            grid={"outages": [{"start_h": 3000 / 3600, "duration_h": 2}]},
+            battery={
+                "energy_mwh": p_c_mw * battery_s / 3600,
+                "power_mw": 1,
+                "efficiency_charge": 1,
+                "efficiency_discharge": 1,
+            },
+            dispatch={"load_management": {"order": order}},
+        )
+    )
+
+
+def test_pausing_keeps_the_work_when_the_battery_allows_the_write(config_factory):
+    """Restart 0–600, compute –2400, checkpoint –2460, compute from 2460. The outage at 3000 s
+    leaves the job on a battery of 1,000 s of its power. With ``pause`` the battery keeps
+    60 s (the write) of it: at 3,940 s the job writes a checkpoint (1,480 s of compute kept),
+    stops at 4,000 s and restarts when the grid is back (10,200 s): goodput 1,800 + 1,480 s,
+    nothing lost. With ``shed`` the battery runs empty at 4,000 s and the job loses 1,540 s."""
+    paused = paused_by_an_outage(config_factory, ["pause", "shed"], 1000)
+    j = paused.summary["jobs"]["j"]
+    assert (j["paused"], j["shed"], j["lost_h"]) == (1, 0, 0.0)
+    assert j["goodput_h"] == pytest.approx(3280 / 3600, rel=1e-12)
+    assert j["checkpoints"] == 2
+    ev = paused.events
+    assert ev.loc[ev["kind"] == "job_pausing", "time_h"].tolist() == pytest.approx([3940 / 3600])
+    assert ev.loc[ev["kind"] == "job_paused", "time_h"].tolist() == pytest.approx([4000 / 3600])
+    assert ev.loc[ev["kind"] == "job_resumed", "time_h"].tolist() == pytest.approx([10200 / 3600])
+    assert paused.summary["unserved_mwh"] == 0.0
+
+    shed = paused_by_an_outage(config_factory, ["shed"], 1000).summary["jobs"]["j"]
+    assert (shed["paused"], shed["shed"]) == (0, 1)
+    assert shed["lost_h"] == pytest.approx(1540 / 3600, rel=1e-12)
+    assert shed["goodput_h"] == pytest.approx(1800 / 3600, rel=1e-12)
+
+
+def test_a_pause_the_battery_cannot_carry_ends_in_a_shed(config_factory):
+    """A battery of 30 s of computing power is below the 60 s write: the job starts its
+    pausing checkpoint at once at the outage (3,000 s, 540 s of compute in flight), at idle
+    power (8,928 W) the battery lasts 30·15,726.4 / 8,928 s; then the job is shed mid-write
+    and loses those 540 s."""
+    result = paused_by_an_outage(config_factory, ["pause", "shed"], 30)
+    j = result.summary["jobs"]["j"]
+    assert (j["paused"], j["shed"]) == (0, 1)
+    assert j["lost_h"] == pytest.approx(540 / 3600, rel=1e-12)
+    ev = result.events
+    shed_s = ev.loc[ev["kind"] == "job_shed", "time_h"].iloc[0] * 3600
+    p_c_w, p_i_w = 2 * h100_compute_node_w(0.7), 2 * H100_IDLE_NODE_W
+    assert shed_s == pytest.approx(3000 + 30 * p_c_w / p_i_w, rel=1e-9)
+
+
+def test_idle_nodes_go_off_first_and_no_job_starts_while_power_is_held_back(config_factory):
+    """A 4-node pool; 'a' (2 nodes, 1.5 h of work) runs, 'b' (4 nodes) waits for it. A
+    demand-response window (1–2 h) 1 kW under the load: turning the 2 idle nodes off covers it.
+    'a' finishes at 1.5 h: the 4 nodes' idle power fits under the limit and they go back on,
+    but 'b' computing does not: it starts when the window ends (2 h). IT energy: 1 h of a + 2
+    idle nodes, 0.5 h of a, 0.5 h of 4 idle nodes, 0.5 h of b; given up: 2 idle nodes for
+    0.5 h."""
+    p_c, p_i = h100_compute_node_w(0.7), H100_IDLE_NODE_W
+    job = {"pool": "p", "restart_s": 0, "checkpoint_interval_s": 1e6}
+    result = run(
+        config_factory(
+            duration_h=2.5,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 32}]},
+            jobs=[
+                {"name": "a", "gpus": 16, "work_h": 1.5, **job},
+                {"name": "b", "gpus": 32, **job},
+            ],
+            grid={
+                "demand_response": [
+                    {"start_h": 1, "duration_h": 1, "limit_mw": (2 * p_c + 2 * p_i - 1e3) / 1e6}
+                ]
+            },
+            dispatch={"load_management": {"order": ["cap"]}},
+        )
+    )
+    s = result.summary
+    assert s["jobs"]["a"]["finished_h"] == pytest.approx(1.5)
+    assert s["jobs"]["b"]["started_h"] == pytest.approx(2.0)
+    assert s["jobs"]["a"]["goodput_h"] == pytest.approx(1.5)  # never capped
+    it_j = 3600 * (2 * p_c + 2 * p_i) + 1800 * (2 * p_c + 4 * p_i + 4 * p_c)
+    assert s["energy_mwh"]["it"] == pytest.approx(it_j / 3.6e9, rel=1e-12)
+    assert s["energy_mwh"]["it_shed"] == pytest.approx(1800 * 2 * p_i / 3.6e9, rel=1e-12)
+    assert s["unserved_mwh"] == 0.0
+    kinds = result.events["kind"].tolist()
+    assert kinds.count("cluster_idle_off") == kinds.count("cluster_idle_on") == 1
+    assert "cluster_capped" not in kinds

@@ -82,7 +82,7 @@ def test_battery_comes_before_load_management(config_factory):
             {"constant_mw": 1},
             {"load_management": {"order": ["throttle"]}},
             "dispatch.load_management.order[0]",
-            "'cap' or 'shed'",
+            "'cap', 'pause' or 'shed'",
         ),
         (
             {"constant_mw": 1},

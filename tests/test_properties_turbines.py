@@ -79,7 +79,18 @@ def island_scenarios(draw):
             }
             for k in range(draw(st.integers(1, 3)))
         ]
-        order = draw(st.sampled_from([["shed"], ["cap"], ["cap", "shed"], ["shed", "cap"]]))
+        order = draw(
+            st.sampled_from(
+                [
+                    ["shed"],
+                    ["cap"],
+                    ["cap", "shed"],
+                    ["shed", "cap"],
+                    ["pause"],
+                    ["cap", "pause", "shed"],
+                ]
+            )
+        )
         sc["dispatch"]["load_management"] = {"order": order, "it_floor_pu": draw(floats(0.0, 1.0))}
         sc["load"] = {}
     return sc
