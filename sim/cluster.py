@@ -10,15 +10,16 @@ changes state, and each change is handed to the bus.
 Assumptions (stated here and in the README): only nodes running a job fail (free and spare
 nodes are idle and are taken not to, nor to age); a failed node is off while repaired, for an
 exponential time of mean ``repair_h``, then returns as good as new, as a hot spare if the pool
-is short of them, else free. Scheduler: jobs in order of priority (larger first), then config
-order; a job starts when its pool has enough free nodes; a job that does not fit does not
-block smaller ones behind it (backfill without reservation).
+is short of them, else free. Scheduler: submitted jobs in order of priority (larger first),
+then submission (FIFO), then config order; a job starts when its pool has enough free nodes;
+a job that does not fit does not block smaller ones behind it (backfill without reservation).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import simpy
@@ -40,6 +41,8 @@ from sim.jobs import schedule as schedule_job
 from sim.recorder import Recorder
 from sim.rng import stream
 from sim.units import S_PER_H
+
+GPU_STATES = ("busy", "idle", "spare", "repair")
 
 
 class Pool:
@@ -74,6 +77,7 @@ class Pool:
             hardware.gpu_idle_w + hardware.network_w_per_gpu
         )
         self.waiting_for_node: list[Job] = []  # jobs that lost a node and found no spare
+        self.gpu_s = dict.fromkeys(GPU_STATES, 0.0)  # GPU-seconds by node state
         self.weibull = failures.distribution == "weibull" and self.failure_rate_per_node_s > 0
         self.rng = rng
         if self.weibull:
@@ -148,7 +152,7 @@ class Cluster:
         }
         iterate = cfg.power_model == "iteration"
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
-        self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.index))
+        self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.submit_s, j.index))
         self.repair_mean_s = cfg.repair_h * S_PER_H
         self.recorder = recorder
         self.env: simpy.Environment | None = None
@@ -168,8 +172,7 @@ class Cluster:
         self.starts_held = False  # queued jobs that fit their pool wait for supply
         self.cap_pu = 1.0  # the GPU power cap load management has set [pu]
         self.capped_w = 0.0  # what the cap takes off the computing jobs now [W]
-        self._t_s = 0.0  # last time the node-state integrals were advanced
-        self.node_s = {"busy": 0.0, "idle": 0.0, "spare": 0.0, "repair": 0.0}  # GPU-seconds
+        self._t_s = 0.0  # last time the pools' GPU-seconds by state were advanced
 
     @property
     def p_mw(self) -> float:
@@ -179,7 +182,15 @@ class Cluster:
     def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
         """Place the first jobs at t = 0; ``on_change()`` follows every power change."""
         self.env, self.on_change = env, on_change
+        for job in self.jobs:
+            if job.submit_s > env.now:
+                env.timeout(job.submit_s - env.now).callbacks.append(self._on_submit)
         self._schedule_all(env.now)  # the bus's first update follows
+
+    def _on_submit(self, _event: simpy.Event) -> None:
+        assert self.env is not None
+        self._schedule_all(self.env.now)
+        self.on_change()
 
     # ---- accounting ---------------------------------------------------------------------
 
@@ -188,18 +199,24 @@ class Cluster:
         dt = now_s - self._t_s
         if dt > 0.0:
             for p in self.pools.values():
-                gpn = p.hardware.gpus_per_node
+                gpn_dt = p.hardware.gpus_per_node * dt
                 busy = p.n_nodes + p.spare_target - p.free - p.spare - p.in_repair
-                self.node_s["busy"] += busy * gpn * dt
-                self.node_s["idle"] += p.free * gpn * dt
-                self.node_s["spare"] += p.spare * gpn * dt
-                self.node_s["repair"] += p.in_repair * gpn * dt
+                acc = p.gpu_s
+                acc["busy"] += busy * gpn_dt
+                acc["idle"] += p.free * gpn_dt
+                acc["spare"] += p.spare * gpn_dt
+                acc["repair"] += p.in_repair * gpn_dt
             self._t_s = now_s
 
-    def gpu_hours(self, end_s: float) -> dict[str, float]:
-        """GPU-hours by node state over the run: busy (held by a job), idle, spare, repair."""
+    def gpu_hours(self, end_s: float) -> dict[str, Any]:
+        """GPU-hours by node state over the run — busy (held by a job), idle, spare, repair —
+        for the cluster and under ``pools`` for each pool."""
         self._advance(end_s)
-        return {k: v / S_PER_H for k, v in self.node_s.items()}
+        pools = {
+            name: {k: v / S_PER_H for k, v in p.gpu_s.items()} for name, p in self.pools.items()
+        }
+        total = {k: sum(p[k] for p in pools.values()) for k in GPU_STATES}
+        return {**total, "pools": pools}
 
     # ---- transitions ---------------------------------------------------------------------
 
@@ -253,7 +270,7 @@ class Cluster:
         held_back = self.cap_pu < 1.0 or self.shed_w > 0.0 or not self.idle_on
         self.starts_held = False
         for job in self.order:
-            if job.state == QUEUED and job.pool.free >= job.n_nodes:
+            if job.state == QUEUED and job.pool.free >= job.n_nodes and job.submit_s <= now_s:
                 need_mw = job.n_nodes * (job.node_full_w - job.node_idle_w) * 1e-6
                 if held_back or need_mw > room_mw:
                     self.starts_held = True  # (a smaller job behind it may still fit)

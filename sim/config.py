@@ -509,6 +509,9 @@ class JobConfig(StrictModel):
     work_h: float | None = Field(
         None, gt=0, description="Compute to do [h]; null: run for the whole simulation."
     )
+    submit_h: float = Field(
+        0.0, ge=0, description="When the job is submitted [h from the start]; it queues then."
+    )
 
 
 class LoadManagementConfig(StrictModel):

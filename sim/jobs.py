@@ -82,6 +82,7 @@ class Job:
         self.delta_s = cfg.checkpoint_write_s
         self.restart_s = cfg.restart_s
         self.work_s = math.inf if cfg.work_h is None else cfg.work_h * S_PER_H
+        self.submit_s = cfg.submit_h * S_PER_H
         gpu_compute_w = cfg.compute_fraction * hw.gpu_tdp_w + (1 - cfg.compute_fraction) * (
             hw.gpu_idle_w
         )
@@ -304,7 +305,7 @@ class Job:
         if self.state == WAIT_NODE:  # still waiting at the end of the run
             self.wait_node_s += end_s - self.phase_start_s
             self.phase_start_s = end_s
-        wall_s = self.end_s if self.end_s is not None else end_s  # from the run's start
+        wall_s = max(0.0, (self.end_s if self.end_s is not None else end_s) - self.submit_s)
         useful_gpu_h = useful_s * self.n_gpus / S_PER_H
         return {
             "gpus": self.n_gpus,

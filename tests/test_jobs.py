@@ -159,7 +159,9 @@ def test_it_power_and_energy_by_hand(config_factory):
     assert job["ettr"] == pytest.approx((1800 + 1140) / 3600, rel=1e-12)
     assert result.summary["peak_mw"]["load"] == pytest.approx((2 * compute_w + idle_w) / 1e6)
     gpu_h = result.summary["cluster"]["gpu_hours"]
-    assert gpu_h == pytest.approx({"busy": 16.0, "idle": 0.0, "spare": 8.0, "repair": 0.0})
+    by_hand = {"busy": 16.0, "idle": 0.0, "spare": 8.0, "repair": 0.0}
+    assert {k: gpu_h[k] for k in by_hand} == pytest.approx(by_hand)
+    assert gpu_h["pools"]["p"] == pytest.approx(by_hand)
 
 
 def test_jobs_with_work_finish_and_free_their_nodes_in_priority_order(config_factory):
@@ -597,3 +599,53 @@ def test_idle_nodes_go_off_first_and_no_job_starts_while_power_is_held_back(conf
     kinds = result.events["kind"].tolist()
     assert kinds.count("cluster_idle_off") == kinds.count("cluster_idle_on") == 1
     assert "cluster_capped" not in kinds
+
+
+def test_jobs_queue_from_their_submission_first_in_first_out(config_factory):
+    """Pool p (2 nodes): 'first' (1 h of work) is done at 4,260 s (restart 600, compute 1800,
+    checkpoint 60, compute 1800). 'late' (listed first, submitted at 0.5 h) and 'early'
+    (submitted at 0.25 h) wait for it; 'early' was submitted first, so it runs next: restart
+    600 + 1800 of compute, done at 6,660 s; 'late' is done at 9,060 s. ETTR counts from the
+    submission. Pool q (1 node) runs 'b' throughout. GPU-hours per pool by hand."""
+    half = {"pool": "p", "gpus": 16, "work_h": 0.5}
+    result = run(
+        config_factory(
+            duration_h=3,
+            cluster={
+                "pools": [
+                    {"name": "p", "hardware": "h100-sxm", "gpus": 16},
+                    {"name": "q", "hardware": "h100-sxm", "gpus": 8},
+                ]
+            },
+            jobs=[
+                {"name": "first", "pool": "p", "gpus": 16, "work_h": 1},
+                {"name": "late", "submit_h": 0.5, **half},
+                {"name": "early", "submit_h": 0.25, **half},
+                {"name": "b", "pool": "q", "gpus": 8},
+            ],
+        )
+    )
+    jobs = result.summary["jobs"]
+    assert jobs["early"]["started_h"] == pytest.approx(4260 / 3600)
+    assert jobs["early"]["finished_h"] == pytest.approx(6660 / 3600)
+    assert jobs["late"]["finished_h"] == pytest.approx(9060 / 3600)
+    assert jobs["early"]["ettr"] == pytest.approx(1800 / (6660 - 900))
+    assert jobs["late"]["ettr"] == pytest.approx(1800 / (9060 - 1800))
+    pools = result.summary["cluster"]["gpu_hours"]["pools"]
+    assert pools["p"]["busy"] == pytest.approx(16 * 9060 / 3600)
+    assert pools["p"]["idle"] == pytest.approx(16 * (10800 - 9060) / 3600)
+    assert pools["q"] == pytest.approx({"busy": 24.0, "idle": 0.0, "spare": 0.0, "repair": 0.0})
+    assert result.summary["cluster"]["gpu_hours"]["busy"] == pytest.approx(16 * 9060 / 3600 + 24)
+
+
+def test_a_job_submitted_later_starts_then(config_factory):
+    """An idle pool: a job submitted at 1 h starts at 1 h."""
+    result = run(
+        config_factory(
+            duration_h=2,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 8}]},
+            jobs=[{"name": "j", "pool": "p", "gpus": 8, "submit_h": 1}],
+        )
+    )
+    assert result.summary["jobs"]["j"]["started_h"] == pytest.approx(1.0)
+    assert result.summary["cluster"]["gpu_hours"]["idle"] == pytest.approx(8.0)
