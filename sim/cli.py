@@ -1,4 +1,4 @@
-"""The ``dcsim`` command: ``run``, ``sweep``, ``validate`` and ``show``.
+"""The ``dcsim`` command: ``run``, ``sweep``, ``validate``, ``show`` and ``plot``.
 
 Exit codes: 0 ok, 2 bad input (config, arguments, files), 1 a failure inside a run.
 Bad input never produces a traceback: every problem is printed with its file and key path.
@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.config import ConfigError, load_config
+from sim.plots import run_figures, save_figures, sweep_figures
 from sim.results import ResultsExistError, iter_flat, read_result
 from sim.runner import RunError, run
 from sim.sweep import BACKENDS, SweepError, is_sweep_spec, load_sweep, run_sweep
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         help="override a config key, e.g. --set battery.energy_mwh=800 (repeatable)",
     )
     p_run.add_argument("--force", action="store_true", help="overwrite an existing results folder")
+    p_run.add_argument("--plots", action="store_true", help="also write the standard figures")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check configs and list every problem")
@@ -81,6 +83,20 @@ def _parser() -> argparse.ArgumentParser:
     p_show = sub.add_parser("show", help="print a run's summary (or a sweep's table)")
     p_show.add_argument("results", type=Path, metavar="RESULTS_DIR")
     p_show.set_defaults(func=_cmd_show)
+
+    p_plot = sub.add_parser("plot", help="draw a run's (or a sweep's) standard figures as PNG")
+    p_plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    p_plot.add_argument("--out", type=Path, help="folder for the PNGs (default: RESULTS_DIR/plots)")
+    p_plot.add_argument(
+        "--kpi",
+        dest="kpis",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="sweeps: a summary key to plot against each swept parameter (repeatable; default: "
+        "unserved, total cost, peak grid import, turbine starts, job ETTRs)",
+    )
+    p_plot.set_defaults(func=_cmd_plot)
     return parser
 
 
@@ -114,8 +130,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
+    figures = None
+    if args.plots:
+        figures = run_figures(config.name, result.timeseries, result.events, result.progress)
     try:
-        result.write(out, force=args.force)
+        result.write(out, force=args.force, figures=figures)
     except ResultsExistError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -128,7 +147,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"({s['run']['events']} events); unserved {s['unserved_mwh']:.6g} MWh, "
         f"peak grid {s['peak_mw']['grid']:.6g} MW"
     )
-    print(f"results: {out}")
+    print(f"results: {out}" + (f" (figures in {out / 'plots'})" if figures else ""))
     return EXIT_OK
 
 
@@ -220,6 +239,41 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_summary(result.summary, title=str(args.results)))
+    return EXIT_OK
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    folder = args.results
+    out = args.out if args.out is not None else folder / "plots"
+    table_path = folder / "summary.parquet"
+    try:
+        if table_path.is_file():  # a sweep
+            table = pd.read_parquet(table_path)
+            unknown = [k for k in args.kpis if k not in table.columns]
+            if unknown:
+                print(
+                    f"error: --kpi {', '.join(unknown)}: not in {table_path} (its columns are "
+                    "the flattened summary keys, e.g. unserved_mwh, cost_usd.total)",
+                    file=sys.stderr,
+                )
+                return EXIT_BAD_INPUT
+            figures = sweep_figures(folder.name, table, args.kpis)
+        else:
+            if args.kpis:
+                print("error: --kpi is for sweep folders", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            result = read_result(folder)
+            name = str(result.summary.get("run", {}).get("name", folder.name))
+            figures = run_figures(name, result.timeseries, result.events, result.progress)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        paths = save_figures(figures, out)
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{len(paths)} figures -> {out}")
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -128,6 +129,9 @@ class Job:
         self.end_s: float | None = None
         self.wait_node_s = 0.0
         self.energy_j = 0.0
+        # Progress trace: (time [s], useful compute [s]) at every change of its slope and on
+        # both sides of every rollback; linear in between (exact).
+        self.trace = array("d")
 
     # ---- power -------------------------------------------------------------------------
 
@@ -232,6 +236,7 @@ class Job:
         if state != COMPUTE:
             self.sub_end_s = math.inf
         self.token += 1
+        self.trace.extend((now_s, self.progress_s(now_s)))
         return self._set_power(now_s, self.phase_power_w())
 
     def toggle(self, now_s: float) -> float:
@@ -262,6 +267,7 @@ class Job:
         if self.state != COMPUTE:
             return 0.0
         self.phase_end_s = now_s + self._wall_s(self.stretch_left_s)
+        self.trace.extend((now_s, self.progress_s(now_s)))  # the slope changes
         if self.iterate:  # the part of the iteration under way stretches or shrinks too
             left_s = self.sub_end_s - now_s
             self.sub_end_s = now_s + self._wall_s(left_s * old_speed if left_s < math.inf else 0.0)
@@ -283,6 +289,7 @@ class Job:
         if self.state == COMPUTE:
             lost_s += (now_s - self.phase_start_s) * self.speed
         self.lost_s += lost_s
+        self.trace.extend((now_s, self.committed_s + lost_s, now_s, self.committed_s))
         self.in_flight_s = 0.0
         return lost_s
 
@@ -302,6 +309,7 @@ class Job:
         """The job's numbers over the run (units in the keys)."""
         self._set_power(end_s, self.power_w)
         useful_s = self.progress_s(end_s)
+        self.trace.extend((end_s, useful_s))
         if self.state == WAIT_NODE:  # still waiting at the end of the run
             self.wait_node_s += end_s - self.phase_start_s
             self.phase_start_s = end_s

@@ -1,8 +1,10 @@
 """A run's results in memory (:class:`Result`) and as a results folder on disk.
 
-A results folder holds ``config.yaml`` (resolved), ``timeseries.parquet``, ``events.parquet``
-and ``summary.json``. It is written to a temporary folder beside the target and renamed into
-place, so a crash or Ctrl-C never leaves half a result.
+A results folder holds ``config.yaml`` (resolved), ``timeseries.parquet``, ``events.parquet``,
+``summary.json`` and ``progress.parquet`` (jobs' useful compute over time; empty without jobs;
+optional when reading, as folders from before it have none). It is written to a temporary
+folder beside the target and renamed into place, so a crash or Ctrl-C never leaves half a
+result.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 FILES = ("config.yaml", "timeseries.parquet", "events.parquet", "summary.json")
-"""The files of a complete results folder."""
+"""The files a results folder must have (``progress.parquet`` is written too, and optional)."""
 
 
 class ResultsExistError(FileExistsError):
@@ -44,6 +49,9 @@ class Result:
     segments : pandas.DataFrame or None
         The exact record: one row per segment from ``time_h`` to the next row, each power a
         line given by its value and ``<name>_ramp_mw_per_s`` (in memory only; not written).
+    progress : pandas.DataFrame or None
+        Each job's useful compute: ``time_h, job, progress_h`` at every change of its slope
+        and on both sides of each rollback, linear in between (exact); None if not recorded.
     """
 
     timeseries: pd.DataFrame
@@ -51,9 +59,13 @@ class Result:
     summary: dict[str, Any]
     config_yaml: str
     segments: pd.DataFrame | None = field(default=None, repr=False)
+    progress: pd.DataFrame | None = field(default=None, repr=False)
 
-    def write(self, path: str | Path, force: bool = False) -> Path:
+    def write(
+        self, path: str | Path, force: bool = False, figures: dict[str, Figure] | None = None
+    ) -> Path:
         """Write the results folder at ``path`` atomically; refuse to overwrite unless ``force``.
+        ``figures`` (see :func:`sim.plots.run_figures`) go into its ``plots/`` folder as PNG.
 
         Raises
         ------
@@ -71,6 +83,12 @@ class Result:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.events.to_parquet(tmp / "events.parquet", index=False)
             (tmp / "summary.json").write_text(summary_json(self.summary))
+            if self.progress is not None:
+                self.progress.to_parquet(tmp / "progress.parquet", index=False)
+            if figures:
+                from sim.plots import save_figures  # matplotlib only when figures are asked for
+
+                save_figures(figures, tmp / "plots")
             if path.exists():
                 old = Path(
                     tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
@@ -137,9 +155,12 @@ def read_result(path: str | Path) -> Result:
         "events": ("events.parquet", pd.read_parquet),
         "summary": ("summary.json", lambda p: json.loads(p.read_text())),
         "config_yaml": ("config.yaml", lambda p: p.read_text()),
+        "progress": ("progress.parquet", pd.read_parquet),
     }
     parts = {}
     for field_name, (file_name, reader) in readers.items():
+        if file_name not in FILES and not (path / file_name).is_file():
+            continue  # optional
         try:
             parts[field_name] = reader(path / file_name)
         except (ValueError, OSError) as exc:  # JSONDecodeError and ArrowInvalid are ValueErrors

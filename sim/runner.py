@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim._version import __version__
@@ -25,6 +26,7 @@ from sim.summary import (
     swing_summary,
     turbine_summary,
 )
+from sim.units import S_PER_H
 
 
 class RunError(RuntimeError):
@@ -82,9 +84,28 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             summary=summary,
             config_yaml=config_yaml,
             segments=segments,
+            progress=_progress(facility),
         )
     except Exception as exc:
         raise RunError(f"run {config.name!r} (seed {config.seed}) failed: {exc!r}") from exc
+
+
+def _progress(facility: Facility) -> pd.DataFrame:
+    """Each job's useful compute against time, from its exact trace (call after the summary,
+    which closes the traces at the end of the run): ``time_h, job, progress_h``."""
+    frames = [
+        pd.DataFrame(
+            {
+                "time_h": np.frombuffer(job.trace, dtype=float)[0::2] / S_PER_H,
+                "job": job.name,
+                "progress_h": np.frombuffer(job.trace, dtype=float)[1::2] / S_PER_H,
+            }
+        )
+        for job in (facility.cluster.jobs if facility.cluster is not None else [])
+    ]
+    if not frames:
+        return pd.DataFrame({"time_h": [], "job": [], "progress_h": []}).astype({"job": str})
+    return pd.concat(frames, ignore_index=True)
 
 
 def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:

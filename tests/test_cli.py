@@ -19,7 +19,13 @@ from sim.config import load_config
 from sim.runner import RunError
 from tests.bad_configs import BAD_CASES, CONSTANT, write, write_case
 
-RESULT_FILES = {"config.yaml", "timeseries.parquet", "events.parquet", "summary.json"}
+RESULT_FILES = {
+    "config.yaml",
+    "timeseries.parquet",
+    "events.parquet",
+    "summary.json",
+    "progress.parquet",
+}
 
 SMALL = """\
     name: small

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from sim.config import ConfigError
@@ -326,6 +327,15 @@ def test_an_outage_that_sheds_the_cluster_costs_the_work_since_each_checkpoint(c
     # The shed demand is reported as it_shed: both jobs' computing power for the hour.
     node_w = h100_compute_node_w(0.7)
     assert result.summary["energy_mwh"]["it_shed"] == pytest.approx(2 * node_w * 3600 / 3.6e9)
+    # The progress trace of 'a': linear in compute, flat otherwise, a drop at the shed.
+    pa = result.progress[result.progress["job"] == "a"]
+    t_s, p_s = pa["time_h"].to_numpy() * 3600, pa["progress_h"].to_numpy() * 3600
+    for at_s, by_hand_s in [(300, 0), (1500, 900), (2430, 1800), (4400, 3680), (9000, 3900)]:
+        assert np.interp(at_s, t_s, p_s) == pytest.approx(by_hand_s, rel=1e-12)
+    at_shed = p_s[t_s == 4500]
+    assert at_shed.max() == pytest.approx(3780)
+    assert at_shed.min() == pytest.approx(3600)
+    assert p_s[-1] == pytest.approx(5640)
 
 
 def test_turbines_bring_shed_jobs_back_during_an_outage(config_factory):

@@ -114,6 +114,7 @@ def test_backends_give_identical_tables_and_results(spec, tmp_path):
     assert sorted(p.name for p in run_dir.iterdir()) == [
         "config.yaml",
         "events.parquet",
+        "progress.parquet",
         "summary.json",
         "timeseries.parquet",
     ]
