@@ -1,4 +1,4 @@
-"""The ``dcsim`` command: ``run``, ``sweep``, ``validate``, ``show`` and ``plot``.
+"""The ``dcsim`` command: ``run``, ``sweep``, ``validate``, ``show``, ``plot`` and ``presets``.
 
 Exit codes: 0 ok, 2 bad input (config, arguments, files), 1 a failure inside a run.
 Bad input never produces a traceback: every problem is printed with its file and key path.
@@ -7,6 +7,7 @@ Bad input never produces a traceback: every problem is printed with its file and
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.config import ConfigError, load_config
 from sim.plots import run_figures, save_figures, sweep_figures
+from sim.presets import PRESETS_DIR, markdown_table, preset_paths, preset_table
 from sim.results import ResultsExistError, iter_flat, read_result
 from sim.runner import RunError, run
 from sim.sweep import BACKENDS, SweepError, is_sweep_spec, load_sweep, run_sweep
@@ -97,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
         "unserved, total cost, peak grid import, turbine starts, job ETTRs)",
     )
     p_plot.set_defaults(func=_cmd_plot)
+
+    p_presets = sub.add_parser("presets", help="list the real systems in configs/presets")
+    p_presets.add_argument("--markdown", action="store_true", help="as the README's table")
+    p_presets.set_defaults(func=_cmd_presets)
     return parser
 
 
@@ -274,6 +280,31 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         print(f"error: cannot write {out}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{len(paths)} figures -> {out}")
+    return EXIT_OK
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    paths = preset_paths()
+    if not paths:
+        print(f"error: no presets in {PRESETS_DIR} (part of the repository)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        table = preset_table(paths)
+    except ConfigError as exc:
+        _print_problems(exc)
+        return EXIT_BAD_INPUT
+    if args.markdown:
+        print(markdown_table(table))
+        return EXIT_OK
+    for row in table.itertuples(index=False):
+        grid = "unlimited" if math.isinf(row.grid_mw) else f"{row.grid_mw:,.0f} MW"
+        print(f"{row.preset}: {row.description}")
+        print(
+            f"    {row.gpus:,} GPUs, {row.it_mw:,.0f} MW of IT at full load; grid {grid}; "
+            f"turbines {row.turbines}; storage {row.storage}"
+        )
+    folder = os.path.relpath(PRESETS_DIR) if PRESETS_DIR.is_relative_to(Path.cwd()) else PRESETS_DIR
+    print(f"run one: dcsim run {folder}/NAME.yaml --plots")
     return EXIT_OK
 
 

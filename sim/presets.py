@@ -1,0 +1,87 @@
+"""Presets: one config per real system in ``configs/presets/``, each figure with its source.
+
+:func:`preset_table` reads them (validated, not simulated) into the table that ``dcsim
+presets`` prints and the README shows: GPUs, IT power at full load, grid, turbines, storage.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import Config, hardware_catalog, load_config
+
+PRESETS_DIR = Path(__file__).resolve().parents[1] / "configs" / "presets"
+"""Where the presets are (the repository's ``configs/presets``)."""
+
+
+def preset_paths(folder: Path = PRESETS_DIR) -> list[Path]:
+    """The preset files, by name."""
+    return sorted(folder.glob("*.yaml"))
+
+
+def full_load_it_mw(config: Config) -> float:
+    """IT power with every job's GPUs at TDP and the other nodes idle [MW]:
+    ``Σ nodes_busy·(overhead + g·(TDP + net)) + nodes_idle·(overhead + g·(idle + net))``, the
+    peak of ``power_model: iteration`` (jobs placed on their pools, spares idle)."""
+    if config.cluster is None:
+        return 0.0
+    catalog = hardware_catalog(config.cluster)
+    total_w = 0.0
+    for pool in config.cluster.pools:
+        hw = catalog[pool.hardware]
+        g = hw.gpus_per_node
+        nodes = math.ceil(pool.gpus / g) + math.ceil(pool.spare_gpus / g)
+        busy = min(nodes, sum(math.ceil(j.gpus / g) for j in config.jobs if j.pool == pool.name))
+        peak_w = hw.node_overhead_w + g * (hw.gpu_tdp_w + hw.network_w_per_gpu)
+        idle_w = hw.node_overhead_w + g * (hw.gpu_idle_w + hw.network_w_per_gpu)
+        total_w += busy * peak_w + (nodes - busy) * idle_w
+    return total_w * 1e-6
+
+
+def preset_table(paths: list[Path] | None = None) -> pd.DataFrame:
+    """One row per preset: ``preset, gpus, it_mw, grid_mw, turbines, storage, description``
+    (``gpus`` installed, spares included; ``it_mw`` from :func:`full_load_it_mw`; ``grid_mw``
+    the import limit, ``inf`` if none)."""
+    rows = []
+    for path in preset_paths() if paths is None else paths:
+        config = load_config(path)
+        cluster = config.cluster
+        gpus = sum(p.gpus + p.spare_gpus for p in cluster.pools) if cluster else 0
+        limit = config.grid.import_limit_mw
+        limit = math.inf if limit is None else limit
+        turbines = " + ".join(f"{t.count} × {t.p_nom_mw:g} MW ({t.name})" for t in config.turbines)
+        battery = config.battery
+        storage = (
+            f"{battery.energy_mwh:,.0f} MWh / {battery.power_mw:,.0f} MW"
+            if battery is not None and battery.energy_mwh > 0
+            else "none"
+        )
+        rows.append(
+            {
+                "preset": config.name,
+                "gpus": gpus,
+                "it_mw": full_load_it_mw(config),
+                "grid_mw": limit,
+                "turbines": turbines or "none",
+                "storage": storage,
+                "description": config.description,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """The presets table as Markdown (the README's)."""
+    lines = [
+        "| preset | GPUs | IT MW at full load | grid MW | turbines | storage |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for r in table.itertuples(index=False):
+        grid = "unlimited" if math.isinf(r.grid_mw) else f"{r.grid_mw:,.0f}"
+        lines.append(
+            f"| `{r.preset}` | {r.gpus:,} | {r.it_mw:,.0f} | {grid} | {r.turbines} | {r.storage} |"
+        )
+    return "\n".join(lines)
