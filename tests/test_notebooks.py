@@ -1,0 +1,90 @@
+"""The notebooks run (their quick versions, ``DCSIM_QUICK=1``), keep their outputs stripped in
+git, and state an answer consistent with their own table.
+
+Code cells are executed in order in one namespace, from ``notebooks/``, as Jupyter would (the
+notebooks use no magics); figures go to the Agg backend.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def cells(name: str) -> list[dict]:
+    return json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]
+
+
+def execute(name: str, monkeypatch) -> dict:
+    """Run the notebook's code cells; return its namespace."""
+    matplotlib.use("Agg")
+    monkeypatch.chdir(NOTEBOOKS)
+    monkeypatch.setenv("DCSIM_QUICK", "1")
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    namespace: dict = {"__name__": "__main__"}
+    for i, cell in enumerate(cells(name)):
+        if cell["cell_type"] == "code":
+            exec(compile("".join(cell["source"]), f"{name}.ipynb[{i}]", "exec"), namespace)
+    plt.close("all")
+    return namespace
+
+
+@pytest.mark.parametrize("name", ["outage_scenarios", "peak_load", "megapack_sizing"])
+def test_notebook_outputs_are_stripped(name):
+    for cell in cells(name):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == []
+            assert cell["execution_count"] is None
+
+
+def test_outage_scenarios(monkeypatch):
+    ns = execute("outage_scenarios", monkeypatch)
+    table = ns["table"]
+    with_mp = table[table["megapacks"]]
+    without = table[~table["megapacks"]]
+    # With the Megapacks the jobs pause (nothing rolled back, failures are off); without them
+    # they are shed and roll back; either way the outage costs progress, less with them.
+    assert (with_mp["rolled_back_gpu_h"] == 0).all()
+    assert (without["rolled_back_gpu_h"] > 0).all()
+    assert (with_mp["progress_lost_gpu_h"] > 0).all()
+    lost_with = with_mp.set_index("outage_h")["progress_lost_gpu_h"]
+    lost_without = without.set_index("outage_h")["progress_lost_gpu_h"]
+    assert (lost_with < lost_without).all()
+    assert (table["turbine_starts"] > 0).all()
+    assert ns["ANSWER"].startswith("With the Megapacks")
+
+
+def test_peak_load(monkeypatch):
+    ns = execute("peak_load", monkeypatch)
+    table, windows = ns["table"], ns["windows"]
+    assert len(windows) >= 1
+    # The cuts cannot raise goodput, and the battery works in the windows.
+    assert table.loc["goodput_gpu_h", "Elliott cuts"] <= table.loc["goodput_gpu_h", "no cuts"]
+    assert windows["battery_discharge_mwh"].sum() > 0
+    assert "cut windows" in ns["ANSWER"]
+
+
+def test_megapack_sizing(monkeypatch):
+    """Hand checks: a run that does not ride through has emptied its battery — it gave the
+    usable energy (1 − soc_min = 0.95 of it) × the discharge efficiency (0.968) at the bus;
+    a battery with less power than the load falls short at once; one that rides through
+    leaves nothing unserved."""
+    ns = execute("megapack_sizing", monkeypatch)
+    table = ns["table"]
+    for r in table.itertuples():
+        if r.rides_through:
+            assert r.unserved_mwh == 0.0
+            assert r.carried_h == 4.0
+        else:
+            assert r.battery_out_mwh == pytest.approx(r.storage_gwh * 1000 * 0.95 * 0.968)
+            assert r.carried_h < 4.0
+        if r.battery_mw < 0.9 * r.mean_load_mw:
+            assert r.carried_h == 0.0
+    assert not table.loc[table["storage_gwh"] == 3.6, "rides_through"].any()
+    assert ns["ANSWER"].startswith("No.")
