@@ -49,10 +49,11 @@ class Pool:
     """Nodes of one hardware type, counted by state (free, spare, busy, in repair).
 
     With Weibull failures a node ages while it runs a job, so each idle node's remaining life
-    [s of running] is kept (``free_lives``, ``spare_lives``; a job keeps its nodes' own). Which
-    idle node is taken does not matter otherwise; the last one listed is. A repaired node
-    returns as good as new: a fresh life ``η·E^(1/k)``, E ~ Exp(1) (the inverse of the
-    cumulative hazard ``(t/η)^k``). With exponential failures lives are not kept.
+    [s of running] is kept (``free_lives``, ``spare_lives``; a job keeps its nodes' own). The
+    node taken is the last one listed — the most recently returned (an assumption: with
+    shape ≠ 1 which node a scheduler picks matters; this one reuses aged nodes first). A
+    repaired node returns as good as new: a fresh life ``η·E^(1/k)``, E ~ Exp(1) (the inverse
+    of the cumulative hazard ``(t/η)^k``). With exponential failures lives are not kept.
     """
 
     def __init__(
@@ -145,9 +146,15 @@ class Cluster:
         catalog = hardware_catalog(cfg)
         self.rng_failures = stream(seed, "cluster.failures")
         self.rng_repairs = stream(seed, "cluster.repairs")
-        lives = stream(seed, "cluster.node_lives")
         self.pools = {
-            p.name: Pool(p.name, catalog[p.hardware], p.gpus, p.spare_gpus, cfg.failures, lives)
+            p.name: Pool(
+                p.name,
+                catalog[p.hardware],
+                p.gpus,
+                p.spare_gpus,
+                cfg.failures,
+                stream(seed, f"cluster.node_lives.{p.name}"),  # a pool's own: adding one
+            )  # does not change the others' lives
             for p in cfg.pools
         }
         iterate = cfg.power_model == "iteration"
@@ -167,6 +174,8 @@ class Cluster:
             for p in self.pools.values()
         )
         self.shed_w = 0.0  # computing power of the jobs shed by load management [W]
+        self.n_stopped = 0  # jobs load management has stopped (shed or paused)
+        self.held_w = 0.0  # computing power of queued jobs waiting for supply [W]
         self.reserve_w = 0.0  # running jobs' computing power above what they draw now [W]
         self.idle_on = True  # idle nodes powered (load management turns them off first)
         self.starts_held = False  # queued jobs that fit their pool wait for supply
@@ -255,10 +264,11 @@ class Cluster:
         if self.idle_on:
             self.p_w += nodes * pool.node_idle_w
 
-    def _schedule_all(self, now_s: float, room_mw: float = math.inf) -> None:
-        """Give returned nodes to jobs waiting for one, then start queued jobs that fit — none
-        while load management holds power back, and, when it has just returned it, only
-        those whose computing power fits in ``room_mw`` [MW] (see :meth:`take_back`)."""
+    def _schedule_all(self, now_s: float, room_mw: float | None = None) -> None:
+        """Give returned nodes to jobs waiting for one, then start submitted queued jobs that
+        fit their pool. While load management holds power back (:attr:`holding_back`) a job
+        starts only when :meth:`take_back` finds supply for it: ``room_mw`` [MW] is then what
+        grid and turbines can carry beyond the rest of the site."""
         self._advance(now_s)  # node counts may change: integrate them first
         for pool in self.pools.values():
             while pool.waiting_for_node and (life := pool.take_replacement()) is not None:
@@ -267,15 +277,18 @@ class Cluster:
                 job.add_node(now_s, life)
                 job.wait_node_s += now_s - job.phase_start_s
                 self._enter(job, RESTART, now_s)
-        held_back = self.cap_pu < 1.0 or self.shed_w > 0.0 or not self.idle_on
-        self.starts_held = False
+        if room_mw is None and self.holding_back:
+            room_mw = -math.inf  # none starts now; take_back will look for supply
+        self.starts_held, self.held_w = False, 0.0
         for job in self.order:
             if job.state == QUEUED and job.pool.free >= job.n_nodes and job.submit_s <= now_s:
-                need_mw = job.n_nodes * (job.node_full_w - job.node_idle_w) * 1e-6
-                if held_back or need_mw > room_mw:
-                    self.starts_held = True  # (a smaller job behind it may still fit)
-                    continue
-                room_mw -= need_mw
+                need_w = job.n_nodes * (job.node_full_w - (job.node_idle_w if self.idle_on else 0))
+                if room_mw is not None:
+                    if need_w * 1e-6 > room_mw:
+                        self.starts_held = True  # (a smaller job behind it may still fit)
+                        self.held_w += need_w
+                        continue
+                    room_mw -= need_w * 1e-6
                 job.assign(job.pool.take_free(job.n_nodes))
                 self._idle_delta(job.pool, -job.n_nodes)
                 self._enter(job, RESTART, now_s)
@@ -351,17 +364,22 @@ class Cluster:
         return 0.0 if self.idle_on else self._idle_nodes_w()
 
     @property
+    def holding_back(self) -> bool:
+        """Whether load management holds power back: a cap, stopped jobs, idle nodes off."""
+        return self.cap_pu < 1.0 or self.n_stopped > 0 or not self.idle_on
+
+    @property
     def holding(self) -> bool:
-        """Whether load management holds power back: a cap, stopped jobs, idle nodes off, or
+        """Whether there is anything for :meth:`take_back` to return: power held back, or
         queued jobs not started for lack of supply."""
-        return self.cap_pu < 1.0 or self.shed_w > 0.0 or not self.idle_on or self.starts_held
+        return self.holding_back or self.starts_held
 
     @property
     def ceiling_mw(self) -> float:
         """What the cluster may draw at its next phase change [MW]: now, with every running job
-        computing and what load management holds back returned — the reserve the turbines
-        hold for it."""
-        return (self.p_w + self.reserve_w + self.shed_w + self.idle_off_w) * 1e-6
+        computing, what load management holds back returned and the queued jobs waiting for
+        supply started — the reserve the turbines are committed for."""
+        return (self.p_w + self.reserve_w + self.shed_w + self.idle_off_w + self.held_w) * 1e-6
 
     @property
     def capped_mw(self) -> float:
@@ -434,18 +452,24 @@ class Cluster:
         """Pause running jobs, lowest priority (then latest) first, until the power they give
         up now covers ``request_mw``. A computing job writes a checkpoint first (at
         checkpoint power; its compute so far is kept) and stops when the write ends; a job
-        already writing one stops when it ends; a restarting job, with nothing unsaved,
-        stops at once. Returns the power freed now [MW]."""
+        already writing one stops when it ends; a restarting job, with nothing unsaved, and a
+        computing one whose write takes no time stop at once. Returns the power freed now [MW]."""
         before_w = self.p_w
         for job in reversed(self.order):
             if before_w - self.p_w >= request_mw * 1e6:
                 break
             if job.state not in RUNNING or job.pausing:
                 continue
-            if job.state == RESTART:
+            if job.state == RESTART or (job.state == COMPUTE and job.delta_s == 0.0):
+                phase = PHASE_NAMES[job.state]
+                job.bank_compute(now_s)  # (a write of no length saves the compute at once)
+                if job.state == COMPUTE:
+                    job.committed_s += job.in_flight_s
+                    job.in_flight_s = 0.0
+                    job.checkpoints += 1
                 job.paused_count += 1
                 self._stop(job, now_s)
-                self.recorder.event(now_s, "job_paused", job.name, "stopped in its restart")
+                self.recorder.event(now_s, "job_paused", job.name, f"stopped in its {phase}")
                 continue
             if job.state == COMPUTE:
                 job.bank_compute(now_s)
@@ -475,35 +499,36 @@ class Cluster:
         """Load management stops the job (shed or paused): its nodes go off, held for it."""
         self._advance(now_s)
         self.shed_w += job.n_nodes * job.node_full_w
+        self.n_stopped += 1
         self._enter(job, SHED, now_s)
 
     def take_back(self, now_s: float, headroom_mw: float) -> None:
         """Return what load management holds back as far as ``headroom_mw`` allows (supply
         less the rest of the load and :attr:`ceiling_mw`): the cap first, then stopped jobs
-        (highest priority first, each if its computing power fits), then idle nodes; then
-        queued jobs that fit in what is left may start."""
+        (highest priority first, each if its computing power fits), then idle nodes (once
+        nothing else is held back); then queued jobs start that fit in what is left."""
         if self.cap_pu < 1.0:
             self.uncap(now_s, headroom_mw)
-        room_mw = headroom_mw + self.shed_mw  # the held-back jobs and idle nodes may use
+        room_mw = headroom_mw + self.shed_mw + self.held_w * 1e-6  # what ceiling_mw counted
         for job in self.order:
             if job.state == SHED:
                 need_mw = job.n_nodes * job.node_full_w * 1e-6
                 if need_mw <= room_mw:
                     self._advance(now_s)
                     self.shed_w -= job.n_nodes * job.node_full_w
+                    self.n_stopped -= 1
                     self._enter(job, RESTART, now_s)
                     self.recorder.event(now_s, "job_resumed", job.name, "supply is back")
                     room_mw -= need_mw
-        if self.cap_pu < 1.0 or self.shed_w > 0.0:
-            return
-        if not self.idle_on:
+        if self.n_stopped == 0:
+            self.shed_w = 0.0  # (not a rounding residue of the sum)
+        if not self.idle_on and self.cap_pu == 1.0 and self.n_stopped == 0:
             on_w = self._idle_nodes_w()
-            if on_w * 1e-6 > room_mw:
-                return
-            self.idle_on = True
-            self.p_w += on_w
-            room_mw -= on_w * 1e-6
-            self.recorder.event(now_s, "cluster_idle_on", "cluster", f"{on_w * 1e-6:.6g} MW")
+            if on_w * 1e-6 <= room_mw:
+                self.idle_on = True
+                self.p_w += on_w
+                room_mw -= on_w * 1e-6
+                self.recorder.event(now_s, "cluster_idle_on", "cluster", f"{on_w * 1e-6:.6g} MW")
         if self.starts_held:
             self._schedule_all(now_s, room_mw)
 

@@ -457,7 +457,7 @@ class FailuresConfig(StrictModel):
         ),
     )
     shape: float | None = Field(
-        None, gt=0, le=20, description="weibull: the shape k [-]; 1 is exponential."
+        None, ge=0.1, le=20, description="weibull: the shape k [-], 0.1–20; 1 is exponential."
     )
 
     @model_validator(mode="after")

@@ -274,7 +274,13 @@ class Bus:
         self.recorder = recorder
         self.fleet = fleet
         self.cluster = cluster
-        self._pause = cluster is not None and "pause" in load.order
+        order = load.order
+        # the battery keeps energy for pausing only if pausing comes before shedding
+        self._pause = (
+            cluster is not None
+            and "pause" in order
+            and ("shed" not in order or order.index("pause") < order.index("shed"))
+        )
         self.e_stop_mwh = (
             battery.e_max_mwh
             if turbine_stop_soc is None
@@ -516,6 +522,8 @@ class Bus:
         battery = self.battery
         before_mw = cluster.p_mw
         floor_mwh = self._floor_mwh
+        if request_mw <= self.tol_mw:
+            return floor_mwh  # the rest of the load gave enough
         cluster.idle_off(now)
         for step in self.load.order:
             left_mw = request_mw - (before_mw - cluster.p_mw)

@@ -220,7 +220,7 @@ class Job:
             if self.start_s is None:
                 self.start_s = now_s
         elif state == COMPUTE:
-            left_s = self.work_s - self.committed_s
+            left_s = max(0.0, self.work_s - self.committed_s)
             self.final_stretch = left_s <= self.tau_s  # the job is done when it ends
             self.stretch_left_s = min(self.tau_s, left_s)
             self.phase_end_s = now_s + self._wall_s(self.stretch_left_s)
@@ -254,7 +254,7 @@ class Job:
         if self.state == COMPUTE:
             done_s = (now_s - self.phase_start_s) * self.speed
             self.in_flight_s += done_s
-            self.stretch_left_s -= done_s
+            self.stretch_left_s = max(0.0, self.stretch_left_s - done_s)
             self.phase_start_s = now_s
 
     def set_cap(self, now_s: float, cap_pu: float) -> float:

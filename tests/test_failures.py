@@ -100,7 +100,7 @@ def test_nodes_do_not_age_while_their_job_is_shed(config_factory):
     [
         ({"rate_per_node_day": 0.01, "distribution": "weibull"}, "needs a shape"),
         ({"rate_per_node_day": 0.01, "shape": 0.7}, "distribution: weibull"),
-        ({"rate_per_node_day": 0.01, "distribution": "weibull", "shape": 0}, "greater than 0"),
+        ({"rate_per_node_day": 0.01, "distribution": "weibull", "shape": 0.05}, "0.1"),
     ],
 )
 def test_failure_keys_are_checked(config_factory, failures, fragment):

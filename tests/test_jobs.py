@@ -659,3 +659,127 @@ def test_a_job_submitted_later_starts_then(config_factory):
     )
     assert result.summary["jobs"]["j"]["started_h"] == pytest.approx(1.0)
     assert result.summary["cluster"]["gpu_hours"]["idle"] == pytest.approx(8.0)
+
+
+def lm_case(config_factory, jobs, pool_gpus, duration_h, **keys):
+    """A cluster of one H100 pool with load management ``[shed]`` unless given."""
+    keys.setdefault("dispatch", {"load_management": {"order": ["shed"]}})
+    return run(
+        config_factory(
+            duration_h=duration_h,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": pool_gpus}]},
+            jobs=[{"pool": "p", **j} for j in jobs],
+            **keys,
+        )
+    )
+
+
+def test_after_an_outage_nothing_is_held_back(config_factory):
+    """Review regression: after shedding and resuming two jobs the sum of shed power kept a
+    rounding residue, and load management held on for the rest of the run — the idle node
+    stayed off and a job submitted later never started."""
+    result = lm_case(
+        config_factory,
+        [
+            {"name": "big", "gpus": 24, "priority": 1},
+            {"name": "small", "gpus": 8},
+            {"name": "late", "gpus": 8, "submit_h": 3},
+        ],
+        40,
+        6,
+        grid={"outages": [{"start_h": 1, "duration_h": 1}]},
+    )
+    assert result.summary["jobs"]["late"]["started_h"] == pytest.approx(3.0)
+    kinds = result.events["kind"].tolist()
+    assert kinds.count("load_management_end") == 1
+    assert kinds.count("cluster_idle_on") == 1
+
+
+def test_idle_nodes_stay_on_when_the_rest_of_the_load_gives_enough(config_factory):
+    """Review regression: a flexible exogenous load covers the shortfall, so the cluster is
+    asked for nothing: its idle nodes stay on and a job submitted later starts then."""
+    result = lm_case(
+        config_factory,
+        [{"name": "a", "gpus": 16}, {"name": "b", "gpus": 16, "submit_h": 0.5}],
+        32,
+        3,
+        load={"constant_mw": 10, "flexible_pu": 0.5},
+        grid={"import_limit_mw": 9.9},
+    )
+    assert result.summary["jobs"]["b"]["started_h"] == pytest.approx(0.5)
+    assert "cluster_idle_off" not in result.events["kind"].tolist()
+
+
+def test_a_job_submitted_in_an_outage_starts_when_the_turbine_can_carry_it(config_factory):
+    """Review regression: a job queued for supply was not counted in the demand the turbines
+    are committed and dispatched for, so it waited out the 10 h outage. The turbine is online
+    600 s after the outage starts (plus its ramp): 'b' starts then, not at 11 h."""
+    result = lm_case(
+        config_factory,
+        [{"name": "a", "gpus": 16}, {"name": "b", "gpus": 16, "submit_h": 1.1}],
+        48,
+        12,
+        grid={"outages": [{"start_h": 1, "duration_h": 10}]},
+        turbines=[{"name": "g", "count": 1, "p_nom_mw": 1, "p_min_pu": 0, "ramp_mw_per_min": 1}],
+    )
+    assert 1 + 600 / 3600 <= result.summary["jobs"]["b"]["started_h"] < 1.2
+
+
+def test_a_stopped_job_that_cannot_resume_does_not_block_a_small_one(config_factory):
+    """Review regression: 'big' is shed (it needs more than the 25 kW import limit); 'small',
+    submitted at 2 h, fits under the limit and starts then."""
+    result = lm_case(
+        config_factory,
+        [{"name": "big", "gpus": 32, "priority": 1}, {"name": "small", "gpus": 8, "submit_h": 2}],
+        48,
+        12,
+        grid={"import_limit_mw": 0.025},
+        battery={"energy_mwh": 0.01, "power_mw": 0.1},
+    )
+    assert result.summary["jobs"]["small"]["started_h"] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    ("order", "write_s", "paused", "shed_at_s"),
+    [
+        (["pause", "shed"], 0.0, 1, None),  # a write of no length: paused at once, kept
+        (["shed", "pause"], 60.0, 0, 4000.0),  # shed first: no energy kept, shed when empty
+    ],
+)
+def test_pause_edge_cases(config_factory, order, write_s, paused, shed_at_s):
+    """The outage case above (battery of 1,000 s of the job's power): with δ = 0 the job
+    pauses when the battery is empty (4,000 s), saving its compute; with ``shed`` before
+    ``pause`` the battery keeps nothing back and the job is shed when it is empty."""
+    p_c_mw = 2 * h100_compute_node_w(0.7) / 1e6
+    result = run(
+        config_factory(
+            duration_h=3,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}]},
+            jobs=[
+                {
+                    "name": "j",
+                    "pool": "p",
+                    "gpus": 16,
+                    "checkpoint_interval_s": 1800,
+                    "checkpoint_write_s": write_s,
+                }
+            ],
+            grid={"outages": [{"start_h": 3000 / 3600, "duration_h": 2}]},
+            battery={
+                "energy_mwh": p_c_mw * 1000 / 3600,
+                "power_mw": 1,
+                "efficiency_charge": 1,
+                "efficiency_discharge": 1,
+            },
+            dispatch={"load_management": {"order": order}},
+        )
+    )
+    j = result.summary["jobs"]["j"]
+    assert j["paused"] == paused
+    ev = result.events
+    if shed_at_s is None:
+        assert j["lost_h"] == 0.0
+        paused_s = ev.loc[ev["kind"] == "job_paused", "time_h"].iloc[0] * 3600
+        assert paused_s == pytest.approx(4000, rel=1e-9)
+    else:
+        assert ev.loc[ev["kind"] == "job_shed", "time_h"].iloc[0] * 3600 == pytest.approx(shed_at_s)

@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.cluster_invariants import checked_cluster
 from tests.test_properties import REL, SETTINGS, floats, in_outage, run_scenario, scenarios
 
 
@@ -76,6 +77,7 @@ def island_scenarios(draw):
                 "checkpoint_write_s": draw(floats(0.0, 300.0)),
                 "restart_s": draw(floats(0.0, 1200.0)),
                 "priority": draw(st.integers(0, 2)),
+                "submit_h": draw(st.sampled_from([0.0, 0.0, draw(floats(0.0, 30.0))])),
             }
             for k in range(draw(st.integers(1, 3)))
         ]
@@ -107,7 +109,8 @@ def line_ends(seg, column: str, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarra
 @SETTINGS
 @given(island_scenarios())
 def test_invariants_hold_with_turbines_and_ramps(sc):
-    result = run_scenario(sc)
+    with checked_cluster():  # the cluster's bookkeeping, after every bus update
+        result = run_scenario(sc)
     seg = result.segments
     bat = sc["battery"]
     end_s = sc["duration_h"] * 3600
