@@ -93,7 +93,8 @@ class Pool:
         """Lives of ``n`` new nodes [s of running]: ``η·E^(1/k)`` (empty unless Weibull)."""
         if not self.weibull:
             return []
-        return (self.scale_s * self.rng.exponential(size=n) ** (1.0 / self.shape)).tolist()
+        with np.errstate(over="ignore"):  # a life past the largest float never ends: inf
+            return (self.scale_s * self.rng.exponential(size=n) ** (1.0 / self.shape)).tolist()
 
     @property
     def idle_nodes(self) -> int:
