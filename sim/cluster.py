@@ -370,17 +370,12 @@ class Cluster:
         return self.cap_pu < 1.0 or self.n_stopped > 0 or not self.idle_on
 
     @property
-    def holding(self) -> bool:
-        """Whether there is anything for :meth:`take_back` to return: power held back, or
-        queued jobs not started for lack of supply."""
-        return self.holding_back or self.starts_held
-
-    @property
     def ceiling_mw(self) -> float:
         """What the cluster may draw at its next phase change [MW]: now, with every running job
         computing, what load management holds back returned and the queued jobs waiting for
         supply started — the reserve the turbines are committed for."""
-        return (self.p_w + self.reserve_w + self.shed_w + self.idle_off_w + self.held_w) * 1e-6
+        off_w = 0.0 if self.idle_on else self._idle_nodes_w()
+        return (self.p_w + self.reserve_w + self.shed_w + off_w + self.held_w) * 1e-6
 
     @property
     def capped_mw(self) -> float:

@@ -337,12 +337,20 @@ class Bus:
         cluster = self.cluster
         cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
         if cluster is not None:
-            if cluster.holding:
+            if (
+                cluster.cap_pu < 1.0
+                or cluster.n_stopped
+                or not cluster.idle_on
+                or cluster.starts_held
+            ):
+                # power held back or jobs waiting for supply (inlined: the hot path)
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
         demand_mw = self.load.p_mw + cluster_mw + aux_mw
-        floor_mwh = self._floor(base_floor_mwh, demand_mw - grid_max_mw)
+        floor_mwh = (
+            self._floor(base_floor_mwh, demand_mw - grid_max_mw) if self._pause else base_floor_mwh
+        )
         self._floor_mwh = floor_mwh
         state.t_s, state.grid_max_mw = now, grid_max_mw
         if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady

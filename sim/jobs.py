@@ -106,7 +106,7 @@ class Job:
         self.rate_per_s = self.n_nodes * pool.failure_rate_per_node_s
         self.weibull = pool.weibull
         self.deaths: list[float] = []  # Weibull: heap of its nodes' deaths on its running clock
-        self.run_clock_s = 0.0  # time the job has run (restart, compute, checkpoint) [s]
+        self.run_clock_s = 0.0  # Weibull: time the job has run (restart, compute, checkpoint) [s]
         self._run_since_s = 0.0  # when it last began running
 
         self.state = QUEUED
@@ -205,12 +205,13 @@ class Job:
     def enter(self, now_s: float, state: int, rng: np.random.Generator) -> float:
         """Move to ``state`` now; set its end; returns the power change [W]."""
         was_running = self.state in RUNNING
-        if state != CHECKPOINT:
+        if self.pausing and state != CHECKPOINT:
             self.pausing = False
-        if was_running and state not in RUNNING:
-            self.run_clock_s += now_s - self._run_since_s
-        elif state in RUNNING and not was_running:
-            self._run_since_s = now_s
+        if self.weibull:  # the running clock ages the nodes (exponential: memoryless)
+            if was_running and state not in RUNNING:
+                self.run_clock_s += now_s - self._run_since_s
+            elif state in RUNNING and not was_running:
+                self._run_since_s = now_s
         self.state = state
         self.phase_start_s = now_s
         if state == RESTART:
@@ -236,7 +237,7 @@ class Job:
         if state != COMPUTE:
             self.sub_end_s = math.inf
         self.token += 1
-        self.trace.extend((now_s, self.progress_s(now_s)))
+        self.trace.extend((now_s, self.committed_s + self.in_flight_s))  # (phase begins now)
         return self._set_power(now_s, self.phase_power_w())
 
     def toggle(self, now_s: float) -> float:
