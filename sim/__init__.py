@@ -6,6 +6,9 @@ Public API::
     result = run(load_config("configs/examples/outage_day.yaml"))
     result.summary["unserved_mwh"]; result.timeseries; result.events
     result.write("results/outage_day")
+
+    from sim.plots import run_figures        # the standard figures, from the tables
+    figures = run_figures("outage_day", result.timeseries, result.events, result.progress)
 """
 
 from __future__ import annotations
