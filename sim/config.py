@@ -39,6 +39,7 @@ PATH_KEYS: tuple[Key, ...] = (
     ("load", "trace_csv"),
     ("grid", "price_csv"),
     ("grid", "carbon_csv"),
+    ("weather", "csv"),
 )
 
 
@@ -665,6 +666,98 @@ def _default_start() -> dt.datetime:
     return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
+class HeatWaveConfig(StrictModel):
+    """A heat wave: the dry-bulb raised by ``delta_c`` (same relative humidity) in a window."""
+
+    start_h: float = Field(ge=0, description="Start [h].")
+    duration_h: float = Field(gt=0, description="Length [h].")
+    delta_c: float = Field(gt=0, le=30, description="Added to the dry-bulb [°C].")
+
+
+class WeatherConfig(StrictModel):
+    """Ambient weather for the cooling plant: synthetic from a site's normals, or a CSV."""
+
+    site: str | None = Field(
+        None, description="Synthetic weather from this site's monthly normals (default memphis)."
+    )
+    csv: Path | None = Field(
+        None,
+        description=(
+            "A trace instead: time_h with dry_bulb_c (or temp_air) and wet_bulb_c, rh_pu or "
+            "relative_humidity [%]; each row holds until the next."
+        ),
+    )
+    daily_sd_c: float = Field(
+        2.5, ge=0, le=15, description="Synthetic: sd of the day-to-day temperature offset [°C]."
+    )
+    step_h: float = Field(1.0, gt=0, le=24, description="Synthetic: resolution [h].")
+    heat_waves: list[HeatWaveConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _source(self) -> WeatherConfig:
+        from sim.weather import builtin_sites  # (the site list is the weather data file's)
+
+        if self.site is not None and self.csv is not None:
+            raise KeyProblems([(("site",), self.site, "give a site or a csv, not both")])
+        if self.site is not None and self.site not in builtin_sites():
+            raise KeyProblems(
+                [(("site",), self.site, f"must be one of: {', '.join(builtin_sites())}")]
+            )
+        return self
+
+
+class ChillersConfig(StrictModel):
+    """Chillers: identical units; capacity and COP fall as the condenser side warms."""
+
+    count: int = Field(ge=0, description="Units installed, redundant ones included (N+1: N+1).")
+    capacity_mw: float = Field(gt=0, description="Heat one unit removes at its rating [MW].")
+    eta_ii: float = Field(
+        0.55, gt=0, le=1, description="Second-law efficiency: COP = η·T_evap/(T_cond − T_evap)."
+    )
+    cop_max: float = Field(12.0, gt=0, description="Upper bound of the COP at small lifts [-].")
+    condenser_approach_c: float = Field(
+        10.0, ge=0, description="Condensing above the ambient (wet-bulb for towers) [°C]."
+    )
+    rating_ambient_c: float = Field(
+        25.5, description="Ambient of the rated capacity (towers: wet-bulb) [°C]."
+    )
+    derate_pu_per_c: float = Field(
+        0.01, ge=0, le=0.2, description="Capacity lost per °C of ambient above the rating [pu]."
+    )
+    failure_rate_per_1000h: float = Field(
+        0.0, ge=0, description="Forced outages per unit [1/1000 h]."
+    )
+    repair_h: float = Field(48.0, gt=0, description="Mean (exponential) repair time [h].")
+
+
+class CoolingConfig(StrictModel):
+    """The cooling plant: its power (chillers, pumps, fans, CDUs) goes on the bus."""
+
+    type: Literal["liquid", "air"] = Field(
+        "liquid", description="liquid: direct-to-chip with CDUs; air: air-cooled halls."
+    )
+    supply_c: float | None = Field(
+        None, description="Facility (chilled) water supply [°C]; default liquid 18, air 12."
+    )
+    chillers: ChillersConfig
+    heat_rejection: Literal["tower", "dry"] = Field(
+        "tower", description="tower: evaporative (uses water); dry: dry coolers (no water)."
+    )
+    economizer: bool = Field(True, description="Free cooling when the ambient is cold enough.")
+    economizer_approach_c: float = Field(
+        4.0, ge=0, description="Free cooling while ambient + this <= supply_c [°C]."
+    )
+    aux_pu: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Pumps, fans, CDUs, air handling per IT power; default liquid 0.05, air 0.10.",
+    )
+    water_l_per_kwh: float = Field(
+        1.85, ge=0, description="Tower make-up water per kWh of heat rejected (facts §10: N=5)."
+    )
+
+
 class Config(StrictModel):
     """A complete, validated run configuration."""
 
@@ -692,6 +785,8 @@ class Config(StrictModel):
     )
     cluster: ClusterConfig | None = Field(None, description="The GPU cluster (the live load).")
     jobs: list[JobConfig] = Field(default_factory=list, description="Training jobs.")
+    weather: WeatherConfig | None = Field(None, description="Ambient weather (for cooling).")
+    cooling: CoolingConfig | None = Field(None, description="The cooling plant (on the bus).")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -722,6 +817,15 @@ class Config(StrictModel):
                     (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
                 )
         items += _cluster_problems(self.cluster, self.jobs)
+        if self.weather is not None and self.cooling is None:
+            items.append((("weather",), "given", "is used only by a cooling: section; add one"))
+        if self.weather is not None and self.weather.csv is not None:
+            try:
+                from sim.weather import read_csv
+
+                read_csv(self.weather.csv)
+            except (OSError, ValueError) as exc:
+                items.append((("weather", "csv"), str(self.weather.csv), str(exc)))
         if management is not None and "pause" in management.order and not self.jobs:
             items.append(
                 (

@@ -36,6 +36,7 @@ import simpy
 
 from sim.cluster import Cluster
 from sim.config import DispatchConfig
+from sim.cooling import CoolingPlant
 from sim.engine import clamp_line, crossing_s
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
@@ -247,6 +248,10 @@ POLICIES: dict[str, type[DispatchPolicy]] = {
 """Dispatch policies by their ``dispatch.policy`` name."""
 
 
+NO_COOLING = (0.0, 0.0, 0.0)
+"""(cooling, heat rejected, heat not removed) [MW] of a site without a cooling plant."""
+
+
 class Bus:
     """Balances the site bus at every event; see the module docstring for the four steps.
 
@@ -265,6 +270,7 @@ class Bus:
         fleet: TurbineFleet | None = None,
         turbine_stop_soc: float | None = None,
         cluster: Cluster | None = None,
+        cooling: CoolingPlant | None = None,
     ):
         self.env = env
         self.load = load
@@ -274,6 +280,7 @@ class Bus:
         self.recorder = recorder
         self.fleet = fleet
         self.cluster = cluster
+        self.cooling = cooling
         order = load.order
         # the battery keeps energy for pausing only if pausing comes before shedding
         self._pause = (
@@ -334,7 +341,7 @@ class Bus:
         base_floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
-        cluster = self.cluster
+        cluster, cooling = self.cluster, self.cooling
         cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
         if cluster is not None:
             if (
@@ -347,7 +354,13 @@ class Bus:
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
-        demand_mw = self.load.p_mw + cluster_mw + aux_mw
+        it_mw = self.load.p_mw + cluster_mw
+        if cooling is not None:
+            cool = cooling.power_mw(it_mw)
+            per_it = cooling.marginal(it_mw)  # facility MW per MW of IT
+        else:
+            cool, per_it = NO_COOLING, 1.0
+        demand_mw = it_mw + cool[0] + aux_mw
         floor_mwh = (
             self._floor(base_floor_mwh, demand_mw - grid_max_mw) if self._pause else base_floor_mwh
         )
@@ -357,7 +370,7 @@ class Bus:
             state.grid_mw = min(demand_mw, grid_max_mw)
         # Turbines are committed for what the cluster may draw: shed jobs back, running jobs
         # computing (a restart or checkpoint ends with a step up the turbines cannot ramp to).
-        reserve_mw = cluster.ceiling_mw - cluster_mw if cluster is not None else 0.0
+        reserve_mw = (cluster.ceiling_mw - cluster_mw) * per_it if cluster is not None else 0.0
         shortfall_mw = demand_mw + reserve_mw - grid_max_mw
         if fleet is not None and (fleet.running or shortfall_mw > tol):
             fleet.settle(now)
@@ -382,18 +395,20 @@ class Bus:
                 solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
         rest_mw = solution[4]
         if rest_mw > tol and self.load.order:  # short: ask the load to give some up
-            capped_mw, shed_mw = self.load.curtail(rest_mw)
+            rest_it_mw = rest_mw / per_it  # the IT power whose facility power covers it
+            capped_mw, shed_mw = self.load.curtail(rest_it_mw)
             given_mw = capped_mw + shed_mw
             if cluster is not None:  # the cluster answers in the same order
-                floor_mwh = self._give_up(cluster, now, rest_mw - given_mw, base_floor_mwh)
+                floor_mwh = self._give_up(cluster, now, rest_it_mw - given_mw, base_floor_mwh)
                 self._floor_mwh = floor_mwh
-                demand_mw -= cluster_mw - cluster.p_mw
                 cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
                 cluster_capped_mw = cluster.capped_mw
             if given_mw > 0.0 or cluster is not None:
-                solution = self._solve(
-                    now, demand_mw - given_mw - turbines_mw, -turbines_r, floor_mwh, False
-                )
+                it_mw = self.load.p_mw + cluster_mw - given_mw
+                if cooling is not None:
+                    cool = cooling.power_mw(it_mw)
+                demand_mw = it_mw + cool[0] + aux_mw
+                solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh, False)
         managed_mw = given_mw + cluster_shed_mw + cluster_capped_mw
         if (managed_mw > tol) != ("load_management" in self._active):
             self._toggle("load_management", now, managed_mw)
@@ -423,7 +438,7 @@ class Bus:
             unserved_mw, unserved_r = max(rest_mw, 0.0), rest_r
         elif rest_mw < -tol or rest_r < 0.0:
             curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
-        self._row = (
+        row = (
             now,
             self.load.p_mw + cluster_mw - given_mw,
             aux_mw,
@@ -443,7 +458,10 @@ class Bus:
             unserved_r,
             curtailed_r,
         )
+        self._row = row + cool if cooling is not None else row
         self.recorder.row(self._row)
+        if cooling is not None and (cool[2] > tol) != ("cooling_deficit" in self._active):
+            self._toggle("cooling_deficit", now, cool[2])
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
 
@@ -557,6 +575,8 @@ class Bus:
         power — a restart or checkpoint ends with that step up."""
         fleet = self.fleet
         supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0) - aux_mw
+        if self.cooling is not None:  # in IT terms: the facility's per MW of IT
+            supply_mw /= self.cooling.marginal(self.load.p_mw + cluster.p_mw)
         cluster.take_back(now, supply_mw - self.load.p_mw - cluster.ceiling_mw)
 
     def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import simpy
 from tqdm import tqdm
 
 from sim.cluster import Cluster
-from sim.config import BatteryConfig, Config, LoadConfig
+from sim.config import BatteryConfig, Config, LoadConfig, WeatherConfig
+from sim.cooling import CoolingPlant
 from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
@@ -20,9 +22,46 @@ from sim.scenarios import draw_outages
 from sim.signals import carbon_schedule, price_schedule
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
+from sim.weather import Weather, relative_humidity_pu, site_normals, synthetic, wet_bulb_c
+from sim.weather import read_csv as read_weather_csv
+
+DEFAULT_SITE = "memphis"
+"""The weather of a cooled site that names none (synthetic, from Memphis's normals)."""
 
 PROGRESS_STEPS = 200
 """Number of chunks the simulated time is run in when a progress bar is shown."""
+
+
+def build_weather(config: Config) -> Weather:
+    """The run's weather: a CSV trace, or synthetic from a site's normals (its own seeded
+    stream), with the heat waves added to the dry-bulb at the same relative humidity."""
+    cfg = config.weather if config.weather is not None else WeatherConfig()  # Memphis
+    if cfg.csv is not None:
+        times_h, dry, wet = read_weather_csv(cfg.csv)
+        rh = None
+    else:
+        times_h, dry, rh = synthetic(
+            site_normals(cfg.site or DEFAULT_SITE),
+            config.start,
+            config.duration_h,
+            stream(config.seed, "weather"),
+            cfg.daily_sd_c,
+            cfg.step_h,
+        )
+        wet = wet_bulb_c(dry, rh)
+    if cfg.heat_waves:
+        # split the steps at the heat waves' edges, then add each wave inside its window
+        edges = [h for w in cfg.heat_waves for h in (w.start_h, w.start_h + w.duration_h)]
+        new_times = np.union1d(times_h, [e for e in edges if times_h[0] < e < config.duration_h])
+        k = np.searchsorted(times_h, new_times, side="right") - 1
+        times_h, dry = new_times, dry[k]
+        # each step keeps its relative humidity (recovered from dry and wet for a CSV)
+        rh = relative_humidity_pu(dry, wet[k]) if rh is None else rh[k]
+        for w in cfg.heat_waves:
+            inside = (times_h >= w.start_h) & (times_h < w.start_h + w.duration_h)
+            dry = np.where(inside, dry + w.delta_c, dry)
+        wet = wet_bulb_c(dry, rh)
+    return Weather(times_h, dry, wet)
 
 
 def build_load(cfg: LoadConfig | None) -> ExogenousLoad:
@@ -103,6 +142,17 @@ class Facility:
             if config.turbines
             else None
         )
+        self.weather = build_weather(config) if config.cooling is not None else None
+        self.cooling = (
+            CoolingPlant(
+                config.cooling,
+                self.weather,
+                stream(config.seed, "cooling.chillers"),
+                self.recorder,
+            )
+            if config.cooling is not None and self.weather is not None
+            else None
+        )
         self.bus = Bus(
             self.env,
             self.load,
@@ -115,6 +165,7 @@ class Facility:
             self.fleet,
             config.dispatch.turbine_stop_soc,
             self.cluster,
+            self.cooling,
         )
         self.price = price_schedule(config.grid, config.start, config.duration_h)
         self.carbon = carbon_schedule(config.grid)
@@ -124,6 +175,8 @@ class Facility:
         self.load.start(self.env, self.bus.update)
         if self.cluster is not None:
             self.cluster.start(self.env, self.bus.update)
+        if self.cooling is not None:
+            self.cooling.start(self.env, self.bus.update)
         self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
         if self.fleet is not None:
             self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.update)

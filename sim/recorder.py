@@ -38,6 +38,10 @@ SEGMENT_COLUMNS = (
 their ``<name>_ramp_mw_per_s`` (0 for a column without one); ``grid_up_pu`` is 1 while the grid
 is available and 0 during an outage; ``turbines_online`` counts units online."""
 
+COOLING_COLUMNS = ("cooling_mw", "heat_rejected_mw", "cooling_deficit_mw")
+"""Columns a site with a cooling plant appends to its rows (constant over a segment): the
+plant's power, the heat it rejects to the ambient, and the heat it cannot remove [MW]."""
+
 
 def ramp_column(column: str) -> str:
     """Name of the ramp column of power column ``column`` (``grid_mw`` → ``grid_ramp_mw_per_s``)."""
@@ -78,10 +82,16 @@ class Recorder:
         ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes, with their ramps) and
         ``battery_soc`` [pu].
         """
-        data = np.asarray(self.rows, dtype=float).reshape(-1, len(SEGMENT_COLUMNS))
-        df = pd.DataFrame(data, columns=list(SEGMENT_COLUMNS))
+        width = len(self.rows[0]) if self.rows else len(SEGMENT_COLUMNS)
+        columns = list(SEGMENT_COLUMNS)
+        if width > len(columns):
+            columns += COOLING_COLUMNS
+        data = np.asarray(self.rows, dtype=float).reshape(-1, len(columns))
+        df = pd.DataFrame(data, columns=columns)
         df.insert(0, "time_h", df["time_s"] * H_PER_S)
-        df["cooling_mw"] = 0.0
+        for column in COOLING_COLUMNS:
+            if column not in df:
+                df[column] = 0.0
         df["load_mw"] = df["it_mw"] + df["cooling_mw"] + df["battery_aux_mw"]
         df["it_demand_mw"] = df["it_mw"] + df["it_capped_mw"] + df["it_shed_mw"]
         # A segment's battery line does not change sign; at 0 its ramp says which way it goes.
@@ -110,6 +120,8 @@ POWER_COLUMNS = (
     "it_capped_mw",
     "it_shed_mw",
     "cooling_mw",
+    "heat_rejected_mw",
+    "cooling_deficit_mw",
     "battery_aux_mw",
     "grid_mw",
     "turbines_mw",

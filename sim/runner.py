@@ -14,7 +14,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
-from sim.recorder import bin_edges_s, resample
+from sim.recorder import bin_edges_s, energy_mwh, resample
 from sim.results import Result
 from sim.signals import month_labels, month_starts_s
 from sim.summary import (
@@ -117,6 +117,12 @@ def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> p
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
     timeseries["price_usd_per_mwh"] = facility.price.mean_over(edges_s)
     timeseries["carbon_kg_per_mwh"] = facility.carbon.mean_over(edges_s)
+    if facility.weather is not None:
+        dry, wet = facility.weather.mean_over(edges_s)
+        timeseries["dry_bulb_c"], timeseries["wet_bulb_c"] = dry, wet
+        it = timeseries["it_mw"]
+        facility_mw = it + timeseries["cooling_mw"] + timeseries["battery_aux_mw"]
+        timeseries["pue"] = (facility_mw / it).where(it > 0)
     return timeseries
 
 
@@ -152,6 +158,35 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
         "turbines": turbines,
         "demand_response": demand_response_summary(segments, windows, end_s),
         **_cluster_summary(facility, end_s),
+        **_cooling_summary(facility, segments, end_s),
+    }
+
+
+def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+    """``cooling``, if the site has a plant: PUE = (IT + cooling + battery aux) / IT energy
+    over the run, the highest PUE of any segment with IT load, water [m³] = heat rejected
+    [kWh] × make-up [L/kWh] / 1000, WUE [L per kWh of IT], heat the chillers could not remove
+    [MWh], hours of free cooling, chiller failures."""
+    plant = facility.cooling
+    if plant is None:
+        return {}
+    e = energy_mwh(segments, end_s)
+    it = segments["it_mw"].to_numpy()
+    facility_mw = it + segments["cooling_mw"].to_numpy() + segments["battery_aux_mw"].to_numpy()
+    has_it = it > 0
+    water_m3 = e["heat_rejected"] * 1000.0 * plant.water_l_per_kwh / 1000.0
+    failures = sum(1 for ev in facility.recorder.events if ev[1] == "chiller_fail")
+    return {
+        "cooling": {
+            "pue": (e["it"] + e["cooling"] + e["battery_aux"]) / e["it"] if e["it"] > 0 else None,
+            "pue_max": float(np.max(facility_mw[has_it] / it[has_it])) if has_it.any() else None,
+            "water_m3": water_m3,
+            "wue_l_per_kwh": water_m3 * 1000.0 / (e["it"] * 1000.0) if e["it"] > 0 else None,
+            "heat_rejected_mwh": e["heat_rejected"],
+            "heat_not_removed_mwh": e["cooling_deficit"],
+            "free_cooling_h": plant.free_cooling_h(end_s),
+            "chiller_failures": failures,
+        }
     }
 
 

@@ -95,6 +95,20 @@ def island_scenarios(draw):
         )
         sc["dispatch"]["load_management"] = {"order": order, "it_floor_pu": draw(floats(0.0, 1.0))}
         sc["load"] = {}
+    if draw(st.booleans()):  # a cooling plant on the bus (synthetic Memphis weather)
+        sc["cooling"] = {
+            "type": draw(st.sampled_from(["liquid", "air"])),
+            "chillers": {
+                "count": draw(st.integers(0, 4)),
+                "capacity_mw": draw(floats(1.0, 120.0)),
+                "failure_rate_per_1000h": draw(st.sampled_from([0.0, 50.0])),
+                "repair_h": draw(floats(0.5, 10.0)),
+            },
+            "economizer": draw(st.booleans()),
+        }
+        sc["weather"] = {
+            "heat_waves": [{"start_h": draw(floats(0.0, 20.0)), "duration_h": 5, "delta_c": 8}]
+        }
     return sc
 
 

@@ -1,0 +1,153 @@
+"""The cooling plant: chillers, free cooling, towers or dry coolers, pumps and fans.
+
+Every watt of IT power becomes heat in the facility water loop (an assumption: the small share
+of heat that leaves through the building shell is neglected). The plant removes it at the
+supply temperature ``T_s``:
+
+- **free cooling** (economizer) while ``T_amb + economizer_approach ≤ T_s`` (``T_amb`` the
+  wet-bulb for towers, the dry-bulb for dry coolers): no compressor power; its capacity is
+  taken as unlimited (towers and dry coolers are sized for the full load);
+- otherwise **chillers**: ``COP = min(cop_max, η_II · T_evap / (T_cond − T_evap))`` with
+  ``T_evap = T_s − 2 °C`` and ``T_cond = T_amb + condenser_approach`` [K] (facts.md §10:
+  η_II ≈ 0.5–0.6; condensing ~10 °C above the wet-bulb). Each online unit removes up to
+  ``capacity_mw · (1 − derate · max(0, T_amb − rating))``. Compressor power is
+  ``removed / COP`` [MW] (part-load COP taken equal to full-load, an assumption).
+- pumps, fans and CDUs draw ``aux_pu`` of the IT power.
+
+``cooling_mw = removed / COP + aux_pu · IT``. Heat rejected to the ambient is ``removed +
+compressor power``; evaporative towers use ``water_l_per_kwh`` of make-up water per kWh of it
+(facts.md §10: ~1.5 L evaporated per kWh, × N/(N−1) for N cycles of concentration). Heat the
+online chillers cannot remove (``deficit_mw``) is reported; the loop's thermal mass and GPU
+throttling are not modelled yet (a later step of the cooling issue).
+
+Chillers fail and are repaired as exponential processes in time (their own seeded stream):
+N+1 redundancy is the count above what the load needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+
+from sim.config import CoolingConfig
+from sim.recorder import Recorder
+from sim.units import S_PER_H
+from sim.weather import Weather
+
+ZERO_C_K = 273.15
+EVAPORATOR_APPROACH_C = 2.0
+"""Evaporating temperature below the supply temperature [°C] (an assumption)."""
+
+
+def chiller_cop(
+    supply_c: float, ambient_c: float, approach_c: float, eta_ii: float, cop_max: float
+) -> float:
+    """Chiller COP [-]: ``min(cop_max, η_II · T_evap / (T_cond − T_evap))`` with
+    ``T_evap = supply − 2 °C``, ``T_cond = ambient + approach`` in kelvin."""
+    t_evap_k = supply_c - EVAPORATOR_APPROACH_C + ZERO_C_K
+    lift_k = ambient_c + approach_c + ZERO_C_K - t_evap_k
+    if lift_k <= 0.0:
+        return cop_max
+    return min(cop_max, eta_ii * t_evap_k / lift_k)
+
+
+class CoolingPlant:
+    """The plant's state now: weather, chillers online; its power for a given IT power."""
+
+    def __init__(
+        self, cfg: CoolingConfig, weather: Weather, rng: np.random.Generator, recorder: Recorder
+    ):
+        self.cfg = cfg
+        self.weather = weather
+        self.rng = rng
+        self.recorder = recorder
+        liquid = cfg.type == "liquid"
+        self.supply_c = cfg.supply_c if cfg.supply_c is not None else (18.0 if liquid else 12.0)
+        self.aux_pu = cfg.aux_pu if cfg.aux_pu is not None else (0.05 if liquid else 0.10)
+        self.towers = cfg.heat_rejection == "tower"
+        self.water_l_per_kwh = cfg.water_l_per_kwh if self.towers else 0.0
+        self.online = cfg.chillers.count
+        self.env: simpy.Environment | None = None
+        self.on_change: Callable[[], None] = lambda: None
+        self._update_state()
+
+    def _ambient_c(self) -> float:
+        w = self.weather
+        return w.wet_bulb_c if self.towers else w.dry_bulb_c
+
+    def free_cooling_h(self, end_s: float) -> float:
+        """Hours of the run with free cooling possible (the weather's steps where the
+        ambient + economizer approach <= the supply temperature)."""
+        if not self.cfg.economizer:
+            return 0.0
+        w = self.weather
+        amb = w.wet if self.towers else w.dry
+        t = np.clip(np.append(w.times_s, end_s), 0.0, end_s)
+        free = amb + self.cfg.economizer_approach_c <= self.supply_c
+        return float(np.sum(np.diff(t) * free)) / S_PER_H
+
+    def _update_state(self) -> None:
+        """Recompute the mode, COP and capacity from the weather and the chillers online."""
+        ch = self.cfg.chillers
+        amb = self._ambient_c()
+        self.free = self.cfg.economizer and amb + self.cfg.economizer_approach_c <= self.supply_c
+        if self.free:
+            self.cop, self.capacity_mw = math.inf, math.inf
+        else:
+            self.cop = chiller_cop(
+                self.supply_c, amb, ch.condenser_approach_c, ch.eta_ii, ch.cop_max
+            )
+            derate = max(0.0, 1.0 - ch.derate_pu_per_c * max(0.0, amb - ch.rating_ambient_c))
+            self.capacity_mw = self.online * ch.capacity_mw * derate
+
+    def power_mw(self, it_mw: float) -> tuple[float, float, float]:
+        """For IT power ``it_mw`` [MW] now: ``(cooling_mw, heat_rejected_mw, deficit_mw)``."""
+        removed = min(it_mw, self.capacity_mw)
+        compressor = 0.0 if self.free else removed / self.cop
+        return compressor + self.aux_pu * it_mw, removed + compressor, it_mw - removed
+
+    def marginal(self, it_mw: float) -> float:
+        """Facility power per MW of IT at ``it_mw`` [-]: ``1 + 1/COP + aux`` below the chillers'
+        capacity, ``1 + aux`` above it (load management asks the IT load for the facility's
+        shortfall divided by this)."""
+        if self.free or it_mw >= self.capacity_mw:
+            return 1.0 + self.aux_pu
+        return 1.0 + 1.0 / self.cop + self.aux_pu
+
+    # ---- events ---------------------------------------------------------------------------
+
+    def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
+        """Replay the weather and run the chillers' failures; ``on_change()`` after each."""
+        self.env, self.on_change = env, on_change
+
+        def weather_changed() -> None:
+            self._update_state()
+            on_change()
+
+        self.weather.start(env, weather_changed)
+        ch = self.cfg.chillers
+        if ch.failure_rate_per_1000h > 0:
+            for unit in range(ch.count):
+                env.process(self._unit(env, unit))
+
+    def _unit(self, env: simpy.Environment, unit: int):
+        """One chiller: runs for an exponential time (in wall time, running or not — an
+        assumption), fails, is repaired for an exponential time, runs again."""
+        ch = self.cfg.chillers
+        mean_up_s = 1000.0 * S_PER_H / ch.failure_rate_per_1000h
+        while True:
+            yield env.timeout(float(self.rng.exponential(mean_up_s)))
+            self.online -= 1
+            self.recorder.event(env.now, "chiller_fail", f"chiller{unit}", f"{self.online} online")
+            self._update_state()
+            self.on_change()
+            yield env.timeout(float(self.rng.exponential(ch.repair_h * S_PER_H)))
+            self.online += 1
+            self.recorder.event(
+                env.now, "chiller_repaired", f"chiller{unit}", f"{self.online} online"
+            )
+            self._update_state()
+            self.on_change()

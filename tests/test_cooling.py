@@ -1,0 +1,216 @@
+"""Weather and the cooling plant, checked against hand calculations and published values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.config import ConfigError
+from sim.runner import run
+from sim.weather import dew_point_c, saturation_kpa, wet_bulb_c
+from tests.bad_configs import assert_problem
+
+
+def weather_csv(folder, dry_c, wet_c, hours=48):
+    path = folder / "weather.csv"
+    path.write_text(
+        "time_h,dry_bulb_c,wet_bulb_c\n" + f"0,{dry_c},{wet_c}\n{hours},{dry_c},{wet_c}\n"
+    )
+    return str(path)
+
+
+def cop_by_hand(supply_c, ambient_c, approach_c=10.0, eta=0.55):
+    """η·T_evap/(T_cond − T_evap), T_evap = supply − 2 °C, T_cond = ambient + approach [K]."""
+    t_evap = supply_c - 2 + 273.15
+    return eta * t_evap / (ambient_c + approach_c + 273.15 - t_evap)
+
+
+def cooled(config_factory, tmp_path, dry_c, wet_c, it_mw=100.0, chillers=None, **keys):
+    return run(
+        config_factory(
+            duration_h=10,
+            load={"constant_mw": it_mw},
+            weather={"csv": weather_csv(tmp_path, dry_c, wet_c)},
+            cooling={"chillers": chillers or {"count": 3, "capacity_mw": 60}, **keys},
+        )
+    )
+
+
+def test_stulls_published_wet_bulb_and_magnus():
+    """Stull (2011): 20 °C at 50 % RH gives a wet-bulb of 13.7 °C. Magnus: e_s(20 °C) =
+    2.339 kPa (steam tables); the dew point of saturated air is its temperature."""
+    assert wet_bulb_c(np.array(20.0), np.array(0.5)) == pytest.approx(13.7, abs=0.1)
+    assert saturation_kpa(np.array(20.0)) == pytest.approx(2.339, rel=5e-3)
+    assert dew_point_c(np.array(25.0), np.array(1.0)) == pytest.approx(25.0, abs=1e-9)
+
+
+def test_steady_state_cooling_power_and_pue_by_hand(config_factory, tmp_path):
+    """100 MW of IT, wet-bulb 24 °C (no free cooling: 24 + 4 > 18): cooling = 100/COP + 5 %
+    of IT, COP = 0.55·289.15/18; heat rejected = 100 + 100/COP; water 1.85 L per kWh of it."""
+    result = cooled(config_factory, tmp_path, 30.0, 24.0)
+    cop = cop_by_hand(18.0, 24.0)
+    cooling_mw = 100 / cop + 5.0
+    s = result.summary
+    assert s["energy_mwh"]["cooling"] == pytest.approx(10 * cooling_mw, rel=1e-12)
+    assert s["cooling"]["pue"] == pytest.approx(1 + cooling_mw / 100, rel=1e-12)
+    heat_mwh = 10 * (100 + 100 / cop)
+    assert s["cooling"]["heat_rejected_mwh"] == pytest.approx(heat_mwh, rel=1e-12)
+    assert s["cooling"]["water_m3"] == pytest.approx(heat_mwh * 1.85, rel=1e-12)
+    assert s["cooling"]["wue_l_per_kwh"] == pytest.approx(heat_mwh * 1.85 / 1000, rel=1e-12)
+    assert s["energy_mwh"]["grid"] == pytest.approx(10 * (100 + cooling_mw), rel=1e-12)
+    assert s["cooling"]["heat_not_removed_mwh"] == 0.0
+
+
+def test_free_cooling_below_the_economizer_point(config_factory, tmp_path):
+    """Wet-bulb 10 °C: 10 + 4 <= 18, free cooling: only pumps and fans (5 %); PUE 1.05."""
+    result = cooled(config_factory, tmp_path, 14.0, 10.0)
+    assert result.summary["cooling"]["pue"] == pytest.approx(1.05, rel=1e-12)
+    assert result.summary["cooling"]["free_cooling_h"] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    ("count", "wet_c", "capacity_mw"),
+    [
+        (2, 24.0, 80.0),  # N+0 short of 100 MW: 2 × 40
+        (3, 24.0, 120.0),  # N+1: enough
+        (3, 30.5, 120.0 * 0.95),  # 5 °C above the 25.5 °C rating: 5 % derated
+    ],
+)
+def test_chiller_capacity_and_heat_not_removed(config_factory, tmp_path, count, wet_c, capacity_mw):
+    """Heat beyond the online chillers' (derated) capacity is not removed; the compressors
+    work on what they remove."""
+    result = cooled(
+        config_factory, tmp_path, 35.0, wet_c, chillers={"count": count, "capacity_mw": 40}
+    )
+    removed = min(100.0, capacity_mw)
+    cop = cop_by_hand(18.0, wet_c)
+    s = result.summary
+    assert s["cooling"]["heat_not_removed_mwh"] == pytest.approx(10 * (100 - removed), abs=1e-9)
+    assert s["energy_mwh"]["cooling"] == pytest.approx(10 * (removed / cop + 5.0), rel=1e-12)
+    kinds = result.events["kind"].tolist()
+    assert ("cooling_deficit_start" in kinds) == (removed < 100)
+
+
+def test_heat_wave_raises_the_dry_bulb_in_its_window(config_factory, tmp_path):
+    """+6 °C from 2 h for 3 h at the same relative humidity: the hourly timeseries shows 36 °C
+    in 2–5 h and 30 °C outside; the wet-bulb rises (humid heat) and so does the PUE."""
+    result = run(
+        config_factory(
+            duration_h=8,
+            output={"resolution_s": 3600},
+            load={"constant_mw": 100},
+            weather={
+                "csv": weather_csv(tmp_path, 30.0, 24.0),
+                "heat_waves": [{"start_h": 2, "duration_h": 3, "delta_c": 6}],
+            },
+            cooling={"chillers": {"count": 3, "capacity_mw": 60}},
+        )
+    )
+    ts = result.timeseries
+    assert ts["dry_bulb_c"].tolist() == pytest.approx([30, 30, 36, 36, 36, 30, 30, 30])
+    wet = ts["wet_bulb_c"].to_numpy()
+    assert wet[0] == pytest.approx(24.0, abs=0.05)
+    assert wet[3] > 28.0
+    assert ts["pue"].iloc[3] > ts["pue"].iloc[0]
+
+
+def test_a_memphis_year_is_plausible(config_factory):
+    """Synthetic Memphis: July's mean near its normal 28.2 °C and January's near 5.1 °C
+    (facts.md §11); a liquid-cooled site's PUE in the 1.05–1.20 of new liquid-cooled AI builds
+    and its WUE near the ~1.8 L/kWh industry figure (facts.md §10)."""
+    result = run(
+        config_factory(
+            duration_h=8760,
+            output={"resolution_s": 3600},
+            start="2025-01-01T00:00:00-06:00",
+            load={"constant_mw": 100},
+            cooling={"chillers": {"count": 3, "capacity_mw": 60}},
+        )
+    )
+    ts = result.timeseries
+    month = ts["timestamp"].dt.month
+    assert ts.loc[month == 7, "dry_bulb_c"].mean() == pytest.approx(28.2, abs=1.5)
+    assert ts.loc[month == 1, "dry_bulb_c"].mean() == pytest.approx(5.1, abs=2.0)
+    assert ts["wet_bulb_c"].max() < 28.0  # the 0.4 % evaporation design wet-bulb is ~27 °C
+    c = result.summary["cooling"]
+    assert 1.05 <= c["pue"] <= 1.20
+    assert 1.5 <= c["wue_l_per_kwh"] <= 2.5
+    assert 0 < c["free_cooling_h"] < 8760
+
+
+def test_load_management_asks_the_it_for_the_facilitys_shortfall(config_factory, tmp_path):
+    """A 100 MW flexible IT load under a 90 MW import limit, cooling at 1 + 1/COP + 0.05 per MW
+    of IT: the IT gives up just enough that IT·(1 + 1/COP + 0.05) = 90; nothing unserved."""
+    result = run(
+        config_factory(
+            duration_h=10,
+            load={"constant_mw": 100, "flexible_pu": 0.5},
+            grid={"import_limit_mw": 90},
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
+            cooling={"chillers": {"count": 3, "capacity_mw": 60}},
+            dispatch={"load_management": {"order": ["shed"]}},
+        )
+    )
+    per_it = 1 + 1 / cop_by_hand(18.0, 24.0) + 0.05
+    s = result.summary
+    assert s["unserved_mwh"] == pytest.approx(0.0, abs=1e-9)
+    assert s["energy_mwh"]["it"] == pytest.approx(10 * 90 / per_it, rel=1e-9)
+    assert s["energy_mwh"]["grid"] == pytest.approx(900, rel=1e-9)
+
+
+def test_chiller_failures_are_drawn_and_repaired(config_factory, tmp_path):
+    """Failure rate 100 per 1000 h per unit, 3 units, 100 h: ~30 failures expected."""
+    result = run(
+        config_factory(
+            duration_h=100,
+            load={"constant_mw": 100},
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0, hours=200)},
+            cooling={
+                "chillers": {
+                    "count": 3,
+                    "capacity_mw": 60,
+                    "failure_rate_per_1000h": 100,
+                    "repair_h": 2,
+                }
+            },
+        )
+    )
+    n = result.summary["cooling"]["chiller_failures"]
+    assert abs(n - 30) <= 4 * math.sqrt(30)
+    kinds = result.events["kind"].tolist()
+    assert kinds.count("chiller_repaired") >= n - 3
+
+
+@pytest.mark.parametrize(
+    ("keys", "key", "fragment"),
+    [
+        ({"weather": {"site": "memphis"}}, "weather", "cooling"),
+        (
+            {
+                "weather": {"site": "atlantis"},
+                "cooling": {"chillers": {"count": 1, "capacity_mw": 1}},
+            },
+            "weather.site",
+            "memphis",
+        ),
+        ({"cooling": {"chillers": {"count": 1}}}, "cooling.chillers.capacity_mw", "missing"),
+    ],
+)
+def test_cooling_keys_are_checked(config_factory, keys, key, fragment):
+    with pytest.raises(ConfigError) as info:
+        config_factory(load={"constant_mw": 1}, **keys)
+    assert_problem(info.value, key, fragment)
+
+
+def test_a_weather_csv_without_humidity_is_rejected(config_factory, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("time_h,dry_bulb_c\n0,20\n")
+    with pytest.raises(ConfigError) as info:
+        config_factory(
+            load={"constant_mw": 1},
+            weather={"csv": str(path)},
+            cooling={"chillers": {"count": 1, "capacity_mw": 1}},
+        )
+    assert_problem(info.value, "weather.csv", "wet_bulb_c")
