@@ -181,6 +181,8 @@ class Cluster:
         self.idle_on = True  # idle nodes powered (load management turns them off first)
         self.starts_held = False  # queued jobs that fit their pool wait for supply
         self.cap_pu = 1.0  # the GPU power cap load management has set [pu]
+        self.thermal_pu = 1.0  # the cooling's GPU throttle [pu]; GPUs run at the lower cap
+        self.hot = False  # the coolant is too warm to resume stopped jobs (set by the bus)
         self.capped_w = 0.0  # what the cap takes off the computing jobs now [W]
         self._t_s = 0.0  # last time the pools' GPU-seconds by state were advanced
 
@@ -400,9 +402,28 @@ class Cluster:
         return off_w * 1e-6
 
     def set_cap(self, now_s: float, cap_pu: float) -> None:
-        """Cap every job's GPU computing power to ``cap_pu`` [pu] from now."""
+        """Cap every job's GPU computing power to ``cap_pu`` [pu] from now (load management's
+        cap; the GPUs run at the lower of it and the cooling's throttle)."""
         self._advance(now_s)
         self.cap_pu = cap_pu
+        self._apply_caps(now_s)
+
+    def throttle(self, now_s: float, target_mw: float) -> None:
+        """Throttle the GPUs (cooling) so that the cluster draws ``target_mw`` [MW]: the
+        computing jobs' GPU power scales with the throttle, so
+        ``pu = (target − rest) / uncapped GPU power``, within [0, 1]."""
+        gpu_w = sum(j.power_w - j.n_nodes * j.node_base_w for j in self.jobs if j.state == COMPUTE)
+        full_w = self.capped_w + gpu_w  # the computing jobs' uncapped GPU power
+        pu = 1.0 if full_w <= 0.0 else (target_mw * 1e6 - (self.p_w - gpu_w)) / full_w
+        pu = min(1.0, max(0.0, pu))
+        if abs(pu - self.thermal_pu) <= 1e-9:
+            return
+        self.thermal_pu = pu
+        self._apply_caps(now_s)
+        self.recorder.event(now_s, "gpu_throttle", "cooling", f"GPU power at {pu:.4g} pu")
+
+    def _apply_caps(self, now_s: float) -> None:
+        cap_pu = min(self.cap_pu, self.thermal_pu)
         for job in self.jobs:
             if job.cap_pu != cap_pu:
                 self._forget(job)
@@ -432,7 +453,8 @@ class Cluster:
         """Raise the cap as far as ``headroom_mw`` allows; returns whether it rose."""
         if self.cap_pu >= 1.0 or headroom_mw <= 0.0:
             return False
-        full_w = self.capped_w / (1.0 - self.cap_pu) if self.capped_w > 0 else 0.0
+        effective = min(self.cap_pu, self.thermal_pu)
+        full_w = self.capped_w / (1.0 - effective) if self.capped_w > 0 and effective < 1 else 0.0
         cap_pu = 1.0 if full_w <= 0.0 else min(1.0, self.cap_pu + headroom_mw * 1e6 / full_w)
         if cap_pu >= 1.0 - 1e-9:
             cap_pu = 1.0
@@ -506,7 +528,7 @@ class Cluster:
         if self.cap_pu < 1.0:
             self.uncap(now_s, headroom_mw)
         room_mw = headroom_mw + self.shed_mw + self.held_w * 1e-6  # what ceiling_mw counted
-        for job in self.order:
+        for job in self.order if not self.hot else ():
             if job.state == SHED:
                 need_mw = job.n_nodes * job.node_full_w * 1e-6
                 if need_mw <= room_mw:

@@ -756,6 +756,25 @@ class CoolingConfig(StrictModel):
     water_l_per_kwh: float = Field(
         1.85, ge=0, description="Tower make-up water per kWh of heat rejected (facts §10: N=5)."
     )
+    loop_heat_capacity_mj_per_c: float = Field(
+        4000.0,
+        gt=0,
+        description="Heat the facility water loop stores per °C [MJ/°C]; ~1,000 m³ of water.",
+    )
+    throttle_rise_c: float = Field(
+        5.0, gt=0, description="GPUs throttle when the loop is this far above supply_c [°C]."
+    )
+    shutdown_rise_c: float = Field(
+        10.0, gt=0, description="Nodes shut down (jobs shed) this far above supply_c [°C]."
+    )
+
+    @model_validator(mode="after")
+    def _limits_in_order(self) -> CoolingConfig:
+        if self.shutdown_rise_c <= self.throttle_rise_c:
+            raise KeyProblems(
+                [(("shutdown_rise_c",), self.shutdown_rise_c, "must exceed throttle_rise_c")]
+            )
+        return self
 
 
 class Config(StrictModel):

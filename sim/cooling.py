@@ -16,9 +16,16 @@ supply temperature ``T_s``:
 
 ``cooling_mw = removed / COP + aux_pu · IT``. Heat rejected to the ambient is ``removed +
 compressor power``; evaporative towers use ``water_l_per_kwh`` of make-up water per kWh of it
-(facts.md §10: ~1.5 L evaporated per kWh, × N/(N−1) for N cycles of concentration). Heat the
-online chillers cannot remove (``deficit_mw``) is reported; the loop's thermal mass and GPU
-throttling are not modelled yet (a later step of the cooling issue).
+(facts.md §10: ~1.5 L evaporated per kWh, × N/(N−1) for N cycles of concentration).
+
+**Thermal mass.** The facility water loop stores heat: ``C`` [MJ/°C]. Heat the online chillers
+cannot remove warms it, ``dΔT/dt = (heat − removed) / C`` [°C/s] (powers are constant between
+events, so ΔT moves linearly and the time it reaches a limit is computed and scheduled). While
+``ΔT > 0`` the chillers run at their full capacity to bring it back. At ``throttle_rise_c`` the
+GPUs throttle so that the IT heat equals what the chillers remove (ΔT holds); if even fully
+throttled GPUs make too much heat, ΔT rises to ``shutdown_rise_c`` and the nodes shut down
+(the jobs are shed and roll back). Free cooling is taken to have the capacity to bring the
+loop back at once.
 
 Chillers fail and are repaired as exponential processes in time (their own seeded stream):
 N+1 redundancy is the count above what the load needs.
@@ -70,6 +77,9 @@ class CoolingPlant:
         self.towers = cfg.heat_rejection == "tower"
         self.water_l_per_kwh = cfg.water_l_per_kwh if self.towers else 0.0
         self.online = cfg.chillers.count
+        self.heat_capacity_mj_per_c = cfg.loop_heat_capacity_mj_per_c
+        self.excess_c = 0.0  # loop temperature above supply_c [°C]
+        self.rate_c_per_s = 0.0  # its rate of change until the next event
         self.env: simpy.Environment | None = None
         self.on_change: Callable[[], None] = lambda: None
         self._update_state()
@@ -104,10 +114,51 @@ class CoolingPlant:
             self.capacity_mw = self.online * ch.capacity_mw * derate
 
     def power_mw(self, it_mw: float) -> tuple[float, float, float]:
-        """For IT power ``it_mw`` [MW] now: ``(cooling_mw, heat_rejected_mw, deficit_mw)``."""
-        removed = min(it_mw, self.capacity_mw)
+        """For IT power ``it_mw`` [MW] now: ``(cooling_mw, heat_rejected_mw, stored_mw)`` —
+        the heat going into the loop's storage (> 0) or coming out of it (< 0). Sets the
+        loop's rate of change."""
+        if self.free:
+            self.excess_c = 0.0  # free cooling brings the loop back at once
+        removed = self.capacity_mw if self.excess_c > 0.0 else min(it_mw, self.capacity_mw)
         compressor = 0.0 if self.free else removed / self.cop
-        return compressor + self.aux_pu * it_mw, removed + compressor, it_mw - removed
+        stored = it_mw - removed
+        self.rate_c_per_s = stored / self.heat_capacity_mj_per_c  # MW = MJ/s
+        return compressor + self.aux_pu * it_mw, removed + compressor, stored
+
+    @property
+    def throttle_c(self) -> float:
+        return self.cfg.throttle_rise_c
+
+    @property
+    def shutdown_c(self) -> float:
+        return self.cfg.shutdown_rise_c
+
+    def advance(self, dt_s: float) -> None:
+        """Move the loop temperature along its line; it never passes the limit it heads for
+        (its crossing is an event)."""
+        if self.rate_c_per_s == 0.0:
+            return
+        x = self.excess_c + self.rate_c_per_s * dt_s
+        if self.rate_c_per_s < 0.0:
+            self.excess_c = 0.0 if x <= 1e-9 else x
+        else:
+            for limit in (self.throttle_c, self.shutdown_c):
+                if self.excess_c < limit <= x + 1e-9:
+                    x = limit
+                    break
+            self.excess_c = x
+
+    def next_s(self) -> float:
+        """Time until the loop reaches its next limit (0 falling; the throttle or shutdown
+        rise rising) [s]; ``inf`` if it holds."""
+        rate = self.rate_c_per_s
+        if rate < 0.0:
+            return self.excess_c / -rate
+        if rate > 0.0:
+            for limit in (self.throttle_c, self.shutdown_c):
+                if self.excess_c < limit - 1e-9:
+                    return (limit - self.excess_c) / rate
+        return math.inf
 
     def marginal(self, it_mw: float) -> float:
         """Facility power per MW of IT at ``it_mw`` [-]: ``1 + 1/COP + aux`` below the chillers'

@@ -354,11 +354,14 @@ class Bus:
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
-        it_mw = self.load.p_mw + cluster_mw
         if cooling is not None:
+            if cluster is not None:
+                cluster_mw = self._thermal(cooling, cluster, now)
+            it_mw = self.load.p_mw + cluster_mw
             cool = cooling.power_mw(it_mw)
             per_it = cooling.marginal(it_mw)  # facility MW per MW of IT
         else:
+            it_mw = self.load.p_mw + cluster_mw
             cool, per_it = NO_COOLING, 1.0
         demand_mw = it_mw + cool[0] + aux_mw
         floor_mwh = (
@@ -422,6 +425,8 @@ class Bus:
             if fleet.running and battery.direction < 0 and battery.energy_mwh < self.e_stop_mwh:
                 # the battery reaching the turbines' stop level is an event too
                 due_s = min(due_s, now + battery.seconds_to_bound(floor_mwh, self.e_stop_mwh))
+        if cooling is not None:
+            due_s = min(due_s, now + cooling.next_s())  # the loop reaching a limit
         if due_s <= now:  # nearer than the clock resolves: make sure time moves on
             due_s = math.nextafter(now, math.inf)
         if due_s != self._due_s:
@@ -458,12 +463,40 @@ class Bus:
             unserved_r,
             curtailed_r,
         )
-        self._row = row + cool if cooling is not None else row
+        if cooling is not None:
+            thermal = (
+                cooling.supply_c + cooling.excess_c,
+                cooling.rate_c_per_s,
+                cluster.thermal_pu if cluster is not None else 1.0,
+            )
+            self._row = row + cool + thermal
+        else:
+            self._row = row
         self.recorder.row(self._row)
         if cooling is not None and (cool[2] > tol) != ("cooling_deficit" in self._active):
-            self._toggle("cooling_deficit", now, cool[2])
+            self._toggle("cooling_deficit", now, max(cool[2], 0.0))
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
+
+    def _thermal(self, cooling: CoolingPlant, cluster: Cluster, now: float) -> float:
+        """The coolant's hold on the cluster: at the throttle rise the GPUs throttle so that
+        the IT heat equals what the chillers remove; below it the throttle is lifted; at the
+        shutdown rise, with heat still building, the nodes shut down (jobs shed, rolled
+        back), and stopped jobs stay off while the loop is above the throttle rise. Returns
+        the cluster's power [MW]."""
+        hot = cooling.excess_c >= cooling.throttle_c - 1e-9
+        cluster.hot = hot
+        if hot:
+            cluster.throttle(now, max(0.0, cooling.capacity_mw - self.load.p_mw))
+        elif cluster.thermal_pu < 1.0:
+            cluster.throttle(now, math.inf)
+        if cooling.excess_c >= cooling.shutdown_c - 1e-9:
+            it_mw = self.load.p_mw + cluster.p_mw
+            if it_mw > cooling.capacity_mw + self.tol_mw and cluster.p_mw > 0.0:
+                self.recorder.event(now, "cooling_shutdown", "cooling", "coolant at its limit")
+                cluster.idle_off(now)
+                cluster.shed(now, math.inf)
+        return cluster.p_mw
 
     def _solve(
         self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True
@@ -647,7 +680,9 @@ class Bus:
                 row[9],
                 self.battery.energy_mwh,
                 1.0 if self.grid.up else 0.0,
-                *row[12:],
+                *row[12:21],
+                *((self.cooling.supply_c + self.cooling.excess_c,) if self.cooling else ()),
+                *row[22:],
             )
         )
 
@@ -657,6 +692,8 @@ class Bus:
         if now > self._t_last_s:
             dt = now - self._t_last_s
             self.battery.advance(dt, self._floor_mwh)
+            if self.cooling is not None:
+                self.cooling.advance(dt)
             if self.fleet is not None:
                 self.fleet.integrate(self._t_last_s, dt)
             if self._row:

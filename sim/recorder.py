@@ -38,9 +38,19 @@ SEGMENT_COLUMNS = (
 their ``<name>_ramp_mw_per_s`` (0 for a column without one); ``grid_up_pu`` is 1 while the grid
 is available and 0 during an outage; ``turbines_online`` counts units online."""
 
-COOLING_COLUMNS = ("cooling_mw", "heat_rejected_mw", "cooling_deficit_mw")
-"""Columns a site with a cooling plant appends to its rows (constant over a segment): the
-plant's power, the heat it rejects to the ambient, and the heat it cannot remove [MW]."""
+COOLING_COLUMNS = (
+    "cooling_mw",
+    "heat_rejected_mw",
+    "heat_stored_mw",
+    "coolant_c",
+    "coolant_rate_c_per_s",
+    "throttle_pu",
+)
+"""Columns a site with a cooling plant appends to its rows: the plant's power, the heat it
+rejects to the ambient, the heat going into the water loop (< 0: coming out) [MW] (constant
+over a segment); the loop's supply temperature at the row's time and its rate [°C, °C/s];
+the GPUs' thermal throttle [pu]."""
+COOLING_DEFAULTS = {"coolant_c": np.nan, "throttle_pu": 1.0}
 
 
 def ramp_column(column: str) -> str:
@@ -91,7 +101,7 @@ class Recorder:
         df.insert(0, "time_h", df["time_s"] * H_PER_S)
         for column in COOLING_COLUMNS:
             if column not in df:
-                df[column] = 0.0
+                df[column] = COOLING_DEFAULTS.get(column, 0.0)
         df["load_mw"] = df["it_mw"] + df["cooling_mw"] + df["battery_aux_mw"]
         df["it_demand_mw"] = df["it_mw"] + df["it_capped_mw"] + df["it_shed_mw"]
         # A segment's battery line does not change sign; at 0 its ramp says which way it goes.
@@ -121,7 +131,7 @@ POWER_COLUMNS = (
     "it_shed_mw",
     "cooling_mw",
     "heat_rejected_mw",
-    "cooling_deficit_mw",
+    "heat_stored_mw",
     "battery_aux_mw",
     "grid_mw",
     "turbines_mw",
@@ -133,7 +143,7 @@ POWER_COLUMNS = (
 )
 """Power columns of a segment frame, each integrated exactly."""
 
-MEAN_COLUMNS = (*POWER_COLUMNS, "grid_up_pu", "turbines_online")
+MEAN_COLUMNS = (*POWER_COLUMNS, "grid_up_pu", "turbines_online", "throttle_pu")
 """Columns resampled as exact time-weighted means (``grid_up_pu``: the share of time up;
 ``turbines_online``: the mean number of units online)."""
 

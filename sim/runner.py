@@ -14,7 +14,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
-from sim.recorder import bin_edges_s, energy_mwh, resample
+from sim.recorder import bin_edges_s, durations_s, energy_mwh, resample
 from sim.results import Result
 from sim.signals import month_labels, month_starts_s
 from sim.summary import (
@@ -123,6 +123,12 @@ def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> p
         it = timeseries["it_mw"]
         facility_mw = it + timeseries["cooling_mw"] + timeseries["battery_aux_mw"]
         timeseries["pue"] = (facility_mw / it).where(it > 0)
+        # the loop's supply temperature at each bin's end (linear within a segment: exact)
+        t_s = segments["time_s"].to_numpy()
+        k = np.clip(np.searchsorted(t_s, edges_s[1:], side="left") - 1, 0, len(t_s) - 1)
+        timeseries["coolant_c"] = segments["coolant_c"].to_numpy()[k] + segments[
+            "coolant_rate_c_per_s"
+        ].to_numpy()[k] * (edges_s[1:] - t_s[k])
     return timeseries
 
 
@@ -171,6 +177,10 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
     if plant is None:
         return {}
     e = energy_mwh(segments, end_s)
+    dt_s = durations_s(segments, end_s)
+    stored = segments["heat_stored_mw"].to_numpy()
+    throttled = segments["throttle_pu"].to_numpy() < 1.0
+    coolant_end = segments["coolant_c"].to_numpy() + segments["coolant_rate_c_per_s"] * dt_s
     it = segments["it_mw"].to_numpy()
     facility_mw = it + segments["cooling_mw"].to_numpy() + segments["battery_aux_mw"].to_numpy()
     has_it = it > 0
@@ -183,7 +193,10 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
             "water_m3": water_m3,
             "wue_l_per_kwh": water_m3 * 1000.0 / (e["it"] * 1000.0) if e["it"] > 0 else None,
             "heat_rejected_mwh": e["heat_rejected"],
-            "heat_not_removed_mwh": e["cooling_deficit"],
+            "heat_not_removed_mwh": float(np.sum(np.maximum(stored, 0.0) * dt_s)) / S_PER_H,
+            "coolant_max_c": float(max(segments["coolant_c"].max(), np.max(coolant_end))),
+            "throttled_h": float(np.sum(dt_s[throttled])) / S_PER_H,
+            "shutdowns": sum(1 for ev in facility.recorder.events if ev[1] == "cooling_shutdown"),
             "free_cooling_h": plant.free_cooling_h(end_s),
             "chiller_failures": failures,
         }

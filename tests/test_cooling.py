@@ -214,3 +214,102 @@ def test_a_weather_csv_without_humidity_is_rejected(config_factory, tmp_path):
             cooling={"chillers": {"count": 1, "capacity_mw": 1}},
         )
     assert_problem(info.value, "weather.csv", "wet_bulb_c")
+
+
+NODE_W = 2800 + 8 * 115 + 8 * (0.7 * 700 + 0.3 * 93)  # a computing H100 node (mean power)
+BASE_W = 2800 + 8 * 115  # its overhead and network share
+GPU_W = NODE_W - BASE_W  # its GPUs, computing
+
+
+def throttled_cluster(config_factory, tmp_path, capacity_mw, heat_capacity=10.0, **keys):
+    """100 H100 nodes computing from t = 0 (no restart, no checkpoint in the hour); one
+    chiller of ``capacity_mw``; wet-bulb 24 °C (no free cooling, no derating)."""
+    return run(
+        config_factory(
+            duration_h=1,
+            output={"resolution_s": 60},
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
+            jobs=[
+                {"name": "j", "pool": "p", "gpus": 800, "restart_s": 0,
+                 "checkpoint_interval_s": 1e6}
+            ],
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
+            cooling={
+                "chillers": {"count": 1, "capacity_mw": capacity_mw},
+                "loop_heat_capacity_mj_per_c": heat_capacity,
+                **keys,
+            },
+        )
+    )  # fmt: skip
+
+
+def test_the_loop_reaches_the_throttle_point_at_the_analytic_time(config_factory, tmp_path):
+    """Heat 0.786 MW against 0.7 MW of chillers warms a 10 MJ/°C loop at (P − 0.7)/10 °C/s:
+    the 5 °C throttle rise comes at 50 / (P − 0.7) s. Then the GPUs throttle so that the
+    cluster draws 0.7 MW: cap = (7,000 − base)/GPU power per node; the job computes at
+    cap^0.3 of its speed from then; the loop holds at 18 + 5 °C."""
+    p_mw = 100 * NODE_W / 1e6
+    result = throttled_cluster(config_factory, tmp_path, 0.7)
+    t_throttle = 5 * 10 / (p_mw - 0.7)
+    ev = result.events
+    throttle_at = ev.loc[ev["kind"] == "gpu_throttle", "time_h"].iloc[0] * 3600
+    assert throttle_at == pytest.approx(t_throttle, rel=1e-9)
+    cap = (0.7e6 / 100 - BASE_W) / GPU_W
+    j = result.summary["jobs"]["j"]
+    assert j["goodput_h"] * 3600 == pytest.approx(
+        t_throttle + (3600 - t_throttle) * cap**0.3, rel=1e-9
+    )
+    c = result.summary["cooling"]
+    assert c["coolant_max_c"] == pytest.approx(23.0, rel=1e-9)
+    assert c["throttled_h"] == pytest.approx((3600 - t_throttle) / 3600, rel=1e-9)
+    assert result.timeseries["coolant_c"].iloc[-1] == pytest.approx(23.0, rel=1e-9)
+    assert c["shutdowns"] == 0
+
+
+def test_heat_the_throttle_cannot_hold_shuts_the_nodes_down(config_factory, tmp_path):
+    """0.3 MW of chillers: throttling to 0 leaves 100 × base = 0.372 MW of heat, so the loop
+    goes on warming at 0.072/10 °C/s from the throttle point to the 10 °C shutdown rise: the
+    job is shed there and loses its compute since the start (no checkpoint yet)."""
+    p_mw = 100 * NODE_W / 1e6
+    result = throttled_cluster(config_factory, tmp_path, 0.3)
+    t1 = 5 * 10 / (p_mw - 0.3)
+    t2 = t1 + 5 * 10 / (100 * BASE_W / 1e6 - 0.3)
+    ev = result.events
+    shutdown_at = ev.loc[ev["kind"] == "cooling_shutdown", "time_h"].iloc[0] * 3600
+    assert shutdown_at == pytest.approx(t2, rel=1e-9)
+    j = result.summary["jobs"]["j"]
+    assert j["shed"] >= 1
+    # compute done before the shutdown: t1 at full speed, then none (throttled to 0)
+    assert j["lost_h"] * 3600 >= t1 * (1 - 1e-9)
+
+
+@pytest.mark.parametrize(("count", "throttles"), [(1, True), (2, False)])
+def test_n_plus_1_rides_a_heat_wave_that_throttles_n_plus_0(
+    config_factory, tmp_path, count, throttles
+):
+    """Chillers of 0.8 MW each (rated at 25.5 °C wet-bulb) for the 0.786 MW cluster; a heat
+    wave (+8 °C dry-bulb at the same RH) raises the wet-bulb well above the rating, derating
+    one unit below the load: with N+0 the GPUs throttle and the job's ETTR drops below 1; with
+    N+1 nothing happens."""
+    result = run(
+        config_factory(
+            duration_h=6,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
+            jobs=[
+                {"name": "j", "pool": "p", "gpus": 800, "restart_s": 0,
+                 "checkpoint_interval_s": 1e6}
+            ],
+            weather={
+                "csv": weather_csv(tmp_path, 30.0, 24.0),
+                "heat_waves": [{"start_h": 1, "duration_h": 4, "delta_c": 8}],
+            },
+            cooling={
+                "chillers": {"count": count, "capacity_mw": 0.8},
+                "loop_heat_capacity_mj_per_c": 10.0,
+            },
+        )
+    )  # fmt: skip
+    c = result.summary["cooling"]
+    assert (c["throttled_h"] > 0) == throttles
+    ettr = result.summary["jobs"]["j"]["ettr"]
+    assert (ettr < 0.999) == throttles
