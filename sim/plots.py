@@ -95,6 +95,37 @@ def turbines_online(ts: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+def cooling(ts: pd.DataFrame, title: str) -> Figure:
+    """Two panels: the cooling plant's power [MW] with the PUE of each bin; the ambient
+    dry-bulb and wet-bulb and the coolant supply temperature [°C], with the GPUs' throttle."""
+    fig = Figure(figsize=(10, 5.5), dpi=DPI, layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    t = _step_edges(ts)
+    top.plot(t, _steps(ts["cooling_mw"].to_numpy()), color="#4C72B0", label="cooling power")
+    top.set_ylabel("cooling [MW]")
+    pue = top.twinx()
+    pue.plot(t, _steps(ts["pue"].to_numpy()), color="#C44E52", lw=0.8, label="PUE")
+    pue.set_ylabel("PUE [-]")
+    top.set_title(title)
+    top.grid(True, alpha=0.3)
+    end_h = ts["time_h"] + _bin_h(ts)
+    bottom.plot(t, _steps(ts["dry_bulb_c"].to_numpy()), color="#DD8452", label="dry-bulb")
+    bottom.plot(t, _steps(ts["wet_bulb_c"].to_numpy()), color="#55A868", label="wet-bulb")
+    bottom.plot(end_h, ts["coolant_c"], color="#8172B3", label="coolant supply")
+    throttled = ts["throttle_pu"] < 1.0 - 1e-9  # (bin means of 1 may round below it)
+    if throttled.any():
+        bottom.fill_between(
+            t, 0, 1, where=_steps(throttled.to_numpy()).astype(bool), color="#C44E52",
+            alpha=0.15, transform=bottom.get_xaxis_transform(), label="GPUs throttled",
+        )  # fmt: skip
+    bottom.set_ylabel("temperature [°C]")
+    _time_axis(bottom)
+    bottom.legend(loc="upper left", ncols=4, fontsize="small")
+    lines = top.get_lines() + pue.get_lines()
+    top.legend(lines, [ln.get_label() for ln in lines], loc="upper left", fontsize="small")
+    return fig
+
+
 def job_progress(progress: pd.DataFrame, events: pd.DataFrame, title: str) -> Figure:
     """Useful compute of each job [h] against time, the largest jobs first; node failures
     (×) and load-management stops (▼) marked on each job's line where they happened."""
@@ -193,7 +224,8 @@ def run_figures(
 ) -> dict[str, Figure]:
     """The standard figures of a run, by file stem: the supply stack, a zoom on each outage
     and demand-response window (with a quarter of its length either side), the battery's
-    SOC if it has energy, turbines if any ran, job progress if there are jobs."""
+    SOC if it has energy, turbines if any ran, cooling and PUE if there is a plant, job
+    progress if there are jobs."""
     figures = {"supply": supply_stack(ts, f"{name}: supply and load")}
     end_h = float(ts["time_h"].iloc[-1] + _bin_h(ts)) if len(ts) else 0.0
     for i, (what, start_h, stop_h) in enumerate(windows(events, end_h)):
@@ -207,6 +239,8 @@ def run_figures(
         figures["battery_soc"] = battery_soc(ts, f"{name}: battery state of charge")
     if "turbines_online" in ts and (ts["turbines_online"] > 0).any():
         figures["turbines"] = turbines_online(ts, f"{name}: turbines")
+    if "pue" in ts and ts["cooling_mw"].max() > 0:
+        figures["cooling"] = cooling(ts, f"{name}: cooling and PUE")
     if progress is not None and len(progress):
         figures["jobs"] = job_progress(progress, events, f"{name}: training progress")
     return figures

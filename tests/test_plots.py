@@ -145,3 +145,23 @@ def test_plot_command_and_run_plots(tmp_path, capsys):
 def test_step_edges_follow_the_bins():
     ts = pd.DataFrame({"time_h": [0.0, 0.5, 1.0], "load_mw": [1.0, 2.0, 3.0]})
     assert np.array_equal(_step_edges(ts), [0, 0.5, 0.5, 1.0, 1.0, 1.5])
+
+
+def test_a_cooled_run_has_its_cooling_figure(config_factory, tmp_path):
+    """A cooled site: the cooling figure's panels carry the plant's power and PUE, and the
+    dry-bulb, wet-bulb and coolant temperatures."""
+    csv = tmp_path / "w.csv"
+    csv.write_text("time_h,dry_bulb_c,wet_bulb_c\n0,30,24\n1,31,25\n")
+    result = run(
+        config_factory(
+            name="cooled",
+            duration_h=2,
+            load={"constant_mw": 10},
+            weather={"csv": str(csv)},
+            cooling={"chillers": {"count": 1, "capacity_mw": 20}},
+        )
+    )
+    fig = run_figures("cooled", result.timeseries, result.events)["cooling"]
+    labels = {ln.get_label() for ax in fig.axes for ln in ax.get_lines()}
+    assert {"cooling power", "PUE", "dry-bulb", "wet-bulb", "coolant supply"} <= labels
+    fig.canvas.draw()
