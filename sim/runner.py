@@ -183,7 +183,7 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
     coolant_end = segments["coolant_c"].to_numpy() + segments["coolant_rate_c_per_s"] * dt_s
     it = segments["it_mw"].to_numpy()
     facility_mw = it + segments["cooling_mw"].to_numpy() + segments["battery_aux_mw"].to_numpy()
-    has_it = it > 0
+    has_it = it > 1e-9 * it.max() if len(it) else it > 0  # (a vanishing IT load has no PUE)
     water_m3 = e["heat_rejected"] * 1000.0 * plant.water_l_per_kwh / 1000.0
     failures = sum(1 for ev in facility.recorder.events if ev[1] == "chiller_fail")
     return {
