@@ -514,15 +514,16 @@ def test_a_demand_response_cap_slows_the_job_by_the_throughput_model(config_fact
     assert s["peak_mw"]["grid"] == pytest.approx(load_mw)
 
 
-def paused_by_an_outage(config_factory, order, battery_s):
-    """One 2-node job (τ = 1800 s, δ = 60 s, R = 600 s) on a 2-node pool; a 2 h outage at
-    3,000 s; a lossless battery holding ``battery_s`` of the job's computing power."""
+def paused_by_an_outage(config_factory, order, battery_s, write_s=60.0):
+    """One 2-node job (τ = 1800 s, δ = ``write_s``, R = 600 s) on a 2-node pool; a 2 h outage
+    at 3,000 s; a lossless battery holding ``battery_s`` of the job's computing power."""
     p_c_mw = 2 * h100_compute_node_w(0.7) / 1e6
+    job = {"name": "j", "pool": "p", "gpus": 16, "checkpoint_interval_s": 1800}
     return run(
         config_factory(
             duration_h=3,
             cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}]},
-            jobs=[{"name": "j", "pool": "p", "gpus": 16, "checkpoint_interval_s": 1800}],
+            jobs=[{**job, "checkpoint_write_s": write_s}],
             grid={"outages": [{"start_h": 3000 / 3600, "duration_h": 2}]},
             battery={
                 "energy_mwh": p_c_mw * battery_s / 3600,
@@ -750,30 +751,7 @@ def test_pause_edge_cases(config_factory, order, write_s, paused, shed_at_s):
     """The outage case above (battery of 1,000 s of the job's power): with δ = 0 the job
     pauses when the battery is empty (4,000 s), saving its compute; with ``shed`` before
     ``pause`` the battery keeps nothing back and the job is shed when it is empty."""
-    p_c_mw = 2 * h100_compute_node_w(0.7) / 1e6
-    result = run(
-        config_factory(
-            duration_h=3,
-            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 16}]},
-            jobs=[
-                {
-                    "name": "j",
-                    "pool": "p",
-                    "gpus": 16,
-                    "checkpoint_interval_s": 1800,
-                    "checkpoint_write_s": write_s,
-                }
-            ],
-            grid={"outages": [{"start_h": 3000 / 3600, "duration_h": 2}]},
-            battery={
-                "energy_mwh": p_c_mw * 1000 / 3600,
-                "power_mw": 1,
-                "efficiency_charge": 1,
-                "efficiency_discharge": 1,
-            },
-            dispatch={"load_management": {"order": order}},
-        )
-    )
+    result = paused_by_an_outage(config_factory, order, 1000, write_s)
     j = result.summary["jobs"]["j"]
     assert j["paused"] == paused
     ev = result.events
