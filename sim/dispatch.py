@@ -352,16 +352,15 @@ class Bus:
             ):
                 # power held back or jobs waiting for supply (inlined: the hot path)
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
+            if cooling is not None:
+                self._thermal(cooling, cluster, now)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
+        it_mw = self.load.p_mw + cluster_mw
         if cooling is not None:
-            if cluster is not None:
-                cluster_mw = self._thermal(cooling, cluster, now)
-            it_mw = self.load.p_mw + cluster_mw
             cool = cooling.power_mw(it_mw)
             per_it = cooling.marginal(it_mw)  # facility MW per MW of IT
         else:
-            it_mw = self.load.p_mw + cluster_mw
             cool, per_it = NO_COOLING, 1.0
         demand_mw = it_mw + cool[0] + aux_mw
         floor_mwh = (
@@ -478,12 +477,11 @@ class Bus:
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
 
-    def _thermal(self, cooling: CoolingPlant, cluster: Cluster, now: float) -> float:
+    def _thermal(self, cooling: CoolingPlant, cluster: Cluster, now: float) -> None:
         """The coolant's hold on the cluster: at the throttle rise the GPUs throttle so that
         the IT heat equals what the chillers remove; below it the throttle is lifted; at the
         shutdown rise, with heat still building, the nodes shut down (jobs shed, rolled
-        back), and stopped jobs stay off while the loop is above the throttle rise. Returns
-        the cluster's power [MW]."""
+        back), and stopped jobs stay off while the loop is above the throttle rise."""
         hot = cooling.excess_c >= cooling.throttle_c - 1e-9
         cluster.hot = hot
         if hot:
@@ -496,7 +494,6 @@ class Bus:
                 self.recorder.event(now, "cooling_shutdown", "cooling", "coolant at its limit")
                 cluster.idle_off(now)
                 cluster.shed(now, math.inf)
-        return cluster.p_mw
 
     def _solve(
         self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True
