@@ -728,6 +728,16 @@ class ChillersConfig(StrictModel):
         0.0, ge=0, description="Forced outages per unit [1/1000 h]."
     )
     repair_h: float = Field(48.0, gt=0, description="Mean (exponential) repair time [h].")
+    on_backup: bool = Field(
+        True,
+        description=(
+            "On the backed-up bus (battery, turbines carry them in an outage); false: they "
+            "stop when the grid is lost and restart restart_s after it returns."
+        ),
+    )
+    restart_s: float = Field(
+        600.0, ge=0, description="From power back to cooling again, off backup [s]."
+    )
 
 
 class CoolingConfig(StrictModel):

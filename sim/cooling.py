@@ -28,7 +28,10 @@ throttled GPUs make too much heat, ΔT rises to ``shutdown_rise_c`` and the node
 loop back at once.
 
 Chillers fail and are repaired as exponential processes in time (their own seeded stream):
-N+1 redundancy is the count above what the load needs.
+N+1 redundancy is the count above what the load needs. Chillers on the backed-up bus run
+through a grid outage on battery and turbines (their power is part of what those carry);
+off backup they stop when the grid is lost and cool again ``restart_s`` after it returns,
+while the loop's thermal mass carries the heat.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class CoolingPlant:
         self.towers = cfg.heat_rejection == "tower"
         self.water_l_per_kwh = cfg.water_l_per_kwh if self.towers else 0.0
         self.online = cfg.chillers.count
+        self.powered = True  # off backup, chillers and towers stop in a grid outage
+        self._restart_token = 0
         self.heat_capacity_mj_per_c = cfg.loop_heat_capacity_mj_per_c
         self.excess_c = 0.0  # loop temperature above supply_c [°C]
         self.rate_c_per_s = 0.0  # its rate of change until the next event
@@ -104,7 +109,9 @@ class CoolingPlant:
         ch = self.cfg.chillers
         amb = self._ambient_c()
         self.free = self.cfg.economizer and amb + self.cfg.economizer_approach_c <= self.supply_c
-        if self.free:
+        if not self.powered:  # no chillers, no towers (the pumps are taken to be on UPS)
+            self.free, self.cop, self.capacity_mw = False, math.inf, 0.0
+        elif self.free:
             self.cop, self.capacity_mw = math.inf, math.inf
         else:
             self.cop = chiller_cop(
@@ -169,6 +176,31 @@ class CoolingPlant:
         return 1.0 + 1.0 / self.cop + self.aux_pu
 
     # ---- events ---------------------------------------------------------------------------
+
+    def on_grid(self, up: bool) -> None:
+        """The grid is lost or back. Chillers off backup stop at once when it is lost and
+        cool again ``restart_s`` after it returns (an event)."""
+        ch = self.cfg.chillers
+        if ch.on_backup or self.env is None or (up and self.powered):
+            return  # (up and powered: a demand-response change, nothing to restart)
+        self._restart_token += 1
+        if not up:
+            if self.powered:
+                self.powered = False
+                self.recorder.event(self.env.now, "chillers_off", "cooling", "grid lost")
+                self._update_state()
+            return
+        token = self._restart_token
+
+        def restarted(_event: simpy.Event) -> None:
+            if token != self._restart_token or self.env is None:
+                return  # the grid was lost again meanwhile
+            self.powered = True
+            self.recorder.event(self.env.now, "chillers_on", "cooling", "restarted")
+            self._update_state()
+            self.on_change()
+
+        self.env.timeout(ch.restart_s).callbacks.append(restarted)
 
     def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
         """Replay the weather and run the chillers' failures; ``on_change()`` after each."""

@@ -316,6 +316,9 @@ class Bus:
     def on_grid_change(self, kind: str, detail: str) -> None:
         """Called by the grid at an outage's start or end."""
         self.recorder.event(self.env.now, kind, "grid", detail)
+        if self.cooling is not None:
+            self.integrate_to_now()  # (the plant's state changes now)
+            self.cooling.on_grid(self.grid.up)
         self.update()
 
     def grid_import_mw(self) -> float:

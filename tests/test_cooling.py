@@ -313,3 +313,52 @@ def test_n_plus_1_rides_a_heat_wave_that_throttles_n_plus_0(
     assert (c["throttled_h"] > 0) == throttles
     ettr = result.summary["jobs"]["j"]["ettr"]
     assert (ettr < 0.999) == throttles
+
+
+@pytest.mark.parametrize("on_backup", [True, False])
+def test_chillers_off_backup_stop_in_an_outage_and_restart_late(
+    config_factory, tmp_path, on_backup
+):
+    """A 1 h outage at 0.5 h, the grid's loss carried by a big battery. Chillers on backup
+    keep cooling: the loop never warms. Off backup they stop: the loop warms at P/C (no heat
+    removed), the GPUs throttle at 5·C/P s, throttled to nothing the nodes' base power still
+    warms it to the shutdown rise 5·C/base later; the chillers cool again 600 s after the
+    grid returns (events at the hand times)."""
+    p_mw = 100 * NODE_W / 1e6
+    result = run(
+        config_factory(
+            duration_h=3,
+            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
+            jobs=[
+                {
+                    "name": "j",
+                    "pool": "p",
+                    "gpus": 800,
+                    "restart_s": 0,
+                    "checkpoint_interval_s": 1e6,
+                }
+            ],
+            grid={"outages": [{"start_h": 0.5, "duration_h": 1}]},
+            battery={"energy_mwh": 10, "power_mw": 5},
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
+            cooling={
+                "chillers": {"count": 2, "capacity_mw": 1, "on_backup": on_backup},
+                "loop_heat_capacity_mj_per_c": 10.0,
+            },
+        )
+    )
+    ev = result.events
+    c = result.summary["cooling"]
+    if on_backup:
+        assert c["throttled_h"] == 0.0
+        assert c["coolant_max_c"] == pytest.approx(18.0)
+        assert "chillers_off" not in ev["kind"].tolist()
+        return
+    at = {k: ev.loc[ev["kind"] == k, "time_h"].iloc[0] * 3600 for k in ("chillers_off",
+          "gpu_throttle", "cooling_shutdown", "chillers_on")}  # fmt: skip
+    assert at["chillers_off"] == pytest.approx(1800.0)
+    assert at["gpu_throttle"] == pytest.approx(1800 + 50 / p_mw, rel=1e-9)
+    t_shutdown = 1800 + 50 / p_mw + 50 / (100 * BASE_W / 1e6)
+    assert at["cooling_shutdown"] == pytest.approx(t_shutdown, rel=1e-9)
+    assert at["chillers_on"] == pytest.approx(5400 + 600, rel=1e-12)
+    assert result.summary["jobs"]["j"]["shed"] >= 1

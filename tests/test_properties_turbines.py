@@ -103,6 +103,8 @@ def island_scenarios(draw):
                 "capacity_mw": draw(floats(1.0, 120.0)),
                 "failure_rate_per_1000h": draw(st.sampled_from([0.0, 50.0])),
                 "repair_h": draw(floats(0.5, 10.0)),
+                "on_backup": draw(st.booleans()),
+                "restart_s": draw(floats(0.0, 3600.0)),
             },
             "economizer": draw(st.booleans()),
         }
