@@ -368,8 +368,8 @@ class Cluster:
 
     @property
     def holding_back(self) -> bool:
-        """Whether load management holds power back: a cap, stopped jobs, idle nodes off."""
-        return self.cap_pu < 1.0 or self.n_stopped > 0 or not self.idle_on
+        """Whether power is held back: a cap, stopped jobs, idle nodes off, a hot coolant."""
+        return self.cap_pu < 1.0 or self.n_stopped > 0 or not self.idle_on or self.hot
 
     @property
     def ceiling_mw(self) -> float:
@@ -527,8 +527,10 @@ class Cluster:
         nothing else is held back); then queued jobs start that fit in what is left."""
         if self.cap_pu < 1.0:
             self.uncap(now_s, headroom_mw)
+        if self.hot:
+            return  # the coolant is too warm: nothing more comes back on yet
         room_mw = headroom_mw + self.shed_mw + self.held_w * 1e-6  # what ceiling_mw counted
-        for job in self.order if not self.hot else ():
+        for job in self.order:
             if job.state == SHED:
                 need_mw = job.n_nodes * job.node_full_w * 1e-6
                 if need_mw <= room_mw:

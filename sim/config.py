@@ -747,7 +747,10 @@ class CoolingConfig(StrictModel):
         "liquid", description="liquid: direct-to-chip with CDUs; air: air-cooled halls."
     )
     supply_c: float | None = Field(
-        None, description="Facility (chilled) water supply [°C]; default liquid 18, air 12."
+        None,
+        ge=4,
+        le=45,
+        description="Facility (chilled) water supply [°C]; default liquid 18, air 12.",
     )
     chillers: ChillersConfig
     heat_rejection: Literal["tower", "dry"] = Field(

@@ -24,8 +24,11 @@ events, so ΔT moves linearly and the time it reaches a limit is computed and sc
 ``ΔT > 0`` the chillers run at their full capacity to bring it back. At ``throttle_rise_c`` the
 GPUs throttle so that the IT heat equals what the chillers remove (ΔT holds); if even fully
 throttled GPUs make too much heat, ΔT rises to ``shutdown_rise_c`` and the nodes shut down
-(the jobs are shed and roll back). Free cooling is taken to have the capacity to bring the
-loop back at once.
+(the jobs are shed and roll back). Heat that still builds there (an exogenous IT load, which
+is an input and is not shut down, or nodes waiting for a repair) is reported as not removed
+while the loop is held at the hard limit — the model stops there rather than following a
+temperature no equipment would reach. Free cooling is taken to have the capacity to bring
+the loop back at once (the heat it removes then is not counted as rejected).
 
 Chillers fail and are repaired as exponential processes in time (their own seeded stream):
 N+1 redundancy is the count above what the load needs. Chillers on the backed-up bus run
@@ -48,6 +51,8 @@ from sim.units import S_PER_H
 from sim.weather import Weather
 
 ZERO_C_K = 273.15
+LIMIT_TOL_C = 1e-9
+"""The loop is taken to be at a limit within this [°C] (rounding of event times)."""
 EVAPORATOR_APPROACH_C = 2.0
 """Evaporating temperature below the supply temperature [°C] (an assumption)."""
 
@@ -113,6 +118,7 @@ class CoolingPlant:
             self.free, self.cop, self.capacity_mw = False, math.inf, 0.0
         elif self.free:
             self.cop, self.capacity_mw = math.inf, math.inf
+            self.excess_c = 0.0  # free cooling brings the loop back at once (an assumption)
         else:
             self.cop = chiller_cop(
                 self.supply_c, amb, ch.condenser_approach_c, ch.eta_ii, ch.cop_max
@@ -124,12 +130,12 @@ class CoolingPlant:
         """For IT power ``it_mw`` [MW] now: ``(cooling_mw, heat_rejected_mw, stored_mw)`` —
         the heat going into the loop's storage (> 0) or coming out of it (< 0). Sets the
         loop's rate of change."""
-        if self.free:
-            self.excess_c = 0.0  # free cooling brings the loop back at once
         removed = self.capacity_mw if self.excess_c > 0.0 else min(it_mw, self.capacity_mw)
         compressor = 0.0 if self.free else removed / self.cop
         stored = it_mw - removed
         self.rate_c_per_s = stored / self.heat_capacity_mj_per_c  # MW = MJ/s
+        if stored > 0.0 and self.excess_c >= self.shutdown_c - LIMIT_TOL_C:
+            self.rate_c_per_s = 0.0  # held at the hard limit: see the module docstring
         return compressor + self.aux_pu * it_mw, removed + compressor, stored
 
     @property
@@ -142,36 +148,39 @@ class CoolingPlant:
 
     def advance(self, dt_s: float) -> None:
         """Move the loop temperature along its line; it never passes the limit it heads for
-        (its crossing is an event)."""
+        (its crossing is an event: the same limits as :meth:`next_s`)."""
         if self.rate_c_per_s == 0.0:
             return
         x = self.excess_c + self.rate_c_per_s * dt_s
+        limit = self._next_limit_c()
         if self.rate_c_per_s < 0.0:
-            self.excess_c = 0.0 if x <= 1e-9 else x
+            self.excess_c = limit if x <= limit + LIMIT_TOL_C else x
         else:
-            for limit in (self.throttle_c, self.shutdown_c):
-                if self.excess_c < limit <= x + 1e-9:
-                    x = limit
-                    break
-            self.excess_c = x
+            self.excess_c = limit if x >= limit - LIMIT_TOL_C else x
+
+    def _next_limit_c(self) -> float:
+        """The limit the loop heads for: falling, the throttle rise from above it, else 0;
+        rising, the next of the throttle and shutdown rises (``inf`` past both)."""
+        x = self.excess_c
+        if self.rate_c_per_s < 0.0:
+            return self.throttle_c if x > self.throttle_c + LIMIT_TOL_C else 0.0
+        for limit in (self.throttle_c, self.shutdown_c):
+            if x < limit - LIMIT_TOL_C:
+                return limit
+        return math.inf
 
     def next_s(self) -> float:
-        """Time until the loop reaches its next limit (0 falling; the throttle or shutdown
-        rise rising) [s]; ``inf`` if it holds."""
+        """Time until the loop reaches the limit it heads for [s]; ``inf`` if it holds."""
         rate = self.rate_c_per_s
-        if rate < 0.0:
-            return self.excess_c / -rate
-        if rate > 0.0:
-            for limit in (self.throttle_c, self.shutdown_c):
-                if self.excess_c < limit - 1e-9:
-                    return (limit - self.excess_c) / rate
-        return math.inf
+        if rate == 0.0:
+            return math.inf
+        return (self._next_limit_c() - self.excess_c) / rate
 
     def marginal(self, it_mw: float) -> float:
         """Facility power per MW of IT at ``it_mw`` [-]: ``1 + 1/COP + aux`` below the chillers'
-        capacity, ``1 + aux`` above it (load management asks the IT load for the facility's
-        shortfall divided by this)."""
-        if self.free or it_mw >= self.capacity_mw:
+        capacity, ``1 + aux`` above it or while the loop is warm (the chillers then run flat
+        out) — load management asks the IT load for the facility's shortfall divided by it."""
+        if self.free or it_mw >= self.capacity_mw or self.excess_c > 0.0:
             return 1.0 + self.aux_pu
         return 1.0 + 1.0 / self.cop + self.aux_pu
 

@@ -36,7 +36,7 @@ import simpy
 
 from sim.cluster import Cluster
 from sim.config import DispatchConfig
-from sim.cooling import CoolingPlant
+from sim.cooling import LIMIT_TOL_C, CoolingPlant
 from sim.engine import clamp_line, crossing_s
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
@@ -347,6 +347,8 @@ class Bus:
         cluster, cooling = self.cluster, self.cooling
         cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
         if cluster is not None:
+            if cooling is not None:  # first: whether the coolant lets stopped jobs resume
+                self._thermal(cooling, cluster, now)
             if (
                 cluster.cap_pu < 1.0
                 or cluster.n_stopped
@@ -355,8 +357,6 @@ class Bus:
             ):
                 # power held back or jobs waiting for supply (inlined: the hot path)
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
-            if cooling is not None:
-                self._thermal(cooling, cluster, now)
             cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
             cluster_capped_mw = cluster.capped_mw
         it_mw = self.load.p_mw + cluster_mw
@@ -485,13 +485,15 @@ class Bus:
         the IT heat equals what the chillers remove; below it the throttle is lifted; at the
         shutdown rise, with heat still building, the nodes shut down (jobs shed, rolled
         back), and stopped jobs stay off while the loop is above the throttle rise."""
-        hot = cooling.excess_c >= cooling.throttle_c - 1e-9
+        x, limit = cooling.excess_c, cooling.throttle_c
+        # at the throttle rise: hot unless the loop was falling through it (its last rate)
+        hot = x > limit + LIMIT_TOL_C or (x >= limit - LIMIT_TOL_C and cooling.rate_c_per_s >= 0)
         cluster.hot = hot
         if hot:
             cluster.throttle(now, max(0.0, cooling.capacity_mw - self.load.p_mw))
         elif cluster.thermal_pu < 1.0:
             cluster.throttle(now, math.inf)
-        if cooling.excess_c >= cooling.shutdown_c - 1e-9:
+        if cooling.excess_c >= cooling.shutdown_c - LIMIT_TOL_C:
             it_mw = self.load.p_mw + cluster.p_mw
             if it_mw > cooling.capacity_mw + self.tol_mw and cluster.p_mw > 0.0:
                 self.recorder.event(now, "cooling_shutdown", "cooling", "coolant at its limit")

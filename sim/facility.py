@@ -57,10 +57,11 @@ def build_weather(config: Config) -> Weather:
         times_h, dry = new_times, dry[k]
         # each step keeps its relative humidity (recovered from dry and wet for a CSV)
         rh = relative_humidity_pu(dry, wet[k]) if rh is None else rh[k]
+        wet = wet[k] if cfg.csv is not None else wet_bulb_c(dry, rh)
         for w in cfg.heat_waves:
             inside = (times_h >= w.start_h) & (times_h < w.start_h + w.duration_h)
             dry = np.where(inside, dry + w.delta_c, dry)
-        wet = wet_bulb_c(dry, rh)
+            wet = np.where(inside, wet_bulb_c(dry, rh), wet)  # (outside: the trace's own)
     return Weather(times_h, dry, wet)
 
 

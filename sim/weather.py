@@ -9,9 +9,9 @@ events — never polled:
   time, with a day-to-day offset ``d`` that is AR(1) across days,
   ``d_k = ρ·d_{k−1} + σ·√(1 − ρ²)·ε_k``, ``ρ = 0.7`` (assumed), drawn from the run's seed;
   the day's dew point is that of its mean temperature at the month's mean relative humidity
-  and holds through the day, so RH = e_s(Td)/e_s(T) falls in the afternoon (Memphis in July:
-  33 °C at ~52 % RH, wet-bulb ~25 °C, the ASHRAE mean coincident wet-bulb); wet-bulb from
-  Stull (2011).
+  (plus the day's offset) and holds through the day, so RH = e_s(Td)/e_s(T) falls in the
+  afternoon (Memphis in July: 33 °C at ~52 % RH, wet-bulb ~25 °C, the ASHRAE mean coincident
+  wet-bulb); wet-bulb from Stull (2011).
 - **a CSV trace**: ``time_h`` and the dry-bulb (``dry_bulb_c``, or pvlib/TMY's ``temp_air``)
   with the wet-bulb (``wet_bulb_c``) or the relative humidity (``rh_pu``, or TMY's
   ``relative_humidity`` in %).
@@ -113,7 +113,7 @@ def synthetic(
     # Humidity: the day's dew point is that of the month's mean temperature at its mean RH, and
     # holds through the day (so RH falls in the afternoon, as it does): RH = e_s(Td)/e_s(T).
     t_mean = (t_max + t_min) / 2
-    dew = dew_point_c(t_mean, daily("rh_pu"))
+    dew = dew_point_c(t_mean, daily("rh_pu")) + offsets[day]  # a warm day is a humid one too
     dry = dry + offsets[day]
     rh = np.clip(saturation_kpa(dew) / saturation_kpa(dry), 0.05, 0.99)
     return times_h, dry, rh

@@ -133,7 +133,8 @@ def test_a_memphis_year_is_plausible(config_factory):
     month = ts["timestamp"].dt.month
     assert ts.loc[month == 7, "dry_bulb_c"].mean() == pytest.approx(28.2, abs=1.5)
     assert ts.loc[month == 1, "dry_bulb_c"].mean() == pytest.approx(5.1, abs=2.0)
-    assert ts["wet_bulb_c"].max() < 28.0  # the 0.4 % evaporation design wet-bulb is ~27 °C
+    # the wet-bulb exceeded 0.4 % of the year: ASHRAE's evaporation design, ~26.5–27 °C
+    assert 25.0 <= np.percentile(ts["wet_bulb_c"], 99.6) <= 28.5
     c = result.summary["cooling"]
     assert 1.05 <= c["pue"] <= 1.20
     assert 1.5 <= c["wue_l_per_kwh"] <= 2.5
@@ -362,3 +363,70 @@ def test_chillers_off_backup_stop_in_an_outage_and_restart_late(
     assert at["cooling_shutdown"] == pytest.approx(t_shutdown, rel=1e-9)
     assert at["chillers_on"] == pytest.approx(5400 + 600, rel=1e-12)
     assert result.summary["jobs"]["j"]["shed"] >= 1
+
+
+def test_jobs_shut_down_by_the_coolant_come_back_when_it_cools(config_factory, tmp_path):
+    """Review regression: 0.3 MW of chillers shut the job down (see above); with no heat the
+    loop falls at 0.3/10 °C/s from the 10 °C rise: it passes the 5 °C throttle rise
+    5·10/0.3 s later — an event — and the job restarts then (it used to stay off)."""
+    result = throttled_cluster(config_factory, tmp_path, 0.3)
+    ev = result.events
+    shutdown_s = ev.loc[ev["kind"] == "cooling_shutdown", "time_h"].iloc[0] * 3600
+    resumed = ev.loc[ev["kind"] == "job_resumed", "time_h"] * 3600
+    assert len(resumed) >= 1
+    assert resumed.iloc[0] == pytest.approx(shutdown_s + 5 * 10 / 0.3, rel=1e-9)
+
+
+def test_heat_nobody_sheds_holds_the_loop_at_the_hard_limit(config_factory, tmp_path):
+    """Review regression: an exogenous 100 MW load on 60 MW of chillers (C = 4000 MJ/°C) used
+    to heat the loop without bound; it is held at supply + the 10 °C shutdown rise, and the
+    heat not removed is reported: 40 MW × 24 h."""
+    result = run(
+        config_factory(
+            duration_h=24,
+            load={"constant_mw": 100},
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
+            cooling={"chillers": {"count": 1, "capacity_mw": 60}},
+        )
+    )
+    c = result.summary["cooling"]
+    assert c["coolant_max_c"] == pytest.approx(18.0 + 10.0)
+    assert c["heat_not_removed_mwh"] == pytest.approx(40 * 24, rel=1e-9)
+
+
+def test_a_heat_wave_leaves_a_traces_other_hours_alone(config_factory, tmp_path):
+    """Review regression: a heat wave outside the run rewrote every hour's wet-bulb through
+    the humidity round trip; the trace's own 40 °C / 12 °C must stay."""
+    csv = weather_csv(tmp_path, 40.0, 12.0)
+    result = run(
+        config_factory(
+            duration_h=4,
+            output={"resolution_s": 3600},
+            load={"constant_mw": 1},
+            weather={"csv": csv, "heat_waves": [{"start_h": 100, "duration_h": 1, "delta_c": 5}]},
+            cooling={"chillers": {"count": 1, "capacity_mw": 2}},
+        )
+    )
+    assert result.timeseries["wet_bulb_c"].tolist() == pytest.approx([12.0] * 4)
+
+
+def test_the_loop_stops_at_each_limit_it_heads_for():
+    """Review regression: a hair below the throttle rise, heading up, the loop's next limit is
+    the shutdown rise, and advancing to it gets there (it used to snap back)."""
+    from sim.config import CoolingConfig
+    from sim.cooling import CoolingPlant
+    from sim.recorder import Recorder
+    from sim.weather import Weather
+
+    plant = CoolingPlant(
+        CoolingConfig(chillers={"count": 1, "capacity_mw": 1}),
+        Weather(np.array([0.0]), np.array([30.0]), np.array([24.0])),
+        np.random.default_rng(0),
+        Recorder(),
+    )
+    plant.excess_c, plant.rate_c_per_s = 5.0 - 1e-12, 0.05
+    assert plant.next_s() == pytest.approx(100.0)
+    plant.advance(plant.next_s())
+    assert plant.excess_c == 10.0
+    plant.rate_c_per_s = -0.05
+    assert plant.next_s() == pytest.approx(100.0)  # down to the throttle rise first
