@@ -699,6 +699,14 @@ class WeatherConfig(StrictModel):
 
         if self.site is not None and self.csv is not None:
             raise KeyProblems([(("site",), self.site, "give a site or a csv, not both")])
+        synthetic_only = sorted({"step_h", "daily_sd_c"} & self.model_fields_set)
+        if self.csv is not None and synthetic_only:
+            raise KeyProblems(
+                [
+                    ((key,), getattr(self, key), "is for synthetic weather; a csv has its own")
+                    for key in synthetic_only
+                ]
+            )
         if self.site is not None and self.site not in builtin_sites():
             raise KeyProblems(
                 [(("site",), self.site, f"must be one of: {', '.join(builtin_sites())}")]

@@ -205,6 +205,16 @@ def test_cooling_keys_are_checked(config_factory, keys, key, fragment):
     assert_problem(info.value, key, fragment)
 
 
+def test_synthetic_weather_keys_with_a_csv_are_rejected(config_factory, tmp_path):
+    with pytest.raises(ConfigError) as info:
+        config_factory(
+            load={"constant_mw": 1},
+            weather={"csv": weather_csv(tmp_path, 30, 24), "step_h": 2},
+            cooling={"chillers": {"count": 1, "capacity_mw": 1}},
+        )
+    assert_problem(info.value, "weather.step_h", "synthetic")
+
+
 def test_a_weather_csv_without_humidity_is_rejected(config_factory, tmp_path):
     path = tmp_path / "w.csv"
     path.write_text("time_h,dry_bulb_c\n0,20\n")
