@@ -91,6 +91,7 @@ class CoolingPlant:
         self.excess_c = 0.0  # loop temperature above supply_c [°C]
         self.rate_c_per_s = 0.0  # its rate of change until the next event
         self.env: simpy.Environment | None = None
+        self.integrate: Callable[[], object] = lambda: None
         self.on_change: Callable[[], None] = lambda: None
         self._update_state()
 
@@ -130,6 +131,8 @@ class CoolingPlant:
         """For IT power ``it_mw`` [MW] now: ``(cooling_mw, heat_rejected_mw, stored_mw)`` —
         the heat going into the loop's storage (> 0) or coming out of it (< 0). Sets the
         loop's rate of change."""
+        if self.free:
+            self.excess_c = 0.0  # (free cooling brings the loop back at once)
         removed = self.capacity_mw if self.excess_c > 0.0 else min(it_mw, self.capacity_mw)
         compressor = 0.0 if self.free else removed / self.cop
         stored = it_mw - removed
@@ -204,6 +207,7 @@ class CoolingPlant:
         def restarted(_event: simpy.Event) -> None:
             if token != self._restart_token or self.env is None:
                 return  # the grid was lost again meanwhile
+            self.integrate()
             self.powered = True
             self.recorder.event(self.env.now, "chillers_on", "cooling", "restarted")
             self._update_state()
@@ -211,11 +215,19 @@ class CoolingPlant:
 
         self.env.timeout(ch.restart_s).callbacks.append(restarted)
 
-    def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
-        """Replay the weather and run the chillers' failures; ``on_change()`` after each."""
-        self.env, self.on_change = env, on_change
+    def start(
+        self,
+        env: simpy.Environment,
+        integrate: Callable[[], object],
+        on_change: Callable[[], None],
+    ) -> None:
+        """Replay the weather and run the chillers' failures and restarts: at each,
+        ``integrate()`` (the bus brings the loop's temperature to now), the change, then
+        ``on_change()``."""
+        self.env, self.integrate, self.on_change = env, integrate, on_change
 
         def weather_changed() -> None:
+            integrate()
             self._update_state()
             on_change()
 
@@ -232,11 +244,13 @@ class CoolingPlant:
         mean_up_s = 1000.0 * S_PER_H / ch.failure_rate_per_1000h
         while True:
             yield env.timeout(float(self.rng.exponential(mean_up_s)))
+            self.integrate()
             self.online -= 1
             self.recorder.event(env.now, "chiller_fail", f"chiller{unit}", f"{self.online} online")
             self._update_state()
             self.on_change()
             yield env.timeout(float(self.rng.exponential(ch.repair_h * S_PER_H)))
+            self.integrate()
             self.online += 1
             self.recorder.event(
                 env.now, "chiller_repaired", f"chiller{unit}", f"{self.online} online"

@@ -177,7 +177,7 @@ class Facility:
         if self.cluster is not None:
             self.cluster.start(self.env, self.bus.update)
         if self.cooling is not None:
-            self.cooling.start(self.env, self.bus.update)
+            self.cooling.start(self.env, self.bus.integrate_to_now, self.bus.update)
         self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
         if self.fleet is not None:
             self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.update)
