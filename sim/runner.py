@@ -168,11 +168,41 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
     }
 
 
+def _throttle_cost(
+    facility: Facility, segments: pd.DataFrame, dt_s: np.ndarray, throttled: np.ndarray
+) -> tuple[float, float]:
+    """GPU-hours computing under the cooling's throttle, and the compute they lost [GPU-h]:
+    over each job's progress trace (linear between points, a point at every change of
+    slope, so a stretch is throttled throughout or not at all), the computing stretches
+    (progress rising) inside throttled time: ``Σ n_gpus·Δt`` and ``Σ n_gpus·(Δt − Δprogress)``.
+    (Where a load-management cap acts at the same time, its slowdown is counted here too.)"""
+    if facility.cluster is None or not throttled.any():
+        return 0.0, 0.0
+    t_s = segments["time_s"].to_numpy()
+    cum_throttled = np.concatenate([[0.0], np.cumsum(np.where(throttled, dt_s, 0.0))])
+    edges = np.append(t_s, t_s[-1] + dt_s[-1])
+
+    def throttled_until(x: np.ndarray) -> np.ndarray:  # ∫ 1[throttled] dt from 0 to x
+        k = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(t_s) - 1)
+        return cum_throttled[k] + np.where(throttled[k], x - edges[k], 0.0)
+
+    gpu_s = lost_s = 0.0
+    for job in facility.cluster.jobs:
+        trace = np.frombuffer(job.trace, dtype=float)
+        t, p = trace[0::2], trace[1::2]
+        dt, dp = np.diff(t), np.diff(p)
+        inside = (dp > 0) & (throttled_until(t[1:]) - throttled_until(t[:-1]) > 0.5 * dt)
+        gpu_s += job.n_gpus * float(np.sum(dt[inside]))
+        lost_s += job.n_gpus * float(np.sum((dt - dp)[inside]))
+    return gpu_s / S_PER_H, lost_s / S_PER_H
+
+
 def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
     """``cooling``, if the site has a plant: PUE = (IT + cooling + battery aux) / IT energy
     over the run, the highest PUE of any segment with IT load, water [m³] = heat rejected
     [kWh] × make-up [L/kWh] / 1000, WUE [L per kWh of IT], heat the chillers could not remove
-    [MWh], hours of free cooling, chiller failures."""
+    [MWh], the throttle's hours, GPU-hours and lost compute, hours of free cooling, chiller
+    failures."""
     plant = facility.cooling
     if plant is None:
         return {}
@@ -184,6 +214,7 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
     it = segments["it_mw"].to_numpy()
     facility_mw = it + segments["cooling_mw"].to_numpy() + segments["battery_aux_mw"].to_numpy()
     has_it = it > 1e-9 * it.max() if len(it) else it > 0  # (a vanishing IT load has no PUE)
+    throttled_gpu_h, lost_gpu_h = _throttle_cost(facility, segments, dt_s, throttled)
     water_m3 = e["heat_rejected"] * 1000.0 * plant.water_l_per_kwh / 1000.0
     failures = sum(1 for ev in facility.recorder.events if ev[1] == "chiller_fail")
     return {
@@ -196,6 +227,8 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
             "heat_not_removed_mwh": float(np.sum(np.maximum(stored, 0.0) * dt_s)) / S_PER_H,
             "coolant_max_c": float(max(segments["coolant_c"].max(), np.max(coolant_end))),
             "throttled_h": float(np.sum(dt_s[throttled])) / S_PER_H,
+            "throttled_gpu_h": throttled_gpu_h,
+            "throttle_lost_gpu_h": lost_gpu_h,
             "shutdowns": sum(1 for ev in facility.recorder.events if ev[1] == "cooling_shutdown"),
             "free_cooling_h": plant.free_cooling_h(end_s),
             "chiller_failures": failures,

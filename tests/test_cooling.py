@@ -275,6 +275,10 @@ def test_the_loop_reaches_the_throttle_point_at_the_analytic_time(config_factory
     assert c["throttled_h"] == pytest.approx((3600 - t_throttle) / 3600, rel=1e-9)
     assert result.timeseries["coolant_c"].iloc[-1] == pytest.approx(23.0, rel=1e-9)
     assert c["shutdowns"] == 0
+    # 800 GPUs computing under the throttle from t_throttle, each losing 1 − cap^0.3
+    assert c["throttled_gpu_h"] == pytest.approx(800 * (3600 - t_throttle) / 3600, rel=1e-9)
+    lost_gpu_h = 800 * (3600 - t_throttle) * (1 - cap**0.3) / 3600
+    assert c["throttle_lost_gpu_h"] == pytest.approx(lost_gpu_h, rel=1e-9)
 
 
 def test_heat_the_throttle_cannot_hold_shuts_the_nodes_down(config_factory, tmp_path):
