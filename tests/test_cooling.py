@@ -230,6 +230,10 @@ def test_a_weather_csv_without_humidity_is_rejected(config_factory, tmp_path):
 NODE_W = 2800 + 8 * 115 + 8 * (0.7 * 700 + 0.3 * 93)  # a computing H100 node (mean power)
 BASE_W = 2800 + 8 * 115  # its overhead and network share
 GPU_W = NODE_W - BASE_W  # its GPUs, computing
+STEADY_CLUSTER = {  # 100 H100 nodes computing from t = 0, no checkpoint for days
+    "cluster": {"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
+    "jobs": [{"name": "j", "pool": "p", "gpus": 800, "restart_s": 0, "checkpoint_interval_s": 1e6}],
+}
 
 
 def throttled_cluster(config_factory, tmp_path, capacity_mw, heat_capacity=10.0, **keys):
@@ -239,11 +243,7 @@ def throttled_cluster(config_factory, tmp_path, capacity_mw, heat_capacity=10.0,
         config_factory(
             duration_h=1,
             output={"resolution_s": 60},
-            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
-            jobs=[
-                {"name": "j", "pool": "p", "gpus": 800, "restart_s": 0,
-                 "checkpoint_interval_s": 1e6}
-            ],
+            **STEADY_CLUSTER,
             weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
             cooling={
                 "chillers": {"count": 1, "capacity_mw": capacity_mw},
@@ -309,11 +309,7 @@ def test_n_plus_1_rides_a_heat_wave_that_throttles_n_plus_0(
     result = run(
         config_factory(
             duration_h=6,
-            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
-            jobs=[
-                {"name": "j", "pool": "p", "gpus": 800, "restart_s": 0,
-                 "checkpoint_interval_s": 1e6}
-            ],
+            **STEADY_CLUSTER,
             weather={
                 "csv": weather_csv(tmp_path, 30.0, 24.0),
                 "heat_waves": [{"start_h": 1, "duration_h": 4, "delta_c": 8}],
@@ -343,16 +339,7 @@ def test_chillers_off_backup_stop_in_an_outage_and_restart_late(
     result = run(
         config_factory(
             duration_h=3,
-            cluster={"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},
-            jobs=[
-                {
-                    "name": "j",
-                    "pool": "p",
-                    "gpus": 800,
-                    "restart_s": 0,
-                    "checkpoint_interval_s": 1e6,
-                }
-            ],
+            **STEADY_CLUSTER,
             grid={"outages": [{"start_h": 0.5, "duration_h": 1}]},
             battery={"energy_mwh": 10, "power_mw": 5},
             weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
