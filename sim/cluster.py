@@ -165,7 +165,7 @@ class Cluster:
         self.recorder = recorder
         self.env: simpy.Environment | None = None
         self.on_change: Callable[[], None] = lambda: None
-        self.p_w = self._idle_nodes_w()
+        self.p_w = self.idle_nodes_w()
         self.peak_mw = 1e-6 * sum(
             (p.n_nodes + p.spare_target)
             * max(
@@ -357,14 +357,14 @@ class Cluster:
 
     # ---- load management ------------------------------------------------------------------
 
-    def _idle_nodes_w(self) -> float:
+    def idle_nodes_w(self) -> float:
         """Idle power of the idle nodes (free and hot spares), on or off [W]."""
         return sum(p.idle_nodes * p.node_idle_w for p in self.pools.values())
 
     @property
     def idle_off_w(self) -> float:
         """Idle power of the idle nodes load management has turned off [W] (0 when on)."""
-        return 0.0 if self.idle_on else self._idle_nodes_w()
+        return 0.0 if self.idle_on else self.idle_nodes_w()
 
     @property
     def holding_back(self) -> bool:
@@ -376,7 +376,7 @@ class Cluster:
         """What the cluster may draw at its next phase change [MW]: now, with every running job
         computing, what load management holds back returned and the queued jobs waiting for
         supply started — the reserve the turbines are committed for."""
-        off_w = 0.0 if self.idle_on else self._idle_nodes_w()
+        off_w = 0.0 if self.idle_on else self.idle_nodes_w()
         return (self.p_w + self.reserve_w + self.shed_w + off_w + self.held_w) * 1e-6
 
     @property
@@ -393,7 +393,7 @@ class Cluster:
     def idle_off(self, now_s: float) -> float:
         """Turn the idle nodes (free and hot spares) off: the first thing load management
         does, as it costs no training. Returns the power freed [MW]."""
-        off_w = self._idle_nodes_w()
+        off_w = self.idle_nodes_w()
         if not self.idle_on or off_w <= 0.0:
             return 0.0
         self.idle_on = False
@@ -543,7 +543,7 @@ class Cluster:
         if self.n_stopped == 0:
             self.shed_w = 0.0  # (not a rounding residue of the sum)
         if not self.idle_on and self.cap_pu == 1.0 and self.n_stopped == 0:
-            on_w = self._idle_nodes_w()
+            on_w = self.idle_nodes_w()
             if on_w * 1e-6 <= room_mw:
                 self.idle_on = True
                 self.p_w += on_w

@@ -345,7 +345,7 @@ class Bus:
         grid_max_mw = grid.available_mw
         aux_mw = battery.aux_load_mw
         cluster, cooling = self.cluster, self.cooling
-        cluster_mw = cluster_shed_mw = cluster_capped_mw = 0.0
+        cluster_mw = cluster_shed_mw = cluster_capped_mw = cluster_more_mw = 0.0
         if cluster is not None:
             if cooling is not None:  # first: whether the coolant lets stopped jobs resume
                 self._thermal(cooling, cluster, now)
@@ -357,8 +357,13 @@ class Bus:
             ):
                 # power held back or jobs waiting for supply (inlined: the hot path)
                 self._take_back(cluster, now, grid_max_mw, aux_mw)
-            cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
-            cluster_capped_mw = cluster.capped_mw
+            # the cluster's powers (its properties, inlined: the hot path) [MW]
+            off_w = 0.0 if cluster.idle_on else cluster.idle_nodes_w()
+            cluster_mw = cluster.p_w * 1e-6
+            cluster_shed_mw = (cluster.shed_w + off_w) * 1e-6
+            cluster_capped_mw = cluster.capped_w * 1e-6
+            # what it may draw at its next phase change beyond now: ceiling_mw − p_mw
+            cluster_more_mw = (cluster.reserve_w + cluster.shed_w + off_w + cluster.held_w) * 1e-6
         it_mw = self.load.p_mw + cluster_mw
         if cooling is not None:
             cool = cooling.power_mw(it_mw)
@@ -375,7 +380,7 @@ class Bus:
             state.grid_mw = min(demand_mw, grid_max_mw)
         # Turbines are committed for what the cluster may draw: shed jobs back, running jobs
         # computing (a restart or checkpoint ends with a step up the turbines cannot ramp to).
-        reserve_mw = (cluster.ceiling_mw - cluster_mw) * per_it if cluster is not None else 0.0
+        reserve_mw = cluster_more_mw * per_it
         shortfall_mw = demand_mw + reserve_mw - grid_max_mw
         if fleet is not None and (fleet.running or shortfall_mw > tol):
             fleet.settle(now)

@@ -28,7 +28,7 @@ def check(c: Cluster, now: float) -> None:
     assert abs(c.shed_w - sum(j.n_nodes * j.node_full_w for j in stopped)) <= tol
     assert abs(c.reserve_w - sum(c._reserve_of(j) for j in c.jobs)) <= tol
     assert abs(c.capped_w - sum(c._capped_of(j) for j in c.jobs)) <= tol
-    idle_w = c._idle_nodes_w() if c.idle_on else 0.0
+    idle_w = c.idle_nodes_w() if c.idle_on else 0.0
     assert abs(c.p_w - sum(j.power_w for j in c.jobs) - idle_w) <= tol
     for pool in c.pools.values():
         held = sum(nodes_held(j) for j in c.jobs if j.pool is pool)
