@@ -376,8 +376,7 @@ class Cluster:
         """What the cluster may draw at its next phase change [MW]: now, with every running job
         computing, what load management holds back returned and the queued jobs waiting for
         supply started — the reserve the turbines are committed for."""
-        off_w = 0.0 if self.idle_on else self.idle_nodes_w()
-        return (self.p_w + self.reserve_w + self.shed_w + off_w + self.held_w) * 1e-6
+        return (self.p_w + self.reserve_w + self.shed_w + self.idle_off_w + self.held_w) * 1e-6
 
     @property
     def capped_mw(self) -> float:

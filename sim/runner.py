@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
     has_it = it > 1e-9 * it.max() if len(it) else it > 0  # (a vanishing IT load has no PUE)
     throttled_gpu_h, lost_gpu_h = _throttle_cost(facility, segments, dt_s, throttled)
     water_m3 = e["heat_rejected"] * 1000.0 * plant.water_l_per_kwh / 1000.0
-    failures = sum(1 for ev in facility.recorder.events if ev[1] == "chiller_fail")
+    kinds = Counter(ev[1] for ev in facility.recorder.events)
     return {
         "cooling": {
             "pue": (e["it"] + e["cooling"] + e["battery_aux"]) / e["it"] if e["it"] > 0 else None,
@@ -229,9 +230,9 @@ def _cooling_summary(facility: Facility, segments: pd.DataFrame, end_s: float) -
             "throttled_h": float(np.sum(dt_s[throttled])) / S_PER_H,
             "throttled_gpu_h": throttled_gpu_h,
             "throttle_lost_gpu_h": lost_gpu_h,
-            "shutdowns": sum(1 for ev in facility.recorder.events if ev[1] == "cooling_shutdown"),
+            "shutdowns": kinds["cooling_shutdown"],
             "free_cooling_h": plant.free_cooling_h(end_s),
-            "chiller_failures": failures,
+            "chiller_failures": kinds["chiller_fail"],
         }
     }
 

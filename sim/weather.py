@@ -23,6 +23,7 @@ wet-bulb rises too).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -140,7 +141,15 @@ CSV_RH = ("rh_pu", "relative_humidity")
 
 def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A weather trace: ``(times_h, dry_bulb_c, wet_bulb_c)``. Raises ValueError with the
-    columns found when a needed column is missing or a value is not finite."""
+    columns found when a needed column is missing or a value is not finite. Read once per
+    file version (validation and the run share it), as load traces are
+    (:func:`sim.traces.read_trace`)."""
+    stat = Path(path).stat()
+    return _read_csv(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_csv(path: Path, mtime_ns: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     table = pd.read_csv(path)
     columns = set(table.columns)
     dry_col = next((c for c in CSV_DRY if c in columns), None)
