@@ -20,11 +20,13 @@ from sim._version import __version__
 from sim.config import ConfigError, load_config
 from sim.plots import run_figures, save_figures, sweep_figures
 from sim.presets import PRESETS_DIR, markdown_table, preset_paths, preset_table
-from sim.results import ResultsExistError, iter_flat, read_result
+from sim.results import ResultsExistError, check_replaceable, iter_flat, read_result
 from sim.runner import RunError, run
 from sim.sweep import BACKENDS, SweepError, is_sweep_spec, load_sweep, run_sweep
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DAMAGED = (KeyError, TypeError, IndexError, ValueError, AttributeError)
+"""What reading a damaged results file (readable, but not as dcsim wrote it) may raise."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,11 +127,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _print_problems(exc)
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else Path("results") / config.name
-    if out.exists() and not args.force:
-        print(
-            f"error: {out} exists; use --force to overwrite it or --out to choose another folder",
-            file=sys.stderr,
-        )
+    try:  # before the run: a long run must not end in a folder it may not write
+        check_replaceable(out, "run", args.force)
+    except ResultsExistError as exc:
+        hint = " or --out to choose another folder" if "--force to" in str(exc) else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         result = run(config, progress=True)
@@ -235,7 +237,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if by_variant.is_file():
         try:
             print(format_sweep(pd.read_parquet(by_variant), title=str(args.results)))
-        except (ValueError, OSError) as exc:
+        except (*DAMAGED, OSError) as exc:
             print(f"error: {by_variant}: damaged, cannot be read ({exc})", file=sys.stderr)
             return EXIT_BAD_INPUT
         return EXIT_OK
@@ -248,13 +250,21 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """A sweep's table; ValueError naming the file if it cannot be read."""
+    try:
+        return pd.read_parquet(path)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"{path}: damaged, cannot be read ({exc})") from None
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     folder = args.results
     out = args.out if args.out is not None else folder / "plots"
     table_path = folder / "summary.parquet"
     try:
         if table_path.is_file():  # a sweep
-            table = pd.read_parquet(table_path)
+            table = _read_table(table_path)
             unknown = [k for k in args.kpis if k not in table.columns]
             if unknown:
                 print(
@@ -273,6 +283,9 @@ def _cmd_plot(args: argparse.Namespace) -> int:
             figures = run_figures(name, result.timeseries, result.events, result.progress)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (*DAMAGED, OSError) as exc:  # readable files whose contents dcsim did not write
+        print(f"error: {folder}: damaged, cannot be drawn ({exc!r})", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         paths = save_figures(figures, out)

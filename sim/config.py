@@ -103,6 +103,22 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+NAME_MAX_CHARS = 128
+
+
+def name_field(description: str) -> Any:
+    """A name that may become a file or folder name: one path component of letters, digits,
+    ``.``, ``_`` and ``-``, starting with a letter or digit (so never ``.`` or ``..``), at most
+    :data:`NAME_MAX_CHARS` characters."""
+    return Field(
+        pattern=NAME_PATTERN,
+        max_length=NAME_MAX_CHARS,
+        description=f"{description} [A-Za-z0-9._-], starting with a letter or digit, "
+        f"at most {NAME_MAX_CHARS} characters.",
+    )
+
+
 class OutputConfig(StrictModel):
     """What a run writes."""
 
@@ -360,7 +376,7 @@ class TurbineConfig(StrictModel):
     ``no_load_fuel_pu`` of its full-load fuel, which gives the part-load heat-rate penalty.
     """
 
-    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the group in events.")
+    name: str = name_field("Names the group in events.")
     count: int = Field(ge=1, description="Number of units.")
     p_nom_mw: float = Field(gt=0, description="Rated output of one unit [MW].")
     p_min_pu: float = Field(
@@ -430,7 +446,7 @@ class HardwareConfig(StrictModel):
 class PoolConfig(StrictModel):
     """Nodes of one hardware type."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the pool for jobs.")
+    name: str = name_field("Names the pool for jobs.")
     hardware: str = Field(
         description="A catalog entry (sim/data/hardware.yaml or cluster.hardware)."
     )
@@ -494,7 +510,7 @@ class ClusterConfig(StrictModel):
 class JobConfig(StrictModel):
     """A synchronous data-parallel training job."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the job in the summary.")
+    name: str = name_field("Names the job in the summary.")
     pool: str = Field(description="The pool it runs on.")
     gpus: int = Field(ge=1, description="Accelerators (rounded up to whole nodes).")
     iteration_s: float = Field(6.0, gt=0, description="Length of one training iteration [s].")
@@ -801,9 +817,7 @@ class CoolingConfig(StrictModel):
 class Config(StrictModel):
     """A complete, validated run configuration."""
 
-    name: str = Field(
-        pattern=r"^[A-Za-z0-9._-]+$", description="Names the results folder; [A-Za-z0-9._-] only."
-    )
+    name: str = name_field("Names the results folder.")
     description: str = ""
     seed: int = Field(0, ge=0, description="Root of every random stream of the run.")
     start: AwareDatetime = Field(

@@ -9,9 +9,12 @@ result.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,8 +30,79 @@ FILES = ("config.yaml", "timeseries.parquet", "events.parquet", "summary.json")
 """The files a results folder must have (``progress.parquet`` is written too, and optional)."""
 
 
+MARKER = ".dcsim"
+"""The file that marks a folder as dcsim's: JSON ``{"kind": "run" | "sweep", "dcsim_version"}``.
+Only a folder so marked (or, for folders from before the marker, one holding a complete run
+written by dcsim) is ever replaced or emptied by ``--force``."""
+
+
 class ResultsExistError(FileExistsError):
-    """The target results folder exists and overwriting was not asked for."""
+    """The target results folder exists and overwriting was not asked for, or it exists and is
+    not a dcsim results folder (then nothing may replace it, ``--force`` or not)."""
+
+
+def folder_kind(path: Path) -> str | None:
+    """What dcsim wrote at ``path``: ``"run"``, ``"sweep"``, or None (not a dcsim folder).
+
+    A folder is dcsim's if it holds the :data:`MARKER` file, or (written before the marker
+    existed) a ``summary.json`` whose ``run`` section names a dcsim version beside the other
+    files of a run. A symbolic link is never dcsim's (it would be the link that is replaced).
+    """
+    if path.is_symlink() or not path.is_dir():
+        return None
+    try:
+        marker = json.loads((path / MARKER).read_text())
+        kind = marker.get("kind") if isinstance(marker, dict) else None
+        return kind if kind in ("run", "sweep") else None
+    except (OSError, ValueError):
+        pass
+    try:
+        run = json.loads((path / "summary.json").read_text()).get("run", {})
+        legacy_run = "dcsim_version" in run and all((path / f).is_file() for f in FILES)
+    except (OSError, ValueError, AttributeError):
+        legacy_run = False
+    if legacy_run:
+        return "run"
+    if (path / "summary_by_variant.parquet").is_file() and (path / "runs").is_dir():
+        return "sweep"
+    return None
+
+
+def check_replaceable(path: str | Path, kind: str = "run", force: bool = False) -> None:
+    """Raise :class:`ResultsExistError` unless ``path`` may receive a ``kind`` results folder.
+
+    It may if it does not exist; or, with ``force``, if it is an empty folder or a dcsim folder
+    of that kind (:func:`folder_kind`). Anything else — a file, a link, a folder of other
+    things, the working directory or one above it — is never touched. The message says why.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    here = Path.cwd().resolve()
+    target = path.resolve()
+    if target == here or target in here.parents:
+        raise ResultsExistError(
+            f"{path} is the working directory or contains it; choose a folder of its own"
+        )
+    empty = path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+    found = folder_kind(path)
+    if empty or found == kind:
+        if force:
+            return  # (an empty folder has nothing to lose)
+        raise ResultsExistError(f"{path} exists; use --force to overwrite it")
+    what = (
+        "a symbolic link"
+        if path.is_symlink()
+        else "a file"
+        if not path.is_dir()
+        else f"a dcsim {found} folder"
+        if found
+        else "a folder that dcsim did not write"
+    )
+    raise ResultsExistError(
+        f"{path} exists and is {what}, not a dcsim {kind} results folder; --force replaces only "
+        "those; nothing was touched: choose another --out"
+    )
 
 
 @dataclass
@@ -67,18 +141,21 @@ class Result:
         """Write the results folder at ``path`` atomically; refuse to overwrite unless ``force``.
         ``figures`` (see :func:`sim.plots.run_figures`) go into its ``plots/`` folder as PNG.
 
+        Only a dcsim results folder (or an empty folder) is ever replaced: see
+        :func:`check_replaceable`. The new folder is written beside the target and swapped in
+        with one atomic rename; temporaries left by a killed process are removed first.
+
         Raises
         ------
         ResultsExistError
-            If ``path`` exists and ``force`` is false.
+            If ``path`` exists and ``force`` is false, or it is not a dcsim results folder.
         """
         path = Path(path)
-        if path.exists() and not force:
-            raise ResultsExistError(f"{path} exists; use --force to overwrite it")
+        check_replaceable(path, "run", force)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        clean_stale(path)
+        tmp = _temporary(path, "tmp")
         try:
-            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); results are not
             (tmp / "config.yaml").write_text(self.config_yaml)
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.events.to_parquet(tmp / "events.parquet", index=False)
@@ -89,19 +166,117 @@ class Result:
                 from sim.plots import save_figures  # matplotlib only when figures are asked for
 
                 save_figures(figures, tmp / "plots")
-            if path.exists():
-                old = Path(
-                    tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
-                )
-                os.replace(path, old / path.name)
-                os.replace(tmp, path)
-                shutil.rmtree(old)
-            else:
-                os.replace(tmp, path)
+            write_marker(tmp, "run")
+            replace_folder(tmp, path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return path
+
+
+def write_marker(folder: Path, kind: str) -> None:
+    """Mark ``folder`` as a dcsim ``kind`` folder (see :data:`MARKER`)."""
+    from sim._version import __version__
+
+    text = json.dumps({"kind": kind, "dcsim_version": __version__})
+    (folder / MARKER).write_text(text + "\n")
+
+
+def _temporary(path: Path, suffix: str) -> Path:
+    """A new folder beside ``path``, named ``.<name>.<pid>.<random>.<suffix>`` (the pid lets a
+    later run tell a dead process's leftovers from a live one's), with the umask's mode."""
+    prefix = f".{path.name}.{os.getpid()}."
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=f".{suffix}", dir=path.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); results are not
+    return tmp
+
+
+def replace_folder(new: Path, path: Path) -> None:
+    """Move the folder ``new`` to ``path``, replacing what is there in one atomic step.
+
+    Where the system has it (Linux ≥ 3.15), ``renameat2(RENAME_EXCHANGE)`` swaps the two
+    folders at once, so ``path`` is never missing; elsewhere the old folder is first renamed
+    aside (a ``.old`` temporary), and :func:`clean_stale` puts it back if the process dies
+    between the two renames.
+    """
+    if not path.exists():
+        os.replace(new, path)
+        return
+    if _exchange(new, path):
+        shutil.rmtree(new)  # (it now holds the old results)
+        return
+    old = _temporary(path, "old")
+    os.replace(path, old / path.name)
+    os.replace(new, path)
+    shutil.rmtree(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's ``renameat2``; False where it is not available."""
+    libc = _libc()
+    if libc is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def _libc() -> Any:
+    if sys.platform != "linux":
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc if hasattr(libc, "renameat2") else None
+    except OSError:
+        return None
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|old)$")
+_RUN_FILES = {*FILES, "progress.parquet", "plots", MARKER}
+
+
+def clean_stale(path: Path) -> list[Path]:
+    """Remove the temporaries that a killed process left beside ``path``; return them.
+
+    ``.tmp`` folders (a write in progress) of processes no longer alive are deleted if they
+    hold nothing but a run's files. A ``.old`` folder (an overwrite cut between its two
+    renames) is moved back to ``path`` if ``path`` is missing, else deleted.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _LEFTOVER.match(entry.name)
+        if not match or match["name"] != path.name or not entry.is_dir() or entry.is_symlink():
+            continue
+        if _alive(int(match["pid"])):
+            continue
+        if match["kind"] == "old":
+            inner = entry / path.name
+            if inner.is_dir() and not path.exists():
+                os.replace(inner, path)
+            if not any(p != inner for p in entry.iterdir()):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        elif {p.name for p in entry.iterdir()} <= _RUN_FILES:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (ours counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's, or not a pid we can ask about: leave it alone
+    return True
 
 
 def iter_flat(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -143,7 +318,7 @@ def read_result(path: str | Path) -> Result:
     FileNotFoundError
         If ``path`` is not a complete results folder (the message names the missing files).
     ValueError
-        If a file of the folder cannot be parsed.
+        If a file of the folder cannot be parsed or lacks the columns dcsim writes in it.
     """
     path = Path(path)
     missing = [name for name in FILES if not (path / name).is_file()]
@@ -165,4 +340,21 @@ def read_result(path: str | Path) -> Result:
             parts[field_name] = reader(path / file_name)
         except (ValueError, OSError) as exc:  # JSONDecodeError and ArrowInvalid are ValueErrors
             raise ValueError(f"{path / file_name}: damaged, cannot be read ({exc})") from None
+        _check_shape(path / file_name, parts[field_name])
     return Result(**parts)
+
+
+_COLUMNS = {
+    "timeseries.parquet": ("time_h", "load_mw", "grid_mw", "battery_soc", "turbines_mw"),
+    "events.parquet": ("time_h", "kind", "source", "detail"),
+    "progress.parquet": ("time_h", "job", "progress_h"),
+}
+
+
+def _check_shape(file: Path, part: Any) -> None:
+    """Raise ValueError if a file read from a results folder lacks what dcsim writes in it."""
+    if file.name == "summary.json" and not isinstance(part, dict):
+        raise ValueError(f"{file}: damaged, not a JSON object of summary keys")
+    missing = [c for c in _COLUMNS.get(file.name, ()) if c not in part.columns]
+    if missing:
+        raise ValueError(f"{file}: damaged, has no column {', '.join(missing)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import platform
 import time
 from collections import Counter
@@ -16,7 +17,7 @@ from sim._version import __version__
 from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
 from sim.recorder import bin_edges_s, durations_s, energy_mwh, resample
-from sim.results import Result
+from sim.results import Result, iter_flat
 from sim.signals import month_labels, month_starts_s
 from sim.summary import (
     battery_summary,
@@ -79,6 +80,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             "dcsim_version": __version__,
             "python_version": platform.python_version(),
         }
+        _check_finite(summary)
         return Result(
             timeseries=_timeseries(config, facility, segments),
             events=facility.recorder.events_frame(),
@@ -89,6 +91,22 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         )
     except Exception as exc:
         raise RunError(f"run {config.name!r} (seed {config.seed}) failed: {exc!r}") from exc
+
+
+def _check_finite(summary: dict[str, Any]) -> None:
+    """Raise ValueError naming the summary's numbers that are infinite or NaN (the inputs'
+    magnitudes overflowed a float: ``summary.json`` holds finite numbers only)."""
+    bad = [
+        f"{'.'.join(path)} = {value}"
+        for path, value in iter_flat(summary)
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+    if bad:
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        raise ValueError(
+            f"the summary has numbers that are not finite: {', '.join(bad[:3])}{more}; "
+            "an input is too large for double precision (a price, a rate, a count?)"
+        )
 
 
 def _progress(facility: Facility) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from sim.runner import RunError
 from tests.bad_configs import BAD_CASES, CONSTANT, write, write_case
 
 RESULT_FILES = {
+    ".dcsim",
     "config.yaml",
     "timeseries.parquet",
     "events.parquet",

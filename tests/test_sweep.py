@@ -112,6 +112,7 @@ def test_backends_give_identical_tables_and_results(spec, tmp_path):
     assert not row["outage_ride_through[0]"]
     run_dir = tmp_path / "serial" / "runs" / "energy_mwh-20_duration_h-3_seed-5"
     assert sorted(p.name for p in run_dir.iterdir()) == [
+        ".dcsim",
         "config.yaml",
         "events.parquet",
         "progress.parquet",
