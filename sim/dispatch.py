@@ -37,7 +37,7 @@ import simpy
 from sim.cluster import Cluster
 from sim.config import DispatchConfig
 from sim.cooling import LIMIT_TOL_C, CoolingPlant
-from sim.engine import clamp_line, crossing_s
+from sim.engine import TIME_TOL_ULPS, clamp_line, crossing_s
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
@@ -45,8 +45,19 @@ from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
 from sim.units import S_PER_H
 
-MAX_UPDATES_AT_ONE_TIME = 1_000_000
-"""More bus updates than this without the clock moving means the engine is stuck: it raises."""
+MAX_UPDATES_AT_ONE_TIME = 100_000
+"""More bus updates than this in a row, each less than :data:`STILL_S` (or
+:data:`STILL_ULPS` ulps of the clock) after the one before, means the engine is stuck: it
+raises :class:`EngineStuckError`. Counting only updates at one identical time would not do: a
+loop that moves the clock by an ulp at each turn never repeats a time (and records a row at
+each one; rows at one time replace each other)."""
+
+STILL_S = 1e-6
+"""Updates nearer than this to the one before count as at one instant [s] (see
+:data:`MAX_UPDATES_AT_ONE_TIME`)."""
+
+STILL_ULPS = 1024.0
+"""... or nearer than this many ulps of the clock (which 1 µs is past hour 1.2 million)."""
 
 TOL_PU = 1e-10
 """Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
@@ -63,6 +74,11 @@ RECHARGE_BAND_PU = 0.01
 """Turbines start recharging the battery once it is this far below its stop level [pu of
 nominal energy], and go on until it is there: without the band they would chase every
 kilowatt-hour the battery gives while they follow the load."""
+
+
+class EngineStuckError(RuntimeError):
+    """The engine updates the bus again and again at (nearly) one instant; see
+    :data:`MAX_UPDATES_AT_ONE_TIME`."""
 
 
 @dataclass(slots=True)
@@ -87,6 +103,9 @@ class BusState:
         Energy price now [USD/MWh] (kept current only for policies with ``needs_price``).
     tol_mw : float
         Power tolerance of the bus [MW]: differences below it are rounding.
+    tol_s : float
+        Time tolerance now [s] (a few ulps of the clock, see :func:`sim.engine.time_tol_s`):
+        a line of slope ``r`` within ``tol_mw + |r|·tol_s`` of a level is on it.
     """
 
     t_s: float = 0.0
@@ -98,6 +117,7 @@ class BusState:
     charge_max_mw: float = 0.0
     price_usd_per_mwh: float = 0.0
     tol_mw: float = 0.0
+    tol_s: float = 0.0
 
 
 class DispatchPolicy:
@@ -162,9 +182,11 @@ class Smooth(DispatchPolicy):
     """Let the grid import follow the load no faster than ``ramp_limit_mw_per_min``.
 
     The target starts at the import just before the event and moves toward the net load at the
-    ramp limit ``ρ`` [MW/s]; once it has caught up it follows the load's own ramp, clipped to
-    ``±ρ``. The battery absorbs the difference. A step of the import that the grid itself
-    forces (an outage, a cap) is not smoothed; after it the import ramps back at ``ρ``.
+    ramp limit ``ρ`` [MW/s]; once it has caught up it takes the load's value and follows its
+    own ramp, clipped to ``±ρ``. Caught up means within ``tol_mw + ρ·tol_s``: the clock cannot
+    place the crossing nearer, and what is left is rounding (not a step of the import, nor a
+    trickle from the battery until the next event). The battery absorbs the difference. A step of the import that the grid itself forces (an outage, a
+    cap) is not smoothed; after it the import ramps back at ``ρ``.
 
     Parameters
     ----------
@@ -185,8 +207,8 @@ class Smooth(DispatchPolicy):
     def grid_target(self, s: BusState) -> tuple[float, float, bool]:
         limit = self.ramp_limit_mw_per_s
         gap_mw = s.load_mw - s.grid_mw
-        if abs(gap_mw) <= s.tol_mw:
-            return s.grid_mw, min(max(s.load_ramp_mw_per_s, -limit), limit), True
+        if abs(gap_mw) <= s.tol_mw + limit * s.tol_s:
+            return s.load_mw, min(max(s.load_ramp_mw_per_s, -limit), limit), True
         return s.grid_mw, math.copysign(limit, gap_mw), True
 
 
@@ -308,7 +330,8 @@ class Bus:
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
         self._due_s = math.inf  # due time of the one live internal-event timeout
         self._bound_due_s = math.inf  # when the battery reaches its bound, if that is sooner
-        self._updates_now = 0  # updates since the clock last moved
+        self._updates_still = 0  # updates in a row at (nearly) one instant
+        self._t_update_s = -math.inf  # time of the last update [s]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
         self._row: tuple[float, ...] = ()  # the last row recorded (see SEGMENT_COLUMNS)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
@@ -337,9 +360,15 @@ class Bus:
         tol = self.tol_mw
         now = self.integrate_to_now()
         self.n_updates += 1
-        self._updates_now += 1
-        if self._updates_now > MAX_UPDATES_AT_ONE_TIME:
-            raise RuntimeError(f"the engine is stuck at t = {now!r} s (a zero-time loop)")
+        ulp_s = math.ulp(now)
+        if now - self._t_update_s < STILL_S or now - self._t_update_s < STILL_ULPS * ulp_s:
+            self._updates_still += 1
+            if self._updates_still > MAX_UPDATES_AT_ONE_TIME:
+                raise self._stuck(now)
+        else:
+            self._updates_still = 0
+        self._t_update_s = now
+        state.tol_s = TIME_TOL_ULPS * ulp_s  # time_tol_s(now), inlined
 
         base_floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
         grid_max_mw = grid.available_mw
@@ -485,6 +514,27 @@ class Bus:
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
 
+    def _stuck(self, now: float) -> EngineStuckError:
+        """The error for an engine stuck at ``now``, with the bus's last powers."""
+        row = self._row
+        lines = (
+            ", ".join(
+                f"{name} {row[k]:.6g} MW at {row[k + 10]:.6g} MW/s"
+                for name, k in (("grid", 3), ("turbines", 4), ("battery", 5))
+            )
+            if row
+            else "no row yet"
+        )
+        return EngineStuckError(
+            f"the engine is stuck at t = {now!r} s (hour {now / S_PER_H:.6g}): "
+            f"{self._updates_still:,} bus updates in a row, each less than "
+            f"{max(STILL_S, STILL_ULPS * math.ulp(now)):.3g} s after the one before "
+            f"(last: {lines}). Likely a power line too steep for the clock to resolve at "
+            "this time: lower dispatch.ramp_limit_mw_per_min or turbines[].ramp_mw_per_min, "
+            "or shorten duration_h; if neither applies, this is a bug of dcsim: please report "
+            "it with the config"
+        )
+
     def _thermal(self, cooling: CoolingPlant, cluster: Cluster, now: float) -> None:
         """The coolant's hold on the cluster: at the throttle rise the GPUs throttle so that
         the IT heat equals what the chillers remove; below it the throttle is lifted; at the
@@ -518,6 +568,7 @@ class Bus:
         ramp (see :data:`LOAD_MANAGEMENT_INTERVAL_S`).
         """
         battery, state, tol = self.battery, self.state, self.tol_mw
+        tol_s = state.tol_s
         state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
         for _ in range(2):
             state.discharge_max_mw = d_max = battery.discharge_limit_mw(floor_mwh)
@@ -538,10 +589,10 @@ class Bus:
                     g0 = 0.0 if y0 <= 0.0 else (grid_max if y0 >= grid_max else y0)
                     return b0, 0.0, g0, 0.0, y0 - g0, 0.0, bound_s
             else:
-                t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
+                t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol, tol_s)
                 u0, ur = net_mw - t0, net_r - tr
-                b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
-                if br != 0.0 and -tol <= b0 <= tol:
+                b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol, tol_s)
+                if br != 0.0 and abs(b0) <= tol + abs(br) * tol_s:
                     b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
                 battery.set_power(b0, br)
                 bound_s = battery.seconds_to_bound(floor_mwh)
@@ -550,14 +601,14 @@ class Bus:
             self._reach_bound(now)  # the bound is nearer than the clock resolves
         self._bound_due_s = now + bound_s
         y0, yr = net_mw - b0, net_r - br
-        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
+        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol, tol_s)
         if not follow:
-            cross_s = crossing_s(y0 - g0, yr, (0.0,), tol)
+            cross_s = crossing_s(y0 - g0, yr, (0.0,), tol, tol_s)
         else:
             cross_s = min(
-                crossing_s(target_mw, target_r, (0.0, grid_max), tol),
-                crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
-                crossing_s(y0, yr, (0.0, grid_max), tol),
+                crossing_s(target_mw, target_r, (0.0, grid_max), tol, tol_s),
+                crossing_s(u0, ur, (-c_max, 0.0, d_max), tol, tol_s),
+                crossing_s(y0, yr, (0.0, grid_max), tol, tol_s),
             )
         return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
 
@@ -706,7 +757,6 @@ class Bus:
             if self._row:
                 self.state.grid_mw += self._row[13] * dt
             self._t_last_s = now
-            self._updates_now = 0
         return now
 
     def _reach_bound(self, now: float) -> None:
