@@ -105,7 +105,8 @@ class BusState:
         Power tolerance of the bus [MW]: differences below it are rounding.
     tol_s : float
         Time tolerance now [s] (a few ulps of the clock, see :func:`sim.engine.time_tol_s`):
-        a line of slope ``r`` within ``tol_mw + |r|·tol_s`` of a level is on it.
+        a policy that turns its slope ``r`` around at a level counts a gap within
+        ``tol_mw + |r|·tol_s`` as closed (the clock cannot place the crossing nearer).
     """
 
     t_s: float = 0.0
@@ -185,8 +186,9 @@ class Smooth(DispatchPolicy):
     ramp limit ``ρ`` [MW/s]; once it has caught up it takes the load's value and follows its
     own ramp, clipped to ``±ρ``. Caught up means within ``tol_mw + ρ·tol_s``: the clock cannot
     place the crossing nearer, and what is left is rounding (not a step of the import, nor a
-    trickle from the battery until the next event). The battery absorbs the difference. A step of the import that the grid itself forces (an outage, a
-    cap) is not smoothed; after it the import ramps back at ``ρ``.
+    trickle from the battery until the next event). The battery absorbs the difference. A
+    step of the import that the grid itself forces (an outage, a cap) is not smoothed; after
+    it the import ramps back at ``ρ``.
 
     Parameters
     ----------
@@ -568,7 +570,6 @@ class Bus:
         ramp (see :data:`LOAD_MANAGEMENT_INTERVAL_S`).
         """
         battery, state, tol = self.battery, self.state, self.tol_mw
-        tol_s = state.tol_s
         state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
         for _ in range(2):
             state.discharge_max_mw = d_max = battery.discharge_limit_mw(floor_mwh)
@@ -589,10 +590,10 @@ class Bus:
                     g0 = 0.0 if y0 <= 0.0 else (grid_max if y0 >= grid_max else y0)
                     return b0, 0.0, g0, 0.0, y0 - g0, 0.0, bound_s
             else:
-                t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol, tol_s)
+                t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
                 u0, ur = net_mw - t0, net_r - tr
-                b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol, tol_s)
-                if br != 0.0 and abs(b0) <= tol + abs(br) * tol_s:
+                b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
+                if br != 0.0 and -tol <= b0 <= tol:
                     b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
                 battery.set_power(b0, br)
                 bound_s = battery.seconds_to_bound(floor_mwh)
@@ -601,14 +602,14 @@ class Bus:
             self._reach_bound(now)  # the bound is nearer than the clock resolves
         self._bound_due_s = now + bound_s
         y0, yr = net_mw - b0, net_r - br
-        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol, tol_s)
+        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
         if not follow:
-            cross_s = crossing_s(y0 - g0, yr, (0.0,), tol, tol_s)
+            cross_s = crossing_s(y0 - g0, yr, (0.0,), tol)
         else:
             cross_s = min(
-                crossing_s(target_mw, target_r, (0.0, grid_max), tol, tol_s),
-                crossing_s(u0, ur, (-c_max, 0.0, d_max), tol, tol_s),
-                crossing_s(y0, yr, (0.0, grid_max), tol, tol_s),
+                crossing_s(target_mw, target_r, (0.0, grid_max), tol),
+                crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
+                crossing_s(y0, yr, (0.0, grid_max), tol),
             )
         return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
 

@@ -12,13 +12,15 @@ again and again at (almost) the same time.
 
 The hair has two parts. One is the rounding of powers, ``tol`` [MW]. The other is the rounding
 of the clock: an event time is a float, so it lands within ``ulp(t)/2`` of the crossing it was
-scheduled for, and a line of slope ``r`` is then up to ``|r|·ulp(t)/2`` [MW] off its limit.
+scheduled for, and a line of slope ``r`` is then up to ``|r|·ulp(t)/2`` [MW] off its level.
 That grows with the clock (``ulp`` is 4.5e-13 s at hour 1, 6e-8 s at hour 80,000) while
-``tol`` does not: a steep line (a fast ramp limit, or a late one) could then never be put on
-its limit, and the next crossing, less than an ulp away, would be scheduled one ulp on, again
-and again, with the line overshooting to either side. So a line within ``tol + |r|·tol_s`` of
-a level counts as on it, with ``tol_s`` (:func:`time_tol_s`) a few ulps of the clock: a
-crossing nearer than that in time is reached now.
+``tol`` does not. For a line that goes on the same way it does no harm: a crossing nearer than
+the clock resolves is scheduled at the next representable time (the bus makes sure time moves
+on), and by then the line is past it, by at most ``|r|·ulp(t)``. It does harm to a slope that
+depends on which side of a level the line is — a policy chasing a moving value (``smooth``
+catching up with the load): it would overshoot, turn, and overshoot again at every ulp, for
+ever. Such a decision counts a gap within ``tol + |r|·tol_s`` as closed, with ``tol_s``
+(:func:`time_tol_s`) a few ulps of the clock: a crossing nearer than that is reached now.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ time is within half an ulp of the time it was computed for, twice that across a 
 
 
 def time_tol_s(now_s: float) -> float:
-    """Time tolerance at clock time ``now_s`` [s]: a crossing nearer than this is reached now.
+    """Time tolerance at clock time ``now_s`` [s]: a crossing nearer than this is reached now
+    (by a decision that turns a slope around at it; see the module docstring).
 
     ``TIME_TOL_ULPS·ulp(now)``: 1.8e-12 s at hour 1, 2.4e-7 s at hour 80,000 (see the module
     docstring).
@@ -39,18 +42,15 @@ def time_tol_s(now_s: float) -> float:
     return TIME_TOL_ULPS * math.ulp(now_s)
 
 
-def clamp_line(
-    p0: float, r: float, lo: float, hi: float, tol: float, tol_s: float = 0.0
-) -> tuple[float, float]:
+def clamp_line(p0: float, r: float, lo: float, hi: float, tol: float) -> tuple[float, float]:
     """Clamp the line ``p0 + r·t`` to ``[lo, hi]`` just after ``t = 0``: ``(value, slope)``.
 
-    A value within ``tol + |r|·tol_s`` of a limit (``tol`` [MW], ``tol_s`` [s]) with a slope
-    pointing past it is on that limit. A constant (``r = 0``) is clamped exactly: it crosses
-    nothing, so there is no rounding of a crossing time to absorb.
+    A value within ``tol`` of a limit with a slope pointing past it is on that limit. A
+    constant (``r = 0``) is clamped exactly: it crosses nothing, so there is no rounding of a
+    crossing time to absorb.
     """
     if r == 0.0:
         return (hi if p0 > hi else lo if p0 < lo else p0), 0.0
-    tol += abs(r) * tol_s
     if p0 >= hi - tol and (p0 > hi + tol or r >= 0.0):
         return hi, 0.0
     if p0 <= lo + tol and (p0 < lo - tol or r <= 0.0):
@@ -58,17 +58,14 @@ def clamp_line(
     return p0, r
 
 
-def crossing_s(
-    p0: float, r: float, levels: tuple[float, ...], tol: float, tol_s: float = 0.0
-) -> float:
+def crossing_s(p0: float, r: float, levels: tuple[float, ...], tol: float) -> float:
     """Time until the line ``p0 + r·t`` first reaches one of ``levels`` [s]; ``inf`` if never.
 
     ``t = (level − p0) / r`` for the levels ahead of the line; levels it is already past or
-    within ``tol + |r|·tol_s`` of are ignored (see :func:`clamp_line`).
+    within ``tol`` of are ignored (see :func:`clamp_line`).
     """
     if r == 0.0:
         return math.inf
-    tol += abs(r) * tol_s
     best = math.inf
     for level in levels:
         if abs(level - p0) > tol:
