@@ -57,7 +57,8 @@ STILL_S = 1e-6
 :data:`MAX_UPDATES_AT_ONE_TIME`)."""
 
 STILL_ULPS = 1024.0
-"""... or nearer than this many ulps of the clock (which 1 µs is past hour 1.2 million)."""
+"""... or nearer than this many ulps of the clock (more than 1 µs from about hour 1,200 on,
+6e-5 s at hour 80,000)."""
 
 TOL_PU = 1e-10
 """Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
