@@ -37,7 +37,7 @@ import simpy
 from sim.cluster import Cluster
 from sim.config import DispatchConfig
 from sim.cooling import LIMIT_TOL_C, CoolingPlant
-from sim.engine import clamp_line, crossing_s
+from sim.engine import TIME_TOL_ULPS, clamp_line, crossing_s
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
@@ -45,8 +45,20 @@ from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
 from sim.units import S_PER_H
 
-MAX_UPDATES_AT_ONE_TIME = 1_000_000
-"""More bus updates than this without the clock moving means the engine is stuck: it raises."""
+MAX_UPDATES_AT_ONE_TIME = 100_000
+"""More bus updates than this in a row, each less than :data:`STILL_S` (or
+:data:`STILL_ULPS` ulps of the clock) after the one before, means the engine is stuck: it
+raises :class:`EngineStuckError`. Counting only updates at one identical time would not do: a
+loop that moves the clock by an ulp at each turn never repeats a time (and records a row at
+each one; rows at one time replace each other)."""
+
+STILL_S = 1e-6
+"""Updates nearer than this to the one before count as at one instant [s] (see
+:data:`MAX_UPDATES_AT_ONE_TIME`)."""
+
+STILL_ULPS = 1024.0
+"""... or nearer than this many ulps of the clock (more than 1 µs from about hour 1,200 on,
+6e-5 s at hour 80,000)."""
 
 TOL_PU = 1e-10
 """Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
@@ -63,6 +75,11 @@ RECHARGE_BAND_PU = 0.01
 """Turbines start recharging the battery once it is this far below its stop level [pu of
 nominal energy], and go on until it is there: without the band they would chase every
 kilowatt-hour the battery gives while they follow the load."""
+
+
+class EngineStuckError(RuntimeError):
+    """The engine updates the bus again and again at (nearly) one instant; see
+    :data:`MAX_UPDATES_AT_ONE_TIME`."""
 
 
 @dataclass(slots=True)
@@ -87,6 +104,10 @@ class BusState:
         Energy price now [USD/MWh] (kept current only for policies with ``needs_price``).
     tol_mw : float
         Power tolerance of the bus [MW]: differences below it are rounding.
+    tol_s : float
+        Time tolerance now [s] (a few ulps of the clock, see :func:`sim.engine.time_tol_s`):
+        a policy that turns its slope ``r`` around at a level counts a gap within
+        ``tol_mw + |r|·tol_s`` as closed (the clock cannot place the crossing nearer).
     """
 
     t_s: float = 0.0
@@ -98,6 +119,7 @@ class BusState:
     charge_max_mw: float = 0.0
     price_usd_per_mwh: float = 0.0
     tol_mw: float = 0.0
+    tol_s: float = 0.0
 
 
 class DispatchPolicy:
@@ -162,9 +184,12 @@ class Smooth(DispatchPolicy):
     """Let the grid import follow the load no faster than ``ramp_limit_mw_per_min``.
 
     The target starts at the import just before the event and moves toward the net load at the
-    ramp limit ``ρ`` [MW/s]; once it has caught up it follows the load's own ramp, clipped to
-    ``±ρ``. The battery absorbs the difference. A step of the import that the grid itself
-    forces (an outage, a cap) is not smoothed; after it the import ramps back at ``ρ``.
+    ramp limit ``ρ`` [MW/s]; once it has caught up it takes the load's value and follows its
+    own ramp, clipped to ``±ρ``. Caught up means within ``tol_mw + ρ·tol_s``: the clock cannot
+    place the crossing nearer, and what is left is rounding (not a step of the import, nor a
+    trickle from the battery until the next event). The battery absorbs the difference. A
+    step of the import that the grid itself forces (an outage, a cap) is not smoothed; after
+    it the import ramps back at ``ρ``.
 
     Parameters
     ----------
@@ -185,8 +210,8 @@ class Smooth(DispatchPolicy):
     def grid_target(self, s: BusState) -> tuple[float, float, bool]:
         limit = self.ramp_limit_mw_per_s
         gap_mw = s.load_mw - s.grid_mw
-        if abs(gap_mw) <= s.tol_mw:
-            return s.grid_mw, min(max(s.load_ramp_mw_per_s, -limit), limit), True
+        if abs(gap_mw) <= s.tol_mw + limit * s.tol_s:
+            return s.load_mw, min(max(s.load_ramp_mw_per_s, -limit), limit), True
         return s.grid_mw, math.copysign(limit, gap_mw), True
 
 
@@ -308,7 +333,8 @@ class Bus:
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
         self._due_s = math.inf  # due time of the one live internal-event timeout
         self._bound_due_s = math.inf  # when the battery reaches its bound, if that is sooner
-        self._updates_now = 0  # updates since the clock last moved
+        self._updates_still = 0  # updates in a row at (nearly) one instant
+        self._t_update_s = -math.inf  # time of the last update [s]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
         self._row: tuple[float, ...] = ()  # the last row recorded (see SEGMENT_COLUMNS)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
@@ -337,9 +363,15 @@ class Bus:
         tol = self.tol_mw
         now = self.integrate_to_now()
         self.n_updates += 1
-        self._updates_now += 1
-        if self._updates_now > MAX_UPDATES_AT_ONE_TIME:
-            raise RuntimeError(f"the engine is stuck at t = {now!r} s (a zero-time loop)")
+        ulp_s = math.ulp(now)
+        if now - self._t_update_s < STILL_S or now - self._t_update_s < STILL_ULPS * ulp_s:
+            self._updates_still += 1
+            if self._updates_still > MAX_UPDATES_AT_ONE_TIME:
+                raise self._stuck(now)
+        else:
+            self._updates_still = 0
+        self._t_update_s = now
+        state.tol_s = TIME_TOL_ULPS * ulp_s  # time_tol_s(now), inlined
 
         base_floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
         grid_max_mw = grid.available_mw
@@ -484,6 +516,27 @@ class Bus:
             self._toggle("cooling_deficit", now, max(cool[2], 0.0))
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
+
+    def _stuck(self, now: float) -> EngineStuckError:
+        """The error for an engine stuck at ``now``, with the bus's last powers."""
+        row = self._row
+        lines = (
+            ", ".join(
+                f"{name} {row[k]:.6g} MW at {row[k + 10]:.6g} MW/s"
+                for name, k in (("grid", 3), ("turbines", 4), ("battery", 5))
+            )
+            if row
+            else "no row yet"
+        )
+        return EngineStuckError(
+            f"the engine is stuck at t = {now!r} s (hour {now / S_PER_H:.6g}): "
+            f"{self._updates_still:,} bus updates in a row, each less than "
+            f"{max(STILL_S, STILL_ULPS * math.ulp(now)):.3g} s after the one before "
+            f"(last: {lines}). Likely a power line too steep for the clock to resolve at "
+            "this time: lower dispatch.ramp_limit_mw_per_min or turbines[].ramp_mw_per_min, "
+            "or shorten duration_h; if neither applies, this is a bug of dcsim: please report "
+            "it with the config"
+        )
 
     def _thermal(self, cooling: CoolingPlant, cluster: Cluster, now: float) -> None:
         """The coolant's hold on the cluster: at the throttle rise the GPUs throttle so that
@@ -706,7 +759,6 @@ class Bus:
             if self._row:
                 self.state.grid_mw += self._row[13] * dt
             self._t_last_s = now
-            self._updates_now = 0
         return now
 
     def _reach_bound(self, now: float) -> None:

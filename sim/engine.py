@@ -9,11 +9,37 @@ At an event that *is* a crossing, rounding leaves a line within a hair of its li
 clamp therefore looks at where the line is heading: a value within ``tol`` of a limit and moving
 past it is taken as already there. Without this, a crossing a few ulps away would be scheduled
 again and again at (almost) the same time.
+
+The hair has two parts. One is the rounding of powers, ``tol`` [MW]. The other is the rounding
+of the clock: an event time is a float, so it lands within ``ulp(t)/2`` of the crossing it was
+scheduled for, and a line of slope ``r`` is then up to ``|r|·ulp(t)/2`` [MW] off its level.
+That grows with the clock (``ulp`` is 4.5e-13 s at hour 1, 6e-8 s at hour 80,000) while
+``tol`` does not. For a line that goes on the same way it does no harm: a crossing nearer than
+the clock resolves is scheduled at the next representable time (the bus makes sure time moves
+on), and by then the line is past it, by at most ``|r|·ulp(t)``. It does harm to a slope that
+depends on which side of a level the line is — a policy chasing a moving value (``smooth``
+catching up with the load): it would overshoot, turn, and overshoot again at every ulp, for
+ever. Such a decision counts a gap within ``tol + |r|·tol_s`` as closed, with ``tol_s``
+(:func:`time_tol_s`) a few ulps of the clock: a crossing nearer than that is reached now.
 """
 
 from __future__ import annotations
 
 import math
+
+TIME_TOL_ULPS = 4.0
+"""The time tolerance of the engine in ulps of the clock (see :func:`time_tol_s`): an event
+time is within half an ulp of the time it was computed for, twice that across a power of 2."""
+
+
+def time_tol_s(now_s: float) -> float:
+    """Time tolerance at clock time ``now_s`` [s]: a crossing nearer than this is reached now
+    (by a decision that turns a slope around at it; see the module docstring).
+
+    ``TIME_TOL_ULPS·ulp(now)``: 1.8e-12 s at hour 1, 2.4e-7 s at hour 80,000 (see the module
+    docstring).
+    """
+    return TIME_TOL_ULPS * math.ulp(now_s)
 
 
 def clamp_line(p0: float, r: float, lo: float, hi: float, tol: float) -> tuple[float, float]:
