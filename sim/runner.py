@@ -90,7 +90,8 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             progress=_progress(facility),
         )
     except Exception as exc:
-        raise RunError(f"run {config.name!r} (seed {config.seed}) failed: {exc!r}") from exc
+        what = f"{type(exc).__name__}: {exc}"
+        raise RunError(f"run {config.name!r} (seed {config.seed}) failed: {what}") from exc
 
 
 def _check_finite(summary: dict[str, Any]) -> None:
