@@ -442,14 +442,27 @@ def _serial(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[
         yield execute_config(run_id, data)
 
 
-_started: Any = None  # in a pool worker: the queue on which it announces each run it starts
+# In a pool worker: the queue on which it announces each run it starts; whether it is running
+# one (SIGINT interrupts a run, never the sending of a result); whether SIGINT was received.
+_started: Any = None
+_running = False
+_interrupted = False
 
 
 def _init_worker(parent_pid: int, started: Any) -> None:
-    """Pool worker initializer: announce runs on ``started``; exit when the parent dies."""
+    """Pool worker initializer: announce runs on ``started``; exit when the parent dies; on
+    SIGINT, stop the run in flight and skip the rest."""
     global _started
     _started = started
+    signal.signal(signal.SIGINT, _on_sigint)
     _exit_with_parent(parent_pid)
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    if _running:
+        raise KeyboardInterrupt
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -478,9 +491,18 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 def _pool_task(run_id: str, data: dict[str, Any]) -> Outcome:
+    global _running
     if _started is not None:
         _started.put(run_id)
-    return execute_config(run_id, data)
+    try:
+        _running = True
+        if _interrupted:
+            raise KeyboardInterrupt
+        return execute_config(run_id, data)
+    except KeyboardInterrupt:
+        return Outcome(run_id, None, "interrupted")
+    finally:
+        _running = False
 
 
 def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
@@ -506,7 +528,7 @@ def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator
             initializer=_init_worker,
             initargs=(os.getpid(), started),
         )
-        broken = False
+        broken = finished = False
         try:
             futures = {pool.submit(_pool_task, run_id, pending[run_id]): run_id for run_id in batch}
             for future in as_completed(futures):
@@ -523,7 +545,12 @@ def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator
                     suspects.remove(run_id)
                 idle_breaks = 0
                 yield outcome
+            finished = True
         finally:
+            if not finished:  # Ctrl-C or closed early: stop the runs in flight, not wait for them
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    if process.pid is not None and process.is_alive():
+                        os.kill(process.pid, signal.SIGINT)
             pool.shutdown(wait=True, cancel_futures=True)
         if not broken:
             continue
