@@ -433,7 +433,7 @@ Task = tuple[str, dict[str, Any]]
 MAX_WORKER_DEATHS = 3
 """A run whose worker process died this many times is ``failed`` (like Dask's allowed-failures)."""
 
-SCHEDULER_TIMEOUT_S = 10.0
+SCHEDULER_TIMEOUT_S = 5.0
 """How long to try to reach a ``--scheduler`` before giving up."""
 
 
