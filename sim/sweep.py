@@ -22,6 +22,7 @@ the tables of what finished.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -244,9 +245,11 @@ def load_sweep(path: str | Path) -> Sweep:
     variants = expand_variants(spec)
     param_keys = list(dict.fromkeys(k for v in variants for k in v))
     labels = _variant_labels(variants, param_keys)
-    first_seed = base.get("seed", 0) if isinstance(base.get("seed", 0), int) else 0
     plans = []
     for params, label in zip(variants, labels, strict=True):
+        # A swept `seed` is the variant's first seed (else the base's), not overwritten.
+        first = params.get("seed", base.get("seed", 0))
+        first_seed = first if isinstance(first, int) and not isinstance(first, bool) else 0
         for k in range(spec.seeds):
             seed = first_seed + k
             run_id = f"{label}_seed-{seed}"
@@ -696,6 +699,7 @@ def run_sweep(
     out = Path(out)
     if out.exists() and not (resume or force):
         raise SweepError(f"{out} exists; use --resume to complete it or --force to rerun it")
+    created = [folder for folder in (out, out / "runs") if not folder.exists()]
     for folder in (out, out / "runs"):
         if folder.exists() and not folder.is_dir():
             raise SweepError(f"{folder} is not a folder; a sweep needs it to be one (or absent)")
@@ -712,12 +716,17 @@ def run_sweep(
         else:
             tasks.append((plan.run_id, plan.config.model_dump(mode="json")))
     by_id = {plan.run_id: plan for plan in sweep.plans}
-    outcomes = EXECUTORS[backend](tasks, workers, scheduler)  # Dask connects here
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _close(outcomes)
         raise SweepError(f"cannot create {out / 'runs'}: {exc}") from None
+    try:
+        outcomes = EXECUTORS[backend](tasks, workers, scheduler)  # Dask connects here
+    except BaseException:
+        for folder in reversed(created):  # leave no trace of a sweep that could not start
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     bar = tqdm(
         total=len(sweep.plans),
         initial=len(rows),

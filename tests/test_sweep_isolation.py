@@ -344,3 +344,14 @@ def test_resume_where_a_folder_is_a_file_exits_2(spec, tmp_path, capsys, where):
     assert f"error: {target} is not a folder" in err
     assert "Traceback" not in err
     assert target.read_text() == "not a folder\n"
+
+
+def test_a_swept_seed_is_the_runs_seed(tmp_path):
+    sweep = load_sweep(spec_with(tmp_path, "product: {seed: [1, 7]}\nseeds: 2\n"))
+    assert [p.config.seed for p in sweep.plans] == [1, 2, 7, 8]
+    assert [p.run_id for p in sweep.plans] == [
+        "seed-1_seed-1",
+        "seed-1_seed-2",
+        "seed-7_seed-7",
+        "seed-7_seed-8",
+    ]
