@@ -450,6 +450,7 @@ def _serial(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[
 _started: Any = None
 _running = False
 _interrupted = False
+_INTERRUPTED = "interrupted"
 
 
 def _init_worker(parent_pid: int, started: Any) -> None:
@@ -503,7 +504,7 @@ def _pool_task(run_id: str, data: dict[str, Any]) -> Outcome:
             raise KeyboardInterrupt
         return execute_config(run_id, data)
     except KeyboardInterrupt:
-        return Outcome(run_id, None, "interrupted")
+        return Outcome(run_id, None, _INTERRUPTED)
     finally:
         _running = False
 
@@ -543,6 +544,8 @@ def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator
                     continue
                 except Exception as exc:  # the outcome could not come back (pickling, ...)
                     outcome = Outcome(run_id, None, f"worker error: {exc!r}")
+                if outcome.result is None and outcome.error == _INTERRUPTED:
+                    continue  # SIGINT reached the worker: not run (we stop, or run it again)
                 pending.pop(run_id)
                 if run_id in suspects:
                     suspects.remove(run_id)

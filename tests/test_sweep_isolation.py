@@ -100,7 +100,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_workers_exit_when_the_sweep_is_killed(tmp_path, sig):
     write(
         tmp_path / "site.yaml",
@@ -117,12 +117,17 @@ def test_workers_exit_when_the_sweep_is_killed(tmp_path, sig):
         tmp_path / "s.yaml", "name: slow\nbase: site.yaml\nproduct: {seed: [1, 2, 3, 4]}\n"
     )
     cmd = [sys.executable, "-m", "sim", "sweep", str(spec), "--out", str(tmp_path / "o")]
-    proc = subprocess.Popen([*cmd, "--workers", "2"], stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*cmd, "--workers", "2"], stderr=subprocess.PIPE, text=True)
     workers: list[int] = []
     try:
         workers = descendants_when_running(proc, 2, timeout_s=60)
         proc.send_signal(sig)
-        proc.wait(timeout=10)
+        err = proc.communicate(timeout=60)[1]
+        if sig == signal.SIGINT:  # Ctrl-C: stops the runs, writes the tables, says so
+            assert proc.returncode == 130
+            assert "of 4 runs done" in err
+            assert "--resume" in err
+            assert "Traceback" not in err
         deadline = time.monotonic() + 10
         while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
