@@ -160,6 +160,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import SweepInterrupted
+
     try:
         sweep = load_sweep(args.spec)
     except ConfigError as exc:
@@ -179,6 +181,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SweepInterrupted as exc:
+        print(
+            f"interrupted: {exc}; complete it with: dcsim sweep {args.spec} --out {out} --resume",
+            file=sys.stderr,
+        )
+        return 130
     failed = table[table["status"] != "ok"]
     print(f"{sweep.spec.name}: {len(table) - len(failed)} of {len(table)} runs ok -> {out}")
     for _, row in failed.iterrows():

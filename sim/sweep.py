@@ -11,10 +11,18 @@ run and ``<out>/summary_by_variant.parquet`` (and ``.csv``) the mean and 95 % in
 Workers only compute: they receive a resolved config and return the results in memory; this
 process writes every folder (atomically), so results do not depend on the backend and a cluster
 needs no shared file system.
+
+Failures stay with their run. A run that raises, or whose results cannot be written (a summary
+number that is not finite), is ``failed`` with its message. A worker process that dies loses
+only the runs it had in flight: they are rerun (alone, so a second death is known to be theirs)
+on a fresh pool, and a run whose worker died :data:`MAX_WORKER_DEATHS` times is ``failed``.
+Pool workers exit when this process dies. Ctrl-C raises :class:`SweepInterrupted` after writing
+the tables of what finished.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -22,7 +30,12 @@ import json
 import math
 import os
 import re
+import signal
+import sys
+import threading
+import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +43,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+import pyarrow as pa
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 from tqdm import tqdm
 
 from sim.config import (
@@ -41,6 +55,7 @@ from sim.config import (
     KeyProblems,
     Problem,
     StrictModel,
+    _annotation_at,
     config_from_dict,
     dump_config,
     load_tree,
@@ -95,11 +110,20 @@ class SweepSpec(StrictModel):
     variants: list[dict[str, Any]] = Field(default_factory=list)
     samples: SamplesSpec | None = None
     seeds: int = Field(1, ge=1, description="Replicates per variant.")
+    max_runs: int = Field(
+        10_000,
+        ge=1,
+        description="Refuse a spec that expands to more runs than this (variants x seeds), "
+        "counted before anything is expanded; raise it for a larger sweep.",
+    )
 
     @model_validator(mode="after")
     def _zip_lengths(self) -> SweepSpec:
         bad = []
         for i, group in enumerate(self.zip):
+            if not group:
+                bad.append((("zip", i), group, "a zip group needs at least one key"))
+                continue
             lengths = {key: len(values) for key, values in group.items()}
             if len(set(lengths.values())) > 1:
                 bad.append(
@@ -108,6 +132,17 @@ class SweepSpec(StrictModel):
         if bad:
             raise KeyProblems(bad)
         return self
+
+    def n_runs(self) -> tuple[int, list[str]]:
+        """The number of runs, from the axes' lengths (nothing is expanded), and its factors."""
+        factors = [(len(values), key) for key, values in self.product.items()]
+        factors += [(len(next(iter(g.values()))), f"zip[{i}]") for i, g in enumerate(self.zip)]
+        if self.variants:
+            factors.append((len(self.variants), "variants"))
+        if self.samples is not None:
+            factors.append((self.samples.n, "samples.n"))
+        factors.append((self.seeds, "seeds"))
+        return math.prod(n for n, _ in factors), [f"{n:,} {what}" for n, what in factors]
 
     def keyed_sections(self) -> Iterator[tuple[Key, str]]:
         """Every place that names a config key: (where in the spec, the dotted key)."""
@@ -181,6 +216,16 @@ def load_sweep(path: str | Path) -> Sweep:
             message = str(exc)
         if message:
             problems.append(Problem(str(path), where, f"not a config key: {message}", text))
+    n_runs, factors = spec.n_runs()
+    if n_runs > spec.max_runs:
+        message = (
+            f"the spec expands to {n_runs:,} runs ({' x '.join(factors)}), more than "
+            f"max_runs = {spec.max_runs:,}; reduce the axes or raise max_runs"
+        )
+        problems.append(Problem(str(path), ("max_runs",), message))
+    if problems:
+        raise ConfigError(problems)
+    spec = _typed_spec(spec, str(path), problems)
     if problems:
         raise ConfigError(problems)
 
@@ -200,9 +245,11 @@ def load_sweep(path: str | Path) -> Sweep:
     variants = expand_variants(spec)
     param_keys = list(dict.fromkeys(k for v in variants for k in v))
     labels = _variant_labels(variants, param_keys)
-    first_seed = base.get("seed", 0) if isinstance(base.get("seed", 0), int) else 0
     plans = []
     for params, label in zip(variants, labels, strict=True):
+        # A swept `seed` is the variant's first seed (else the base's), not overwritten.
+        first = params.get("seed", base.get("seed", 0))
+        first_seed = first if isinstance(first, int) and not isinstance(first, bool) else 0
         for k in range(spec.seeds):
             seed = first_seed + k
             run_id = f"{label}_seed-{seed}"
@@ -222,6 +269,54 @@ def load_sweep(path: str | Path) -> Sweep:
                 plan.problems = exc.problems
             plans.append(plan)
     return Sweep(spec, plans, param_keys)
+
+
+def _typed_spec(spec: SweepSpec, file: str, problems: list[Problem]) -> SweepSpec:
+    """The spec with every value of a number, boolean or text key typed by the config schema.
+
+    A string the schema reads as a number (PyYAML reads ``1e3`` as text) becomes that number,
+    so an axis column has one type; a value of the wrong type (``true`` for a number) is a
+    problem at its place in the spec, e.g. ``product.battery.energy_mwh[1]``.
+    """
+
+    def typed(text: str, value: Any, where: Key) -> Any:
+        try:
+            annotation = _annotation_at(parse_key(text))
+        except ValueError:
+            return value
+        if annotation not in (int, float, bool, str) or value is None:
+            return value
+        name = {int: "an integer", float: "a number", bool: "a boolean", str: "text"}[annotation]
+        if isinstance(value, bool) and annotation is not bool:
+            problems.append(Problem(file, where, f"{text} is {name}, not a boolean", value))
+            return value
+        try:
+            result = TypeAdapter(annotation).validate_python(value)
+        except ValidationError as exc:
+            reason = exc.errors(include_url=False)[0]["msg"]
+            problems.append(Problem(file, where, f"{text} is {name}: {reason}", value))
+            return value
+        return result if isinstance(value, str) and not isinstance(result, str) else value
+
+    update: dict[str, Any] = {
+        "set": {k: typed(k, v, ("set", k)) for k, v in spec.set.items()},
+        "product": {
+            k: [typed(k, v, ("product", k, i)) for i, v in enumerate(values)]
+            for k, values in spec.product.items()
+        },
+        "zip": [
+            {
+                k: [typed(k, v, ("zip", g, k, i)) for i, v in enumerate(values)]
+                for k, values in group.items()
+            }
+            for g, group in enumerate(spec.zip)
+        ],
+        "variants": [
+            {k: typed(k, v, ("variants", i, k)) for k, v in variant.items()}
+            for i, variant in enumerate(spec.variants)
+        ],
+    }
+    return spec.model_copy(update=update)
 
 
 def expand_variants(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -271,7 +366,9 @@ def _fmt_value(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.6g}"
+        text = f"{value:.6g}"  # 2e+06 would read as 2e-06 once "+" is replaced: write 2e6
+        mantissa, plus, exponent = text.partition("e+")
+        return f"{mantissa}e{int(exponent)}" if plus else text
     if isinstance(value, (int, str)):
         return str(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
@@ -299,7 +396,8 @@ def _variant_labels(variants: list[dict[str, Any]], keys: list[str]) -> list[str
     for params in variants:
         text = "_".join(f"{short[k]}-{_fmt_value(v)}" for k, v in params.items()) or "base"
         labels.append(re.sub(r"[^A-Za-z0-9._-]+", "-", text))
-    clashes = {label for label in labels if labels.count(label) > 1}
+    counts = Counter(labels)
+    clashes = {label for label in labels if counts[label] > 1}
     return [
         f"{label[:60]}-{_digest(params)}"
         if label in clashes or len(label) > ID_MAX_CHARS
@@ -335,36 +433,178 @@ def execute_config(run_id: str, config_data: dict[str, Any]) -> Outcome:
 
 Task = tuple[str, dict[str, Any]]
 
+MAX_WORKER_DEATHS = 3
+"""A run whose worker process died this many times is ``failed`` (like Dask's allowed-failures)."""
+
+SCHEDULER_TIMEOUT_S = 5.0
+"""How long to try to reach a ``--scheduler`` before giving up."""
+
 
 def _serial(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
     for run_id, data in tasks:
         yield execute_config(run_id, data)
 
 
-def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+# In a pool worker: the queue on which it announces each run it starts; whether it is running
+# one (SIGINT interrupts a run, never the sending of a result); whether SIGINT was received.
+_started: Any = None
+_running = False
+_interrupted = False
+_INTERRUPTED = "interrupted"
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute_config, run_id, data): run_id for run_id, data in tasks}
+
+def _init_worker(parent_pid: int, started: Any) -> None:
+    """Pool worker initializer: announce runs on ``started``; exit when the parent dies; on
+    SIGINT, stop the run in flight and skip the rest."""
+    global _started
+    _started = started
+    signal.signal(signal.SIGINT, _on_sigint)
+    _exit_with_parent(parent_pid)
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    if _running:
+        raise KeyboardInterrupt
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Make this process exit when ``parent_pid`` (its parent) dies, however it dies.
+
+    On Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); everywhere a watchdog
+    thread checks once a second that the parent is still the same process.
+    """
+    if sys.platform.startswith("linux"):
         try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # it died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dcsim-parent-watchdog", daemon=True).start()
+
+
+def _pool_task(run_id: str, data: dict[str, Any]) -> Outcome:
+    global _running
+    if _started is not None:
+        _started.put(run_id)
+    try:
+        _running = True
+        if _interrupted:
+            raise KeyboardInterrupt
+        return execute_config(run_id, data)
+    except KeyboardInterrupt:
+        return Outcome(run_id, None, _INTERRUPTED)
+    finally:
+        _running = False
+
+
+def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    """Runs on a process pool; a pool broken by a worker's death is replaced.
+
+    Only the runs in flight when a worker died are charged with its death; they are rerun one
+    at a time until they finish or reach :data:`MAX_WORKER_DEATHS`. Runs not yet started are
+    resubmitted on the fresh pool as they were.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = dict(tasks)
+    deaths = dict.fromkeys(pending, 0)
+    suspects: list[str] = []  # in flight at a death: rerun alone, so a next death is theirs
+    idle_breaks = 0  # pools broken with no run in flight since the last finished run
+    while pending:
+        batch = suspects[:1] or list(pending)
+        started = multiprocessing.SimpleQueue()
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(batch)),
+            initializer=_init_worker,
+            initargs=(os.getpid(), started),
+        )
+        broken = finished = False
+        try:
+            futures = {pool.submit(_pool_task, run_id, pending[run_id]): run_id for run_id in batch}
             for future in as_completed(futures):
+                run_id = futures[future]
                 try:
-                    yield future.result()
-                except Exception as exc:  # a worker process died (BrokenProcessPool)
-                    yield Outcome(futures[future], None, f"worker lost: {exc!r}")
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as exc:  # the outcome could not come back (pickling, ...)
+                    outcome = Outcome(run_id, None, f"worker error: {exc!r}")
+                if outcome.result is None and outcome.error == _INTERRUPTED:
+                    continue  # SIGINT reached the worker: not run (we stop, or run it again)
+                pending.pop(run_id)
+                if run_id in suspects:
+                    suspects.remove(run_id)
+                idle_breaks = 0
+                yield outcome
+            finished = True
         finally:
+            if not finished:  # Ctrl-C or closed early: stop the runs in flight, not wait for them
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    if process.pid is not None and process.is_alive():
+                        os.kill(process.pid, signal.SIGINT)
             pool.shutdown(wait=True, cancel_futures=True)
+        if not broken:
+            continue
+        in_flight = set()
+        while not started.empty():
+            in_flight.add(started.get())
+        started.close()
+        in_flight &= pending.keys()
+        if not in_flight:
+            idle_breaks += 1
+            if idle_breaks >= MAX_WORKER_DEATHS:
+                message = f"the process pool broke {idle_breaks} times without running this run"
+                for run_id in list(pending):
+                    del pending[run_id]
+                    yield Outcome(run_id, None, message)
+        for run_id in sorted(in_flight, key=list(pending).index):
+            deaths[run_id] += 1
+            if deaths[run_id] < MAX_WORKER_DEATHS:
+                if run_id not in suspects:
+                    suspects.append(run_id)
+                continue
+            pending.pop(run_id)
+            if run_id in suspects:
+                suspects.remove(run_id)
+            yield Outcome(
+                run_id,
+                None,
+                f"worker died {deaths[run_id]} times running this run (killed by a signal or "
+                "the out-of-memory killer?)",
+            )
 
 
 def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    """Connect to Dask now (so a bad ``scheduler`` fails before anything is written)."""
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise SweepError(
             "the dask backend needs Dask: pip install 'dcsim[dask]' (or dask[distributed])"
         ) from None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except Exception as exc:  # ValueError (address), OSError (timeout), garbage replies
+            raise SweepError(
+                f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                f"({type(exc).__name__}: {str(exc)[:200]}); expected e.g. tcp://host:8786"
+            ) from None
         cluster = None
     else:
         cluster = LocalCluster(
@@ -375,6 +615,12 @@ def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Ou
             dashboard_address=None,
         )
         client = Client(cluster)
+    return _dask_outcomes(client, cluster, tasks)
+
+
+def _dask_outcomes(client: Any, cluster: Any, tasks: list[Task]) -> Iterator[Outcome]:
+    from dask.distributed import as_completed
+
     try:
         futures = {
             client.submit(execute_config, run_id, data, key=f"dcsim-{run_id}", pure=False): run_id
@@ -383,7 +629,7 @@ def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Ou
         for future in as_completed(futures):
             try:
                 yield future.result()
-            except Exception as exc:  # KilledWorker, a lost connection, ...
+            except Exception as exc:  # KilledWorker (after Dask's retries), a lost connection
                 yield Outcome(futures[future], None, f"worker lost: {exc!r}")
     finally:
         client.close()
@@ -401,7 +647,19 @@ BACKENDS: tuple[str, ...] = tuple(EXECUTORS)
 
 
 class SweepError(Exception):
-    """A sweep that cannot start: its folder exists, or its backend is not available."""
+    """A sweep that cannot start (its folder exists or is not a folder, its backend is not
+    available) or whose tables cannot be written."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep, raised after the finished runs and the tables were written."""
+
+    def __init__(self, out: Path, n_done: int, n_ok: int, n_runs: int):
+        self.out, self.n_done, self.n_ok, self.n_runs = out, n_done, n_ok, n_runs
+        super().__init__(
+            f"{n_done} of {n_runs} runs done ({n_ok} ok), their folders in {out / 'runs'}; "
+            f"tables (the rest `not run`) in {out / 'summary.parquet'} and .csv"
+        )
 
 
 def run_sweep(
@@ -427,19 +685,27 @@ def run_sweep(
     workers : int
         Processes for ``process`` and a local Dask cluster; default: all cores.
     resume : bool
-        Skip runs whose folder is complete for the same resolved config (content hash).
+        Skip runs whose folder is complete for the same resolved config (content hash); a
+        damaged run folder is run again.
     force : bool
         Run into an existing sweep folder, overwriting its runs.
 
     Raises
     ------
     SweepError
-        If ``out`` exists and neither ``resume`` nor ``force`` is given, or the backend is
-        not available.
+        If ``out`` exists and neither ``resume`` nor ``force`` is given, ``out`` or its
+        ``runs`` is not a folder, the backend is not available (or ``scheduler`` not
+        reachable), or the tables cannot be written.
+    SweepInterrupted
+        On Ctrl-C, after the tables of what finished were written.
     """
     out = Path(out)
     if out.exists() and not (resume or force):
         raise SweepError(f"{out} exists; use --resume to complete it or --force to rerun it")
+    created = [folder for folder in (out, out / "runs") if not folder.exists()]
+    for folder in (out, out / "runs"):
+        if folder.exists() and not folder.is_dir():
+            raise SweepError(f"{folder} is not a folder; a sweep needs it to be one (or absent)")
     workers = workers or os.cpu_count() or 1
     rows: dict[str, dict[str, Any]] = {}
     tasks: list[Task] = []
@@ -453,7 +719,17 @@ def run_sweep(
         else:
             tasks.append((plan.run_id, plan.config.model_dump(mode="json")))
     by_id = {plan.run_id: plan for plan in sweep.plans}
-    (out / "runs").mkdir(parents=True, exist_ok=True)
+    try:
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(f"cannot create {out / 'runs'}: {exc}") from None
+    try:
+        outcomes = EXECUTORS[backend](tasks, workers, scheduler)  # Dask connects here
+    except BaseException:
+        for folder in reversed(created):  # leave no trace of a sweep that could not start
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     bar = tqdm(
         total=len(sweep.plans),
         initial=len(rows),
@@ -461,30 +737,72 @@ def run_sweep(
         desc=sweep.spec.name,
         disable=None if progress else True,
     )
+    interrupted = False
     try:
-        for outcome in EXECUTORS[backend](tasks, workers, scheduler):
+        for outcome in outcomes:
             plan = by_id[outcome.run_id]
-            if outcome.result is None:
-                rows[plan.run_id] = _row(plan, "failed", outcome.error, outcome.traceback)
-            else:
-                outcome.result.write(out / "runs" / plan.run_id, force=True)
-                rows[plan.run_id] = _row(plan, "ok", summary=outcome.result.summary)
+            rows[plan.run_id] = _record(plan, outcome, out / "runs" / plan.run_id)
             bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         bar.close()
+        _close(outcomes)
         table = sweep_table(sweep, rows)
-        _write_table(table, out / "summary")
-        _write_table(aggregate(table, sweep.param_keys), out / "summary_by_variant")
+        problem = _write_tables(sweep, table, out)
+    if interrupted:
+        n_ok = int((table["status"] == "ok").sum())
+        raise SweepInterrupted(out, len(rows), n_ok, len(sweep.plans))
+    if problem:
+        raise SweepError(f"{problem}; the runs' folders are in {out / 'runs'}")
     return table
 
 
+def _close(outcomes: Iterator[Outcome]) -> None:
+    """Stop an executor early (shuts its pool or client down); a no-op once it is exhausted."""
+    close = getattr(outcomes, "close", None)
+    if close is not None:
+        close()
+
+
+def _record(plan: RunPlan, outcome: Outcome, folder: Path) -> dict[str, Any]:
+    """Write one run's folder and return its row; a run that cannot be written fails alone."""
+    if outcome.result is None:
+        return _row(plan, "failed", outcome.error, outcome.traceback)
+    try:
+        outcome.result.write(folder, force=True)
+    except Exception as exc:
+        return _row(plan, "failed", _write_error(exc, outcome.result), traceback.format_exc())
+    return _row(plan, "ok", summary=outcome.result.summary)
+
+
+def _write_error(exc: Exception, result: Result) -> str:
+    """Why a run's folder could not be written, naming the summary numbers that are not finite."""
+    bad = [
+        f"{key} = {value}"
+        for key, value in flatten_summary(result.summary).items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        return (
+            f"the summary has numbers that are not finite: {', '.join(bad[:5])}{more} "
+            "(a config value too large for the arithmetic, e.g. a price near 1e308?)"
+        )
+    return f"cannot write the run's folder: {type(exc).__name__}: {exc}"
+
+
 def _completed_summary(folder: Path, config: Config) -> dict[str, Any] | None:
-    """The summary of a complete results folder of this exact config, else None."""
+    """The summary of a complete results folder of this exact config, else None (absent,
+    damaged or another config's: the run is done again)."""
     try:
         summary = read_result(folder).summary
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):  # FileNotFoundError, a damaged file
         return None
-    same = summary.get("run", {}).get("config_sha256") == config_sha256(dump_config(config))
+    run_info = summary.get("run") if isinstance(summary, dict) else None
+    if not isinstance(run_info, dict):
+        return None
+    same = run_info.get("config_sha256") == config_sha256(dump_config(config))
     return summary if same else None
 
 
@@ -504,7 +822,7 @@ def _row(
     for key, value in plan.params.items():
         is_scalar = value is None or isinstance(value, (bool, int, float, str))
         row[key] = value if is_scalar else _fmt_value(value)
-    row["wall_s"] = summary["run"]["wall_s"] if summary else math.nan
+    row["wall_s"] = summary["run"].get("wall_s", math.nan) if summary else math.nan
     row["error"] = error
     row["traceback"] = trace
     if summary:
@@ -568,10 +886,44 @@ def aggregate(table: pd.DataFrame, param_keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _write_tables(sweep: Sweep, table: pd.DataFrame, out: Path) -> str:
+    """Write the per-run and per-variant tables; return what went wrong ("" if nothing)."""
+    try:
+        _write_table(table, out / "summary")
+        _write_table(aggregate(table, sweep.param_keys), out / "summary_by_variant")
+    except OSError as exc:
+        return f"cannot write the tables in {out}: {exc}"
+    return ""
+
+
 def _write_table(table: pd.DataFrame, stem: Path) -> None:
-    """Write ``stem.parquet`` and ``stem.csv``, each atomically."""
-    for suffix, writer in ((".parquet", table.to_parquet), (".csv", table.to_csv)):
-        target = stem.with_suffix(suffix)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        writer(tmp, index=False)
+    """Write ``stem.csv`` and ``stem.parquet``, each atomically.
+
+    A column Parquet cannot hold (values of mixed types) is written as text in the Parquet
+    file (the CSV has it as it is).
+    """
+    _write_atomic(stem.with_suffix(".csv"), lambda tmp: table.to_csv(tmp, index=False))
+    try:
+        _write_atomic(stem.with_suffix(".parquet"), lambda tmp: table.to_parquet(tmp, index=False))
+    except (pa.ArrowException, ValueError, TypeError):
+        text = table.copy()
+        for column in text.columns:
+            if text[column].dtype == object:
+                text[column] = text[column].map(_as_text)
+        _write_atomic(stem.with_suffix(".parquet"), lambda tmp: text.to_parquet(tmp, index=False))
+
+
+def _as_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value if isinstance(value, str) else _fmt_value(value)
+
+
+def _write_atomic(target: Path, writer: Callable[[Path], Any]) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        writer(tmp)
         os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
