@@ -100,8 +100,8 @@ def check_replaceable(path: str | Path, kind: str = "run", force: bool = False) 
         else "a folder that dcsim did not write"
     )
     raise ResultsExistError(
-        f"{path} exists and is {what}, not a dcsim {kind} results folder; --force replaces only "
-        "those; nothing was touched: choose another --out"
+        f"{path} exists and is {what}, not a dcsim {kind} results folder; dcsim writes over "
+        "only its own folders; nothing was touched: choose another --out"
     )
 
 

@@ -59,6 +59,7 @@ from sim.config import (
     config_from_dict,
     dump_config,
     load_tree,
+    name_field,
     parse_key,
     problems_from,
     read_yaml,
@@ -67,7 +68,14 @@ from sim.config import (
     unknown_key_message,
     validate_tree,
 )
-from sim.results import Result, flatten_summary, read_result
+from sim.results import (
+    Result,
+    ResultsExistError,
+    check_replaceable,
+    flatten_summary,
+    read_result,
+    write_marker,
+)
 from sim.runner import config_sha256, run
 
 Backend = Literal["serial", "process", "dask"]
@@ -101,7 +109,7 @@ class SamplesSpec(StrictModel):
 class SweepSpec(StrictModel):
     """A sweep spec as written in YAML (keys of the axes are dotted config keys)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Names the sweep's folder.")
+    name: str = name_field("Names the sweep's folder.")
     description: str = ""
     base: str | dict[str, Any] = Field(description="Base config: a path or an inline mapping.")
     set: dict[str, Any] = Field(default_factory=dict, description="Applied to every run.")
@@ -702,6 +710,10 @@ def run_sweep(
     out = Path(out)
     if out.exists() and not (resume or force):
         raise SweepError(f"{out} exists; use --resume to complete it or --force to rerun it")
+    try:  # only into a sweep folder of dcsim's (or an empty one): its tables overwrite files
+        check_replaceable(out, "sweep", force=True)
+    except ResultsExistError as exc:
+        raise SweepError(str(exc)) from None
     created = [folder for folder in (out, out / "runs") if not folder.exists()]
     for folder in (out, out / "runs"):
         if folder.exists() and not folder.is_dir():
@@ -730,6 +742,7 @@ def run_sweep(
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
+    write_marker(out, "sweep")
     bar = tqdm(
         total=len(sweep.plans),
         initial=len(rows),

@@ -282,3 +282,47 @@ def test_a_run_whose_numbers_overflow_fails_with_its_name(tmp_path, monkeypatch)
     monkeypatch.setattr(sim.runner, "_summary", overflowing)
     with pytest.raises(RunError, match=r"'small'.*cost_usd\.total = inf"):
         run(config)
+
+
+# -- the same for sweep folders -----------------------------------------------------------------
+
+
+SWEEP = """\
+    name: sw
+    base: small.yaml
+    product: {load.constant_mw: [10, 20]}
+    """
+
+
+@pytest.mark.parametrize("flag", ["--force", "--resume"])
+def test_sweep_refuses_a_folder_dcsim_did_not_write(tmp_path, small, capsys, flag):
+    spec = write(tmp_path / "sweep.yaml", SWEEP)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "summary.csv").write_text("my own table\n")
+    before = snapshot(folder)
+
+    code, err = run_cli(["sweep", str(spec), "--out", str(folder), flag, "--workers", "1"], capsys)
+
+    assert code == 2
+    assert "not a dcsim sweep results folder" in err
+    assert snapshot(folder) == before
+
+
+def test_sweep_folder_is_marked_and_rerun_with_force(tmp_path, small, capsys):
+    spec = write(tmp_path / "sweep.yaml", SWEEP)
+    out = tmp_path / "s"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1"]) == 0
+    assert folder_kind(out) == "sweep"
+    assert folder_kind(out / "runs" / "constant_mw-10_seed-0") == "run"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--force"]) == 0
+
+
+@pytest.mark.parametrize("name", [".", "..", "x" * 129])
+def test_sweep_name_is_one_safe_path_component(tmp_path, small, capsys, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    spec = write(tmp_path / "sweep.yaml", SWEEP.replace("name: sw", f"name: '{name}'"))
+    code, err = run_cli(["sweep", str(spec), "--workers", "1", "--force"], capsys)
+    assert code == 2
+    assert "name" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml", "sweep.yaml"]

@@ -346,7 +346,8 @@ def test_resume_where_a_folder_is_a_file_exits_2(spec, tmp_path, capsys, where):
     write(target, "not a folder\n")
     assert main(["sweep", str(spec), "--out", str(out), "--resume"]) == 2
     err = capsys.readouterr().err
-    assert f"error: {target} is not a folder" in err
+    what = "a file" if where == "out" else "a folder that dcsim did not write"
+    assert f"error: {out} exists and is {what}, not a dcsim sweep results folder" in err
     assert "Traceback" not in err
     assert target.read_text() == "not a folder\n"
 
