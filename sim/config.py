@@ -1028,8 +1028,9 @@ def dump_config(config: Config) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
-MAX_YAML_BYTES = 16 * 2**20
-"""Largest YAML file read [bytes]."""
+MAX_YAML_BYTES = 2**20
+"""Largest YAML file read [bytes]: a config is a few kB, long data goes in CSV files (and
+PyYAML reads about 100k nodes in a few seconds)."""
 MAX_YAML_NODES = 1_000_000
 """Largest YAML document, counted in nodes (scalars, lists, mappings) with aliases expanded."""
 MAX_YAML_DEPTH = 64
@@ -1124,7 +1125,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError, TypeError) as exc:
+        except (ValueError, OverflowError, TypeError, IndexError, KeyError) as exc:
             value = _short_repr(node.value) if isinstance(node, yaml.ScalarNode) else node.id
             raise yaml.constructor.ConstructorError(
                 None, None, f"cannot read {value} as {node.tag}: {exc}", node.start_mark
@@ -1204,7 +1205,10 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         if size > MAX_YAML_BYTES:
             problems.append(
                 Problem(
-                    file, (), f"file too large: {size:,} bytes, the limit is {MAX_YAML_BYTES:,}"
+                    file,
+                    (),
+                    f"file too large: {size:,} bytes, the limit is {MAX_YAML_BYTES:,} "
+                    "(long data goes in a CSV file)",
                 )
             )
             return None

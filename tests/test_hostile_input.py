@@ -18,6 +18,7 @@ import pytest
 from sim.cli import main
 from sim.config import (
     MAX_EXTENDS_CHAIN,
+    MAX_YAML_BYTES,
     MAX_YAML_DEPTH,
     MAX_YAML_NODES,
     Config,
@@ -98,6 +99,16 @@ def test_aliases_within_the_budget_still_load(tmp_path):
     assert load_config(path).grid.outages[0].duration_h == 1.0
 
 
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
+    path = write(tmp_path / "cfg.yaml", CONSTANT + "#" * MAX_YAML_BYTES + "\n")
+    problem = only_problem(path)
+    assert problem.file == str(path)
+    assert problem.message.startswith(f"file too large: {path.stat().st_size:,} bytes")
+    path.write_text(CONSTANT + "#" * (MAX_YAML_BYTES - len(CONSTANT) - 1) + "\n")
+    assert path.stat().st_size == MAX_YAML_BYTES
+    assert load_config(path).name == "t"
+
+
 def test_a_recursive_alias_is_refused(tmp_path):
     problem = only_problem(write(tmp_path / "cfg.yaml", CONSTANT + "x: &a [1, *a]\n"))
     assert "recursive alias" in problem.message
@@ -130,7 +141,7 @@ def bomb_flow(levels: int) -> str:
     "text",
     [
         "x: " + "[" * 10_000 + "]" * 10_000 + "\n",
-        "".join(f"{' ' * k}k{k}:\n" for k in range(5_000)) + " " * 5_000 + "v: 1\n",
+        "".join(f"{' ' * k}k{k}:\n" for k in range(1_000)) + " " * 1_000 + "v: 1\n",
         "x: " + "{a: " * 3_000 + "1" + "}" * 3_000 + "\n",
     ],
     ids=["sequences", "block_mappings", "flow_mappings"],
@@ -344,6 +355,8 @@ def test_non_finite_numbers_are_refused(tmp_path, line, overrides):
         ("start: 2025-02-30 10:00:00", "day is out of range"),
         ("seed: !!int abc", "cannot read"),
         ("x: !!float abc", "cannot read"),
+        ("x: !!float", "cannot read"),
+        ("x: !!int ''", "cannot read"),
         ("x: !!python/object:os.system {}", "could not determine a constructor"),
         ("x: !!binary 'not base64!'", "base64"),
         ("x: [a, b]\nx: 1", "duplicate key 'x'"),
