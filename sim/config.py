@@ -9,6 +9,7 @@ from the run's ``start`` unless the key says otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -25,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -100,7 +102,66 @@ def _short_repr(value: Any, limit: int = 80) -> str:
 
 
 class StrictModel(BaseModel):
+    """The base of every schema model: unknown keys refused, frozen, finite numbers only, and
+    no boolean where a number belongs (pydantic would read ``true`` as 1)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            bad = _bools_for_numbers(field.annotation, value, ())
+            if bad:
+                raise KeyProblems(
+                    [(key, flag, "must be a number, not a boolean") for key, flag in bad]
+                )
+        return value
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _arms(annotation: Any) -> tuple[Any, ...]:
+    """The members of a union (``X | None``), or the annotation alone."""
+    annotation = _strip_annotated(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return tuple(_strip_annotated(a) for a in typing.get_args(annotation))
+    return (annotation,)
+
+
+def _bools_for_numbers(annotation: Any, value: Any, key: Key) -> list[tuple[Key, bool]]:
+    """Where ``value`` holds a boolean that ``annotation`` types as a number (int or float,
+    not bool or Any): (key path below the field, the boolean) for each."""
+    arms = _arms(annotation)
+    if isinstance(value, bool):
+        numeric = any(a in (int, float) for a in arms)
+        allowed = any(a is bool or a is Any for a in arms)
+        return [(key, value)] if numeric and not allowed else []
+    for arm in arms:
+        origin = typing.get_origin(arm)
+        args = typing.get_args(arm)
+        if isinstance(value, list | tuple) and origin in (list, tuple, set, frozenset):
+            if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+                items = list(zip(args, value, strict=False))
+            else:
+                items = [(args[0] if args else Any, item) for item in value]
+            return [
+                found
+                for i, (item_type, item) in enumerate(items)
+                for found in _bools_for_numbers(item_type, item, (*key, i))
+            ]
+        if isinstance(value, dict) and origin is dict and len(args) == 2:
+            return [
+                found
+                for name, item in value.items()
+                for found in _bools_for_numbers(args[1], item, (*key, name))
+            ]
+    return []
 
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -938,11 +999,16 @@ def load_tree(path: str | Path) -> tuple[dict[str, Any], dict[Key, str]]:
     Raises
     ------
     ConfigError
-        If a file is missing, unreadable, not valid YAML or an ``extends:`` chain is a cycle.
+        If a file is missing, unreadable, not valid YAML, over the limits of :func:`read_yaml`,
+        or an ``extends:`` chain is a cycle or longer than :data:`MAX_EXTENDS_CHAIN` files.
     """
     origins: dict[Key, str] = {}
     problems: list[Problem] = []
-    data = _load_tree(Path(path), origins, problems, stack=())
+    try:
+        data = _load_tree(Path(path), origins, problems, stack=())
+    except RecursionError:  # (the limits of read_yaml and _load_tree should prevent it)
+        problems.append(Problem(str(path), (), "nested too deeply to read"))
+        data = None
     if data is None:
         raise ConfigError(problems)
     return data, origins
@@ -976,8 +1042,122 @@ def dump_config(config: Config) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
+MAX_YAML_BYTES = 2**20
+"""Largest YAML file read [bytes]: a config is a few kB, long data goes in CSV files (and
+PyYAML reads about 100k nodes in a few seconds)."""
+MAX_YAML_NODES = 1_000_000
+"""Largest YAML document, counted in nodes (scalars, lists, mappings) with aliases expanded."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of a YAML document, with aliases expanded (the schema is < 10 deep)."""
+MAX_EXTENDS_CHAIN = 32
+"""Most files in one chain of ``extends:`` and ``scenario:`` files."""
+MAX_INT_DIGITS = 4300
+"""Most decimal digits of an integer in YAML (Python's own limit for reading one)."""
+
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+# YAML 1.2 floats that YAML 1.1 reads as strings: an exponent without a dot (1e3) or without a
+# sign (1.5e3). Researchers write these for floats.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A YAML document refused for its size, depth or an integer's size (not for its syntax)."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key given twice in one mapping (never silently dropped)."""
+    """A safe YAML loader that refuses a key given twice in one mapping (never silently dropped),
+    reads ``1e3`` as a float (as YAML 1.2 does), and bounds what a document may cost.
+
+    Composition counts each node's size and depth with aliases expanded (memoised by node, so
+    a "billion laughs" costs no more to count than to compose) and refuses a document larger
+    than :data:`MAX_YAML_NODES` or deeper than :data:`MAX_YAML_DEPTH`, and an alias inside the
+    collection it names. An integer of more than :data:`MAX_INT_DIGITS` digits is refused, and
+    a scalar its tag cannot read (``!!float abc``, ``2025-13-01``) is a YAML error, not a crash.
+    """
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self._depth = 0  # nesting of the node being composed
+        self._composed = 0  # nodes composed (aliases not expanded)
+        self._cost: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes, depth), expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise YamlLimitError(
+                    f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark
+                )
+            node = super().compose_node(parent, index)
+            if isinstance(event, yaml.AliasEvent):
+                cost = self._cost.get(id(node))
+                if cost is None:
+                    raise YamlLimitError(
+                        f"recursive alias: *{event.anchor} is inside the collection it names",
+                        event.start_mark,
+                    )
+            else:
+                self._composed += 1
+                if self._composed > MAX_YAML_NODES:
+                    raise YamlLimitError(
+                        f"too large: more than {MAX_YAML_NODES:,} nodes", event.start_mark
+                    )
+                children: list[yaml.Node] = []
+                if isinstance(node, yaml.SequenceNode):
+                    children = node.value
+                elif isinstance(node, yaml.MappingNode):
+                    children = [child for pair in node.value for child in pair]
+                costs = [self._cost[id(child)] for child in children]
+                cost = (
+                    1 + sum(size for size, _ in costs),
+                    1 + max((depth for _, depth in costs), default=0),
+                )
+                self._cost[id(node)] = cost
+            size, depth = cost
+            if self._depth - 1 + depth > MAX_YAML_DEPTH:
+                raise YamlLimitError(
+                    f"nested deeper than {MAX_YAML_DEPTH} levels once its aliases are expanded",
+                    event.start_mark,
+                )
+            if size > MAX_YAML_NODES:
+                raise YamlLimitError(
+                    f"too large once its aliases are expanded: {size:,} nodes, "
+                    f"the limit is {MAX_YAML_NODES:,}",
+                    event.start_mark,
+                )
+            return node
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError, IndexError, KeyError) as exc:
+            value = _short_repr(node.value) if isinstance(node, yaml.ScalarNode) else node.id
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {value} as {node.tag}: {exc}", node.start_mark
+            ) from None
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    text = node.value
+    if sum(c.isdigit() for c in text) > MAX_INT_DIGITS:
+        value = None
+    else:
+        value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    if value is None or abs(value) >= _INT_LIMIT:
+        raise YamlLimitError(
+            f"integer too large: {len(text):,} characters, the limit is {MAX_INT_DIGITS:,} digits",
+            node.start_mark,
+        )
+    return value
 
 
 def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
@@ -999,23 +1179,63 @@ def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, dee
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
 )
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789.")
+)
+
+
+def _load_yaml(text: str) -> Any:
+    """Parse one YAML document with :class:`_StrictLoader`.
+
+    Raises
+    ------
+    yaml.YAMLError
+        If it is not valid YAML or is refused for its cost (:class:`YamlLimitError`); a
+        RecursionError is reported as one too.
+    """
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except RecursionError:
+        raise YamlLimitError(
+            f"nested too deeply to read (the limit is {MAX_YAML_DEPTH} levels)", None
+        ) from None
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     """Read one YAML file whose top level is a mapping (empty file: ``{}``).
 
-    Duplicate keys are refused. On failure, append a :class:`Problem` and return None.
+    Duplicate keys are refused, and so is a file larger than :data:`MAX_YAML_BYTES` or a
+    document over the limits of :class:`_StrictLoader`. On failure, append a :class:`Problem`
+    and return None.
     """
     file = str(path)
+    if not path.is_file():
+        what = "not a regular file" if path.exists() else "file not found"
+        problems.append(Problem(file, (), f"{what}: {path}"))
+        return None
     try:
-        data = yaml.load(path.read_text(), Loader=_StrictLoader)
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            problems.append(
+                Problem(
+                    file,
+                    (),
+                    f"file too large: {size:,} bytes, the limit is {MAX_YAML_BYTES:,} "
+                    "(long data goes in a CSV file)",
+                )
+            )
+            return None
+        data = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(file + line, (), f"not valid YAML: {reason}"))
+        if not isinstance(exc, YamlLimitError):
+            reason = f"not valid YAML: {reason}"
+        problems.append(Problem(file + line, (), reason))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         problems.append(Problem(file, (), f"cannot read file: {exc}"))
         return None
     if data is None:
@@ -1036,14 +1256,26 @@ def _load_tree(
     """Read one YAML file and, recursively, what it extends and the scenarios it lists;
     record where each key came from. ``via`` is the key that named this file."""
     file = str(path)
-    resolved = path.resolve()
+    where, key = (str(stack[-1]), (via,)) if stack else (file, ())
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:
+        problems.append(Problem(where, key, f"not a usable path: {exc}", str(path)))
+        return None
     if resolved in stack:
         chain = " -> ".join(str(p) for p in (*stack, resolved))
         problems.append(Problem(file, (via,), f"{via} cycle: {chain}"))
         return None
+    if len(stack) >= MAX_EXTENDS_CHAIN:
+        message = (
+            f"the chain of extends: and scenario: files from {stack[0]} is longer than "
+            f"{MAX_EXTENDS_CHAIN} files (it reaches {path}); the limit is {MAX_EXTENDS_CHAIN}"
+        )
+        problems.append(Problem(str(stack[0]), (via,), message))
+        return None
     if not path.is_file():
-        where = str(stack[-1]) if stack else file
-        problems.append(Problem(where, (via,) if stack else (), f"file not found: {path}"))
+        what = "not a regular file" if path.exists() else "file not found"
+        problems.append(Problem(where, key, f"{what}: {path}"))
         return None
     data = read_yaml(path, problems)
     if data is None:
@@ -1118,7 +1350,8 @@ def resolve_path_keys(data: dict[str, Any], folder: Path) -> None:
         for part in key[:-1]:
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict) and isinstance(node.get(key[-1]), str):
-            node[key[-1]] = str((folder / node[key[-1]]).resolve())
+            with contextlib.suppress(OSError, ValueError):  # (a NUL byte): validation reports it
+                node[key[-1]] = str((folder / node[key[-1]]).resolve())
 
 
 def _record_origins(node: Any, key: Key, file: str, origins: dict[Key, str]) -> None:
@@ -1158,7 +1391,7 @@ def _apply_override(
     data: dict[str, Any], origins: dict[Key, str], text: str, problems: list[Problem]
 ) -> None:
     """Apply one ``KEY=VALUE`` override in place; report a problem instead of raising."""
-    source = f"--set {text}"
+    source = f"--set {text}" if len(text) <= 80 else f"--set {text[:77]}..."
     raw_key, sep, raw_value = text.partition("=")
     try:
         if not sep:
@@ -1167,7 +1400,11 @@ def _apply_override(
     except ValueError as exc:
         problems.append(Problem(source, (), str(exc)))
         return
-    value = raw_value if _expects_text(key) else _yaml_scalar(raw_value)
+    try:
+        value = raw_value if _expects_text(key) else _yaml_scalar(raw_value)
+    except ValueError as exc:
+        problems.append(Problem(source, key, str(exc)))
+        return
     set_key(data, key, value, source, origins, problems)
 
 
@@ -1214,8 +1451,18 @@ def set_key(
 
 
 def _yaml_scalar(text: str) -> Any:
+    """A ``--set`` value read as YAML by the config files' loader (``1e3`` is a float), or
+    the text itself if it is not valid YAML.
+
+    Raises
+    ------
+    ValueError
+        If the value is over the loader's limits (size, depth, an integer's digits).
+    """
     try:
-        return yaml.safe_load(text)
+        return _load_yaml(text)
+    except YamlLimitError as exc:
+        raise ValueError(exc.problem) from None
     except yaml.YAMLError:
         return text
 

@@ -60,10 +60,12 @@ def read_trace(
     path = Path(path)
     try:
         stat = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # (ValueError: a NUL byte in the path)
         stat = None
-    if stat is None or not path.is_file():
+    if stat is None:
         raise TraceError(f"file not found: {path}")
+    if not path.is_file():  # (a folder, or a named pipe that would block the read)
+        raise TraceError(f"not a regular file: {path}")
     return _read_trace(path.resolve(), column, nonnegative, stat.st_mtime_ns, stat.st_size)
 
 

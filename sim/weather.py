@@ -141,11 +141,17 @@ CSV_RH = ("rh_pu", "relative_humidity")
 
 def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A weather trace: ``(times_h, dry_bulb_c, wet_bulb_c)``. Raises ValueError with the
-    columns found when a needed column is missing or a value is not finite. Read once per
+    columns found when a needed column is missing or a value is not finite, and when the path
+    is not a regular file. Read once per
     file version (validation and the run share it), as load traces are
     (:func:`sim.traces.read_trace`)."""
-    stat = Path(path).stat()
-    return _read_csv(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
+    path = Path(path)
+    if not path.is_file():  # (a folder, or a named pipe that would block the read)
+        raise ValueError(
+            ("not a regular file: " if path.exists() else "file not found: ") + str(path)
+        )
+    stat = path.stat()
+    return _read_csv(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=8)
