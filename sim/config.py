@@ -9,6 +9,7 @@ from the run's ``start`` unless the key says otherwise.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import math
@@ -114,12 +115,12 @@ MAX_GPUS = 10_000_000
 """Most accelerators of a pool or a job: 10 × the 1M-GPU site of facts §2."""
 MIN_PRICE_USD_PER_MWH = -10_000.0
 MAX_PRICE_USD_PER_MWH = 100_000.0
-"""Energy prices [USD/MWh]: ERCOT's cap is 5,000, its floor -251; negative prices of a few
-thousand occur in Europe's markets (the EU harmonised floor is -500)."""
+"""Energy prices [USD/MWh]: ERCOT's offer cap is 5,000; Europe's intraday markets clear down
+to -9,999 EUR/MWh (E: market rules, not in facts.md)."""
 MAX_DELTA_C = 30.0
 """Largest temperature difference of the cooling keys (approaches, rises, heat waves) [°C]."""
 MIN_AMBIENT_C, MAX_AMBIENT_C = -60.0, 60.0
-"""Ambient temperatures [°C] (records: -89 °C Vostok, 57 °C Death Valley; no data center)."""
+"""Ambient temperatures [°C] (the records are -89 °C at Vostok and 57 °C in Death Valley)."""
 MIN_START_YEAR, MAX_START_YEAR = 1900, 2200
 """Years ``start`` may lie in: well inside pandas' timestamp range (1677–2262), which a run
 with ``duration_h`` up to :data:`MAX_HOURS` must not leave."""
@@ -478,9 +479,10 @@ class TurbineConfig(StrictModel):
     no_load_fuel_pu: float = Field(
         0.25, ge=0, lt=1, description="Fuel at zero output [pu of full-load fuel]."
     )
-    # Gas spot prices peaked near 400 USD/MMBtu in Winter Storm Uri (2021).
+    # Henry Hub ~3.4 (facts §11); spot gas passed 1,000 USD/MMBtu at some hubs in Winter Storm
+    # Uri (2021, E).
     fuel_usd_per_mmbtu: float = Field(
-        3.5, ge=0, le=1000, description="Fuel price [USD/MMBtu], 0–1,000."
+        3.5, ge=0, le=10_000, description="Fuel price [USD/MMBtu], 0–10,000."
     )
     # Coal emits ~95 kg CO2/MMBtu, natural gas 53; uncontrolled NOx is below 1 kg/MMBtu.
     co2_kg_per_mmbtu: float = Field(
@@ -1226,8 +1228,9 @@ def estimate_work(config: Config) -> WorkEstimate:
     2 updates per checkpoint cycle (``checkpoint_interval_s + checkpoint_write_s``) while it
     may run, and with ``power_model: iteration`` 2 per iteration; node failures are expected
     at ``rate × nodes × days`` (3 updates each: failure, restart, compute); weather steps,
-    scheduled and random outages, demand-response windows, chiller failures and, for
-    arbitrage, hourly tariff prices add one update per change."""
+    scheduled and random outages, demand-response windows, chiller failures, the rows of a
+    load or weather trace and, for arbitrage, the tariff's hours or the price trace's rows
+    add one update per change."""
     duration_s = config.duration_h * 3600.0
     updates: dict[str, tuple[float, Key]] = {}
 
@@ -1267,10 +1270,21 @@ def estimate_work(config: Config) -> WorkEstimate:
                 3.0 * failures,
                 ("cluster", "failures", "rate_per_node_day"),
             )
+    if config.load is not None and config.load.trace_csv is not None:
+        rows = _trace_rows(config.load.trace_csv, "load_mw", duration_s, nonnegative=True)
+        add("load trace rows", rows, ("load", "trace_csv"))
     if config.cooling is not None:
         weather = config.weather if config.weather is not None else WeatherConfig()
         if weather.csv is None:
             add("weather steps", config.duration_h / weather.step_h, ("weather", "step_h"))
+        else:
+            from sim.weather import read_csv  # (the weather module imports this one)
+
+            try:
+                times_h = read_csv(weather.csv)[0]
+            except (OSError, ValueError):
+                times_h = []
+            add("weather rows", bisect.bisect_left(times_h, config.duration_h), ("weather", "csv"))
         chillers = config.cooling.chillers
         add(
             "chiller failures",
@@ -1288,11 +1302,24 @@ def estimate_work(config: Config) -> WorkEstimate:
         )
     if config.dispatch.policy == "arbitrage" and grid.tariff is not None:
         add("tariff hours", config.duration_h, ("grid", "tariff"))
+    if config.dispatch.policy == "arbitrage" and grid.price_csv is not None:
+        rows = _trace_rows(grid.price_csv, "price_usd_per_mwh", duration_s)
+        add("price trace rows", rows, ("grid", "price_csv"))
     return WorkEstimate(
         timeseries_rows=duration_s / config.output.resolution_s,
         updates=updates,
         demand_intervals=duration_s / (grid.demand_interval_min * 60.0),
     )
+
+
+def _trace_rows(path: Path, column: str, duration_s: float, nonnegative: bool = False) -> int:
+    """Rows of a trace that start within the run (0 if it cannot be read: reported apart).
+    ``nonnegative`` as validation reads it, so the file is parsed once."""
+    try:
+        time_s = read_trace(path, column, nonnegative)[0]
+    except TraceError:
+        return 0
+    return bisect.bisect_left(time_s, duration_s)
 
 
 def _work_problem(config: Config) -> tuple[Key, Any, str] | None:

@@ -201,3 +201,12 @@ def test_the_outage_summary_is_one_pass_and_exact(monkeypatch):
             continue
         expected = energy_mwh(a_s, min((start_h + duration_h) * 3600, end_s))
         assert math.isclose(entry["unserved_mwh"], expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_trace_rows_within_the_run_count_as_updates(tmp_path):
+    trace = tmp_path / "load.csv"
+    trace.write_text("time_h,load_mw\n" + "".join(f"{k * 0.5},{k % 7}\n" for k in range(100)))
+    config = config_from_dict({**BASE, "duration_h": 10, "load": {"trace_csv": str(trace)}})
+    [(rows, key)] = estimate_work(config).updates.values()
+    assert rows == 20  # rows at 0, 0.5, ..., 9.5 h
+    assert key == ("load", "trace_csv")
