@@ -126,9 +126,9 @@ def _models(model: type[BaseModel], seen: set) -> None:
                     _models(inner, seen)
 
 
-def test_every_physical_number_of_the_schema_has_a_range_in_its_description():
-    """Every int or float key has a lower and an upper bound, and its description says so
-    (or, for a share in pu, the range is the obvious 0–1). ``seed`` is not physical."""
+def test_every_physical_number_of_the_schema_has_a_lower_and_an_upper_bound():
+    """Every int or float key of every section has a lower and an upper bound (a key added
+    later without one fails here). ``seed`` is not physical."""
     seen: set = set()
     _models(Config, seen)
     unbounded = []
