@@ -9,9 +9,11 @@ from the run's ``start`` unless the key says otherwise.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import difflib
+import math
 import re
 import types
 import typing
@@ -180,10 +182,48 @@ def name_field(description: str) -> Any:
     )
 
 
+# Ranges of the physical keys. Each is wide enough for any real study and refuses nonsense
+# (2**64 MW, 1e308 h, -500 °C); the figures they rest on are in shared/reference/facts.md.
+MAX_HOURS = 876_000.0
+"""Longest run, and latest time in a run [h]: 100 years."""
+MAX_SITE_MW = 100_000.0
+"""Largest power of a site [MW]: 20 × a 5 GW campus (Colossus 2 plans ~2 GW, facts §2)."""
+MAX_GPUS = 10_000_000
+"""Most accelerators of a pool or a job: 10 × the 1M-GPU site of facts §2."""
+MIN_PRICE_USD_PER_MWH = -10_000.0
+MAX_PRICE_USD_PER_MWH = 100_000.0
+"""Energy prices [USD/MWh]: ERCOT's offer cap is 5,000; Europe's intraday markets clear down
+to -9,999 EUR/MWh (E: market rules, not in facts.md)."""
+MAX_DELTA_C = 30.0
+"""Largest temperature difference of the cooling keys (approaches, rises, heat waves) [°C]."""
+MIN_AMBIENT_C, MAX_AMBIENT_C = -60.0, 60.0
+"""Ambient temperatures [°C] (the records are -89 °C at Vostok and 57 °C in Death Valley)."""
+MIN_START_YEAR, MAX_START_YEAR = 1900, 2200
+"""Years ``start`` may lie in: well inside pandas' timestamp range (1677–2262), which a run
+with ``duration_h`` up to :data:`MAX_HOURS` must not leave."""
+
+
 class OutputConfig(StrictModel):
     """What a run writes."""
 
-    resolution_s: float = Field(60.0, gt=0, description="Step of the regular timeseries [s].")
+    resolution_s: float = Field(
+        60.0,
+        ge=1,
+        le=31_536_000,
+        description=(
+            "Step of the regular timeseries [s], 1–31,536,000 (a year); below a second the "
+            "event record itself is the finer view."
+        ),
+    )
+    max_memory_gb: float = Field(
+        8.0,
+        gt=0,
+        le=100_000,
+        description=(
+            "Largest memory a run's estimated record may take [GB]; a config estimated above "
+            "it is refused at validation (raise it on a bigger machine)."
+        ),
+    )
 
 
 def _check_trace(path: Path | None, column: str, nonnegative: bool) -> Path | None:
@@ -198,7 +238,9 @@ def _check_trace(path: Path | None, column: str, nonnegative: bool) -> Path | No
 class LoadConfig(StrictModel):
     """An exogenous IT load: a constant, or a piecewise-constant CSV trace."""
 
-    constant_mw: float | None = Field(None, ge=0, description="Constant IT load [MW].")
+    constant_mw: float | None = Field(
+        None, ge=0, le=MAX_SITE_MW, description="Constant IT load [MW], 0–100,000."
+    )
     flexible_pu: float = Field(
         0.0, ge=0, le=1, description="Share of the IT load that may be shed when supply is short."
     )
@@ -222,8 +264,10 @@ class LoadConfig(StrictModel):
 class OutageConfig(StrictModel):
     """A scheduled grid outage."""
 
-    start_h: float = Field(ge=0, description="Start, hours from the run's start [h].")
-    duration_h: float = Field(gt=0, description="Duration [h].")
+    start_h: float = Field(
+        ge=0, le=MAX_HOURS, description="Start, hours from the run's start [h], 0–876,000."
+    )
+    duration_h: float = Field(gt=0, le=MAX_HOURS, description="Duration [h], up to 876,000.")
 
     @property
     def end_h(self) -> float:
@@ -235,7 +279,9 @@ class DemandResponseConfig(OutageConfig):
     """A demand-response window: grid import capped while it lasts, at ``limit_mw`` or at
     ``(1 − cut_pu)`` × the import at the window's start (a utility's "cut load by 10 %")."""
 
-    limit_mw: float | None = Field(None, ge=0, description="Largest import in the window [MW].")
+    limit_mw: float | None = Field(
+        None, ge=0, le=MAX_SITE_MW, description="Largest import in the window [MW], 0–100,000."
+    )
     cut_pu: float | None = Field(
         None, ge=0, le=1, description="Cut of the import at the window's start [pu]."
     )
@@ -275,8 +321,16 @@ class TouSeasonConfig(StrictModel):
 
     months: list[Month] = Field(min_length=1, description="Months of the season, 1 to 12.")
     on_peak_hours: tuple[Hour, Hour] = Field(description="[first, end) local hours, 0 to 24.")
-    on_peak_usd_per_mwh: float = Field(description="Energy price on peak [USD/MWh].")
-    off_peak_usd_per_mwh: float = Field(description="Energy price off peak [USD/MWh].")
+    on_peak_usd_per_mwh: float = Field(
+        ge=MIN_PRICE_USD_PER_MWH,
+        le=MAX_PRICE_USD_PER_MWH,
+        description="Energy price on peak [USD/MWh], -10,000–100,000.",
+    )
+    off_peak_usd_per_mwh: float = Field(
+        ge=MIN_PRICE_USD_PER_MWH,
+        le=MAX_PRICE_USD_PER_MWH,
+        description="Energy price off peak [USD/MWh], -10,000–100,000.",
+    )
     weekdays_only: bool = Field(True, description="On peak only Monday to Friday.")
 
     @model_validator(mode="after")
@@ -292,7 +346,7 @@ class TouSeasonConfig(StrictModel):
 class TariffConfig(StrictModel):
     """A time-of-use energy tariff: on/off-peak prices by hour and season."""
 
-    seasons: list[TouSeasonConfig] = Field(min_length=1)
+    seasons: list[TouSeasonConfig] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")
     def _every_month_once(self) -> TariffConfig:
@@ -315,8 +369,13 @@ class TariffConfig(StrictModel):
 class RandomOutagesConfig(StrictModel):
     """Random grid outages: up times and durations exponential (see sim.scenarios)."""
 
-    rate_per_year: float = Field(gt=0, description="Outages per year of grid-up time [1/yr].")
-    mean_duration_h: float = Field(gt=0, description="Mean outage duration [h].")
+    # A weak grid sees a few outages a year; 1,000 (one every ~9 h) is far beyond any.
+    rate_per_year: float = Field(
+        gt=0, le=1000, description="Outages per year of grid-up time [1/yr], up to 1,000."
+    )
+    mean_duration_h: float = Field(
+        gt=0, le=8760, description="Mean outage duration [h], up to 8,760."
+    )
 
 
 class GridConfig(StrictModel):
@@ -327,23 +386,39 @@ class GridConfig(StrictModel):
     """
 
     import_limit_mw: float | None = Field(
-        None, ge=0, description="Largest import [MW]; null means unlimited."
+        None, ge=0, le=MAX_SITE_MW, description="Largest import [MW], 0–100,000; null: unlimited."
     )
-    outages: list[OutageConfig] = Field(default_factory=list)
-    demand_response: list[DemandResponseConfig] = Field(default_factory=list)
+    outages: list[OutageConfig] = Field(
+        default_factory=list, max_length=10_000, description="Scheduled outages, up to 10,000."
+    )
+    demand_response: list[DemandResponseConfig] = Field(
+        default_factory=list, max_length=10_000, description="Windows, up to 10,000."
+    )
     random_outages: RandomOutagesConfig | None = Field(
         None, description="Drawn from the run's seed; may overlap scheduled outages."
     )
-    price_usd_per_mwh: float | None = Field(None, description="Constant energy price [USD/MWh].")
+    price_usd_per_mwh: float | None = Field(
+        None,
+        ge=MIN_PRICE_USD_PER_MWH,
+        le=MAX_PRICE_USD_PER_MWH,
+        description="Constant energy price [USD/MWh], -10,000–100,000.",
+    )
     price_csv: Path | None = Field(None, description="CSV time_h, price_usd_per_mwh.")
     tariff: TariffConfig | None = Field(None, description="Time-of-use tariff.")
     demand_charge_usd_per_kw_month: float = Field(
-        0.0, ge=0, description="Charge on each calendar month's peak demand [USD/kW-month]."
+        0.0,
+        ge=0,
+        le=1000,
+        description="Charge on each calendar month's peak demand [USD/kW-month], 0–1,000.",
     )
+    # Utilities bill demand over 5, 15, 30 or 60 minutes.
     demand_interval_min: float = Field(
-        15.0, gt=0, description="Averaging interval of billed demand [min]."
+        15.0, ge=1, le=1440, description="Averaging interval of billed demand [min], 1–1,440."
     )
-    carbon_kg_per_mwh: float | None = Field(None, ge=0, description="Constant [kg CO2/MWh].")
+    # Lignite, the dirtiest fuel, emits ~1,100 kg/MWh.
+    carbon_kg_per_mwh: float | None = Field(
+        None, ge=0, le=5000, description="Constant [kg CO2/MWh], 0–5,000."
+    )
     carbon_csv: Path | None = Field(None, description="CSV time_h, carbon_kg_per_mwh.")
 
     @field_validator("price_csv")
@@ -392,10 +467,21 @@ class BatteryConfig(StrictModel):
     efficiencies are at the plant's AC terminal on the site bus.
     """
 
-    energy_mwh: float = Field(ge=0, description="Nominal stored energy [MWh].")
-    power_mw: float = Field(ge=0, description="Charge and discharge power limit at the bus [MW].")
-    charge_power_mw: float | None = Field(None, ge=0, description="Overrides power_mw [MW].")
-    discharge_power_mw: float | None = Field(None, ge=0, description="Overrides power_mw [MW].")
+    # ~600 Megapacks (2.3 GWh) at Colossus 2 are the largest fleet of facts §2; 1 TWh is 400×.
+    energy_mwh: float = Field(
+        ge=0, le=1_000_000, description="Nominal stored energy [MWh], 0–1,000,000."
+    )
+    power_mw: float = Field(
+        ge=0,
+        le=MAX_SITE_MW,
+        description="Charge and discharge power limit at the bus [MW], 0–100,000.",
+    )
+    charge_power_mw: float | None = Field(
+        None, ge=0, le=MAX_SITE_MW, description="Overrides power_mw [MW], 0–100,000."
+    )
+    discharge_power_mw: float | None = Field(
+        None, ge=0, le=MAX_SITE_MW, description="Overrides power_mw [MW], 0–100,000."
+    )
     efficiency_charge: float = Field(0.968, gt=0, le=1, description="Bus to cells [pu].")
     efficiency_discharge: float = Field(0.968, gt=0, le=1, description="Cells to bus [pu].")
     soc_min: float = Field(0.0, ge=0, le=1, description="Lowest state of charge [pu].")
@@ -407,7 +493,9 @@ class BatteryConfig(StrictModel):
         le=1,
         description="Held back for outages while the grid is up [pu]; null means soc_min.",
     )
-    aux_load_mw: float = Field(0.0, ge=0, description="Auxiliary load drawn from the bus [MW].")
+    aux_load_mw: float = Field(
+        0.0, ge=0, le=MAX_SITE_MW, description="Auxiliary load drawn from the bus [MW], 0–100,000."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> BatteryConfig:
@@ -438,56 +526,105 @@ class TurbineConfig(StrictModel):
     """
 
     name: str = name_field("Names the group in events.")
-    count: int = Field(ge=1, description="Number of units.")
-    p_nom_mw: float = Field(gt=0, description="Rated output of one unit [MW].")
+    # A 1M-GPU site needs ~1.5 GW, ~100 units of 16.5 MW (Colossus 2 plans 41-90, facts §2).
+    count: int = Field(ge=1, le=1000, description="Number of units, 1–1,000.")
+    # The largest single-shaft gas turbines rate ~600 MW; a combined-cycle block ~1.3 GW.
+    p_nom_mw: float = Field(
+        gt=0, le=2000, description="Rated output of one unit [MW], up to 2,000."
+    )
     p_min_pu: float = Field(
         0.3, ge=0, lt=1, description="Minimum stable load of a running unit [pu of p_nom_mw]."
     )
-    start_s: float = Field(600.0, ge=0, description="From start command to taking load [s].")
-    ramp_mw_per_min: float = Field(gt=0, description="Ramp-up rate of one unit [MW/min].")
-    ramp_down_mw_per_min: float | None = Field(
-        None, gt=0, description="Ramp-down rate of one unit [MW/min]; null: ramp_mw_per_min."
+    # A cold combined-cycle start takes hours; a day is the bound.
+    start_s: float = Field(
+        600.0, ge=0, le=86_400, description="From start command to taking load [s], 0–86,400."
     )
+    # LMS100: 50 MW/min (facts §9); 10,000 MW/min takes the largest unit up in 12 s.
+    ramp_mw_per_min: float = Field(
+        gt=0, le=10_000, description="Ramp-up rate of one unit [MW/min], up to 10,000."
+    )
+    ramp_down_mw_per_min: float | None = Field(
+        None,
+        gt=0,
+        le=10_000,
+        description="Ramp-down rate of one unit [MW/min], up to 10,000; null: ramp_mw_per_min.",
+    )
+    # Combined cycles reach ~6, old simple-cycle units ~15 MMBtu/MWh.
     heat_rate_mmbtu_per_mwh: float = Field(
-        10.75, gt=0, description="Full-load heat rate, HHV [MMBtu/MWh]."
+        10.75, gt=0, le=50, description="Full-load heat rate, HHV [MMBtu/MWh], up to 50."
     )
     no_load_fuel_pu: float = Field(
         0.25, ge=0, lt=1, description="Fuel at zero output [pu of full-load fuel]."
     )
-    fuel_usd_per_mmbtu: float = Field(3.5, ge=0, description="Fuel price [USD/MMBtu].")
-    co2_kg_per_mmbtu: float = Field(53.06, ge=0, description="CO2 per fuel burnt [kg/MMBtu].")
-    nox_kg_per_mmbtu: float = Field(0.045, ge=0, description="NOx per fuel burnt [kg/MMBtu].")
-    min_run_s: float = Field(1800.0, ge=0, description="Minimum run time once online [s].")
+    # Henry Hub ~3.4 (facts §11); spot gas passed 1,000 USD/MMBtu at some hubs in Winter Storm
+    # Uri (2021, E).
+    fuel_usd_per_mmbtu: float = Field(
+        3.5, ge=0, le=10_000, description="Fuel price [USD/MMBtu], 0–10,000."
+    )
+    # Coal emits ~95 kg CO2/MMBtu, natural gas 53; uncontrolled NOx is below 1 kg/MMBtu.
+    co2_kg_per_mmbtu: float = Field(
+        53.06, ge=0, le=200, description="CO2 per fuel burnt [kg/MMBtu], 0–200."
+    )
+    nox_kg_per_mmbtu: float = Field(
+        0.045, ge=0, le=10, description="NOx per fuel burnt [kg/MMBtu], 0–10."
+    )
+    min_run_s: float = Field(
+        1800.0, ge=0, le=604_800, description="Minimum run time once online [s], 0–604,800."
+    )
     trip_rate_per_1000h: float = Field(
-        0.0, ge=0, description="Forced trips per 1000 running hours of one unit [1/kh]."
+        0.0,
+        ge=0,
+        le=1000,
+        description="Forced trips per 1000 running hours of one unit [1/kh], 0–1,000.",
     )
     trip_repair_h: float = Field(
-        24.0, ge=0, description="A tripped unit cannot start again for this long [h]."
+        24.0,
+        ge=0,
+        le=8760,
+        description="A tripped unit cannot start again for this long [h], 0–8,760.",
     )
     max_starts_per_year: int | None = Field(
-        None, ge=0, description="Permit: starts of one unit per year of the run; null: none."
+        None,
+        ge=0,
+        le=100_000,
+        description="Permit: starts of one unit per year of the run, 0–100,000; null: none.",
     )
     max_run_hours_per_year: float | None = Field(
-        None, ge=0, description="Permit: running hours of one unit per year of the run [h]."
+        None,
+        ge=0,
+        le=8760,
+        description="Permit: running hours of one unit per year of the run [h], 0–8,760.",
     )
 
 
 class TurbineTripConfig(StrictModel):
     """A scheduled trip of running turbine units (a scenario event)."""
 
-    time_h: float = Field(ge=0, description="When, hours from the run's start [h].")
+    time_h: float = Field(
+        ge=0, le=MAX_HOURS, description="When, hours from the run's start [h], 0–876,000."
+    )
     turbine: str = Field(description="Name of the turbine group.")
-    units: int = Field(1, ge=1, description="Running units that trip at once.")
+    units: int = Field(1, ge=1, le=1000, description="Running units that trip at once, 1–1,000.")
 
 
 class HardwareConfig(StrictModel):
     """Power of one accelerator and of a node (see ``sim/data/hardware.yaml``)."""
 
-    gpu_tdp_w: float = Field(gt=0, description="Board power limit of one accelerator [W].")
-    gpu_idle_w: float = Field(ge=0, description="One accelerator idle [W].")
-    gpus_per_node: int = Field(ge=1, description="Accelerators per node (the failure unit).")
-    node_overhead_w: float = Field(ge=0, description="CPUs, NICs, fans of a node [W].")
-    network_w_per_gpu: float = Field(ge=0, description="Switches, optics, storage [W/GPU].")
+    # The hungriest accelerators draw 1,400 W (MI355X, B300; facts §5): 10 kW leaves room.
+    gpu_tdp_w: float = Field(
+        gt=0, le=10_000, description="Board power limit of one accelerator [W], up to 10,000."
+    )
+    gpu_idle_w: float = Field(ge=0, le=10_000, description="One accelerator idle [W], 0–10,000.")
+    # A GB200/GB300 NVL72 rack holds 72 accelerators (facts §5); a node may be a whole rack.
+    gpus_per_node: int = Field(
+        ge=1, le=1024, description="Accelerators per node (the failure unit), 1–1,024."
+    )
+    node_overhead_w: float = Field(
+        ge=0, le=1_000_000, description="CPUs, NICs, fans of a node [W], 0–1,000,000."
+    )
+    network_w_per_gpu: float = Field(
+        ge=0, le=10_000, description="Switches, optics, storage [W/GPU], 0–10,000."
+    )
 
     @model_validator(mode="after")
     def _idle_below_tdp(self) -> HardwareConfig:
@@ -511,19 +648,30 @@ class PoolConfig(StrictModel):
     hardware: str = Field(
         description="A catalog entry (sim/data/hardware.yaml or cluster.hardware)."
     )
-    gpus: int = Field(ge=1, description="Accelerators for jobs (rounded up to whole nodes).")
+    gpus: int = Field(
+        ge=1,
+        le=MAX_GPUS,
+        description="Accelerators for jobs (rounded up to whole nodes), 1–10,000,000.",
+    )
     spare_gpus: int = Field(
-        0, ge=0, description="Hot spares on top of gpus: idle, swapped in at once on a failure."
+        0,
+        ge=0,
+        le=MAX_GPUS,
+        description="Hot spares on top of gpus: idle, swapped in at once on a failure; "
+        "0–10,000,000.",
     )
 
 
 class FailuresConfig(StrictModel):
     """Node failures while a node runs a job."""
 
+    # Llama 3 saw 0.00379, Meta's RSC-1 0.0065 (facts §6); 1,000 a day (one a node every
+    # 1.4 min) is far beyond any hardware, and stress tests use 24.
     rate_per_node_day: float = Field(
         ge=0,
+        le=1000,
         description=(
-            "Failures per node-day of running [1/day] (weibull: 1 / the mean life); "
+            "Failures per node-day of running [1/day], 0–1,000 (weibull: 1 / the mean life); "
             "Llama 3: 0.00379."
         ),
     )
@@ -560,9 +708,11 @@ class ClusterConfig(StrictModel):
             "idle (the square wave the bus sees)."
         ),
     )
-    pools: list[PoolConfig] = Field(min_length=1)
+    pools: list[PoolConfig] = Field(min_length=1, max_length=1000)
     failures: FailuresConfig = Field(default_factory=lambda: FailuresConfig(rate_per_node_day=0.0))
-    repair_h: float = Field(24.0, gt=0, description="Mean repair time of a failed node [h].")
+    repair_h: float = Field(
+        24.0, gt=0, le=8760, description="Mean repair time of a failed node [h], up to 8,760."
+    )
     hardware: dict[str, HardwareConfig] = Field(
         default_factory=dict, description="Catalog entries added to (or replacing) the built-in."
     )
@@ -573,22 +723,49 @@ class JobConfig(StrictModel):
 
     name: str = name_field("Names the job in the summary.")
     pool: str = Field(description="The pool it runs on.")
-    gpus: int = Field(ge=1, description="Accelerators (rounded up to whole nodes).")
-    iteration_s: float = Field(6.0, gt=0, description="Length of one training iteration [s].")
+    gpus: int = Field(
+        ge=1, le=MAX_GPUS, description="Accelerators (rounded up to whole nodes), 1–10,000,000."
+    )
+    # Training iterations last from ~0.1 s to a few minutes.
+    iteration_s: float = Field(
+        6.0,
+        ge=0.001,
+        le=86_400,
+        description="Length of one training iteration [s], 0.001–86,400.",
+    )
     compute_fraction: float = Field(
         0.7, gt=0, le=1, description="Share of an iteration in compute (near TDP) [pu]."
     )
+    # (How many checkpoints a run makes is bounded by the work estimate, output.max_memory_gb.)
     checkpoint_interval_s: float = Field(
-        1800.0, gt=0, description="Compute time between checkpoints [s]."
+        1800.0,
+        ge=0.001,
+        le=MAX_HOURS * 3600,
+        description="Compute time between checkpoints [s], from 0.001.",
     )
-    checkpoint_write_s: float = Field(60.0, ge=0, description="Blocking checkpoint write [s].")
-    restart_s: float = Field(600.0, ge=0, description="From (re)start to computing [s].")
-    priority: int = Field(0, description="Larger runs first; ties in config order.")
+    checkpoint_write_s: float = Field(
+        60.0, ge=0, le=86_400, description="Blocking checkpoint write [s], 0–86,400."
+    )
+    restart_s: float = Field(
+        600.0, ge=0, le=86_400, description="From (re)start to computing [s], 0–86,400."
+    )
+    priority: int = Field(
+        0,
+        ge=-1_000_000,
+        le=1_000_000,
+        description="Larger runs first; ties in config order; ±1,000,000.",
+    )
     work_h: float | None = Field(
-        None, gt=0, description="Compute to do [h]; null: run for the whole simulation."
+        None,
+        gt=0,
+        le=MAX_HOURS,
+        description="Compute to do [h], up to 876,000; null: run for the whole simulation.",
     )
     submit_h: float = Field(
-        0.0, ge=0, description="When the job is submitted [h from the start]; it queues then."
+        0.0,
+        ge=0,
+        le=MAX_HOURS,
+        description="When the job is submitted [h from the start], 0–876,000; it queues then.",
     )
 
 
@@ -628,16 +805,31 @@ class DispatchConfig(StrictModel):
         ),
     )
     grid_target_mw: float | None = Field(
-        None, ge=0, description="peak_shave: import to hold [MW]; null: the import limit."
+        None,
+        ge=0,
+        le=MAX_SITE_MW,
+        description="peak_shave: import to hold [MW], 0–100,000; null: the import limit.",
     )
     charge_below_usd_per_mwh: float | None = Field(
-        None, description="arbitrage: charge at or below this price [USD/MWh]."
+        None,
+        ge=MIN_PRICE_USD_PER_MWH,
+        le=MAX_PRICE_USD_PER_MWH,
+        description="arbitrage: charge at or below this price [USD/MWh], -10,000–100,000.",
     )
     discharge_above_usd_per_mwh: float | None = Field(
-        None, description="arbitrage: discharge at or above this price [USD/MWh]."
+        None,
+        ge=MIN_PRICE_USD_PER_MWH,
+        le=MAX_PRICE_USD_PER_MWH,
+        description="arbitrage: discharge at or above this price [USD/MWh], -10,000–100,000.",
     )
+    # 1,000,000 MW/min moves the largest site's import in a few seconds: no limit at all.
     ramp_limit_mw_per_min: float | None = Field(
-        None, gt=0, description="smooth: largest rate of change of the grid import [MW/min]."
+        None,
+        gt=0,
+        le=1_000_000,
+        description=(
+            "smooth: largest rate of change of the grid import [MW/min], up to 1,000,000."
+        ),
     )
     load_management: LoadManagementConfig | None = Field(
         None, description="Cap and shed load before leaving it unserved; null: never."
@@ -746,9 +938,11 @@ def _default_start() -> dt.datetime:
 class HeatWaveConfig(StrictModel):
     """A heat wave: the dry-bulb raised by ``delta_c`` (same relative humidity) in a window."""
 
-    start_h: float = Field(ge=0, description="Start [h].")
-    duration_h: float = Field(gt=0, description="Length [h].")
-    delta_c: float = Field(gt=0, le=30, description="Added to the dry-bulb [°C].")
+    start_h: float = Field(ge=0, le=MAX_HOURS, description="Start [h], 0–876,000.")
+    duration_h: float = Field(gt=0, le=MAX_HOURS, description="Length [h], up to 876,000.")
+    delta_c: float = Field(
+        gt=0, le=MAX_DELTA_C, description="Added to the dry-bulb [°C], up to 30."
+    )
 
 
 class WeatherConfig(StrictModel):
@@ -767,8 +961,12 @@ class WeatherConfig(StrictModel):
     daily_sd_c: float = Field(
         2.5, ge=0, le=15, description="Synthetic: sd of the day-to-day temperature offset [°C]."
     )
-    step_h: float = Field(1.0, gt=0, le=24, description="Synthetic: resolution [h].")
-    heat_waves: list[HeatWaveConfig] = Field(default_factory=list)
+    step_h: float = Field(
+        1.0, ge=1 / 60, le=24, description="Synthetic: resolution [h], 1/60 (a minute) to 24."
+    )
+    heat_waves: list[HeatWaveConfig] = Field(
+        default_factory=list, max_length=10_000, description="Up to 10,000."
+    )
 
     @model_validator(mode="after")
     def _source(self) -> WeatherConfig:
@@ -794,25 +992,42 @@ class WeatherConfig(StrictModel):
 class ChillersConfig(StrictModel):
     """Chillers: identical units; capacity and COP fall as the condenser side warms."""
 
-    count: int = Field(ge=0, description="Units installed, redundant ones included (N+1: N+1).")
-    capacity_mw: float = Field(gt=0, description="Heat one unit removes at its rating [MW].")
+    count: int = Field(
+        ge=0,
+        le=10_000,
+        description="Units installed, redundant ones included (N+1: N+1), 0–10,000.",
+    )
+    # The largest centrifugal chillers remove ~10 MW (3,000 tons); 1,000 MW covers any plant.
+    capacity_mw: float = Field(
+        gt=0, le=1000, description="Heat one unit removes at its rating [MW], up to 1,000."
+    )
     eta_ii: float = Field(
         0.55, gt=0, le=1, description="Second-law efficiency: COP = η·T_evap/(T_cond − T_evap)."
     )
-    cop_max: float = Field(12.0, gt=0, description="Upper bound of the COP at small lifts [-].")
+    cop_max: float = Field(
+        12.0, gt=0, le=100, description="Upper bound of the COP at small lifts [-], up to 100."
+    )
     condenser_approach_c: float = Field(
-        10.0, ge=0, description="Condensing above the ambient (wet-bulb for towers) [°C]."
+        10.0,
+        ge=0,
+        le=MAX_DELTA_C,
+        description="Condensing above the ambient (wet-bulb for towers) [°C], 0–30.",
     )
     rating_ambient_c: float = Field(
-        25.5, description="Ambient of the rated capacity (towers: wet-bulb) [°C]."
+        25.5,
+        ge=MIN_AMBIENT_C,
+        le=MAX_AMBIENT_C,
+        description="Ambient of the rated capacity (towers: wet-bulb) [°C], -60–60.",
     )
     derate_pu_per_c: float = Field(
         0.01, ge=0, le=0.2, description="Capacity lost per °C of ambient above the rating [pu]."
     )
     failure_rate_per_1000h: float = Field(
-        0.0, ge=0, description="Forced outages per unit [1/1000 h]."
+        0.0, ge=0, le=1000, description="Forced outages per unit [1/1000 h], 0–1,000."
     )
-    repair_h: float = Field(48.0, gt=0, description="Mean (exponential) repair time [h].")
+    repair_h: float = Field(
+        48.0, gt=0, le=8760, description="Mean (exponential) repair time [h], up to 8,760."
+    )
     on_backup: bool = Field(
         True,
         description=(
@@ -821,7 +1036,7 @@ class ChillersConfig(StrictModel):
         ),
     )
     restart_s: float = Field(
-        600.0, ge=0, description="From power back to cooling again, off backup [s]."
+        600.0, ge=0, le=86_400, description="From power back to cooling again, off backup [s]."
     )
 
 
@@ -843,7 +1058,10 @@ class CoolingConfig(StrictModel):
     )
     economizer: bool = Field(True, description="Free cooling when the ambient is cold enough.")
     economizer_approach_c: float = Field(
-        4.0, ge=0, description="Free cooling while ambient + this <= supply_c [°C]."
+        4.0,
+        ge=0,
+        le=MAX_DELTA_C,
+        description="Free cooling while ambient + this <= supply_c [°C], 0–30.",
     )
     aux_pu: float | None = Field(
         None,
@@ -851,19 +1069,33 @@ class CoolingConfig(StrictModel):
         le=1,
         description="Pumps, fans, CDUs, air handling per IT power; default liquid 0.05, air 0.10.",
     )
+    # Evaporation alone is ~1.5 L/kWh (facts §10); 20 allows any blowdown.
     water_l_per_kwh: float = Field(
-        1.85, ge=0, description="Tower make-up water per kWh of heat rejected (facts §10: N=5)."
+        1.85,
+        ge=0,
+        le=20,
+        description="Tower make-up water per kWh of heat rejected (facts §10: N=5), 0–20.",
     )
     loop_heat_capacity_mj_per_c: float = Field(
         4000.0,
         gt=0,
-        description="Heat the facility water loop stores per °C [MJ/°C]; ~1,000 m³ of water.",
+        le=10_000_000,
+        description=(
+            "Heat the facility water loop stores per °C [MJ/°C], up to 10,000,000; "
+            "4,000 is ~1,000 m³ of water."
+        ),
     )
     throttle_rise_c: float = Field(
-        5.0, gt=0, description="GPUs throttle when the loop is this far above supply_c [°C]."
+        5.0,
+        gt=0,
+        le=MAX_DELTA_C,
+        description="GPUs throttle when the loop is this far above supply_c [°C], up to 30.",
     )
     shutdown_rise_c: float = Field(
-        10.0, gt=0, description="Nodes shut down (jobs shed) this far above supply_c [°C]."
+        10.0,
+        gt=0,
+        le=MAX_DELTA_C,
+        description="Nodes shut down (jobs shed) this far above supply_c [°C], up to 30.",
     )
 
     @model_validator(mode="after")
@@ -884,7 +1116,9 @@ class Config(StrictModel):
     start: AwareDatetime = Field(
         default_factory=_default_start, description="Wall-clock time of t = 0, with its UTC offset."
     )
-    duration_h: float = Field(gt=0, description="Simulated time [h].")
+    duration_h: float = Field(
+        gt=0, le=MAX_HOURS, description="Simulated time [h], up to 876,000 (100 years)."
+    )
     output: OutputConfig = Field(default_factory=OutputConfig)
     load: LoadConfig | None = Field(
         None, description="Exogenous IT load, instead of or on top of the cluster."
@@ -893,20 +1127,46 @@ class Config(StrictModel):
     battery: BatteryConfig | None = None
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     turbines: list[TurbineConfig] = Field(
-        default_factory=list, description="Gas turbine groups, committed in this order."
+        default_factory=list,
+        max_length=100,
+        description="Gas turbine groups, committed in this order; up to 100.",
     )
     turbine_trips: list[TurbineTripConfig] = Field(
-        default_factory=list, description="Scheduled trips of running turbine units."
+        default_factory=list,
+        max_length=10_000,
+        description="Scheduled trips of running turbine units, up to 10,000.",
     )
     cluster: ClusterConfig | None = Field(None, description="The GPU cluster (the live load).")
-    jobs: list[JobConfig] = Field(default_factory=list, description="Training jobs.")
+    jobs: list[JobConfig] = Field(
+        default_factory=list, max_length=10_000, description="Training jobs, up to 10,000."
+    )
     weather: WeatherConfig | None = Field(None, description="Ambient weather (for cooling).")
     cooling: CoolingConfig | None = Field(None, description="The cooling plant (on the bus).")
+
+    @field_validator("start")
+    @classmethod
+    def _start_year(cls, start: dt.datetime) -> dt.datetime:
+        if not MIN_START_YEAR <= start.year <= MAX_START_YEAR:
+            raise ValueError(
+                f"must lie in the years {MIN_START_YEAR}–{MAX_START_YEAR} "
+                "(the timeseries' timestamps span 1677–2262)"
+            )
+        return start
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
         items: list[tuple[Key, Any, str]] = []
         management = self.dispatch.load_management
+        end = self.start + dt.timedelta(hours=self.duration_h)
+        if end.year > MAX_START_YEAR + 60:  # (pandas' timestamps end in April 2262)
+            items.append(
+                (
+                    ("duration_h",),
+                    self.duration_h,
+                    f"must end by the year {MAX_START_YEAR + 60}: the run starts at "
+                    f"{self.start.isoformat()} and would end in {end.year}",
+                )
+            )
         if self.load is None and self.cluster is None:
             items.append((("load",), None, "give a load, a cluster, or both"))
         if (
@@ -957,9 +1217,208 @@ class Config(StrictModel):
                     "has no effect without turbines",
                 )
             )
+        if not items:
+            work = _work_problem(self)
+            if work is not None:
+                items.append(work)
         if items:
             raise KeyProblems(items)
         return self
+
+
+# --------------------------------------------------------------------------------------------
+# Work estimate
+# --------------------------------------------------------------------------------------------
+
+BYTES_PER_SEGMENT = 1000
+"""Memory one bus update takes by the time the results are assembled [B]: its recorder row (a
+tuple of 18–24 floats, ~620 B), its row of the segment frame, the summary's arrays over it and
+the jobs' progress points. Measured (tracemalloc peak ÷ segments): 750 B for
+``configs/examples/llama3_cluster.yaml`` (30k segments, checkpoints and failures) and for its
+iteration model over 72 h (82k segments); 1,000 B is rounded up for a cooled site's extra
+columns and the events of failures."""
+
+BYTES_PER_TIMESERIES_ROW = 400
+"""Memory one row of the regular timeseries takes [B]: ~24 columns of 8 B, the resampling's
+cumulative energies and the timestamps. Measured: 306 B (the llama3 example at 60 s, 78k rows)."""
+
+BYTES_PER_DEMAND_INTERVAL = 48
+"""Memory of one billed-demand interval in the cost summary [B]: its edge, energy and mean."""
+
+BYTES_BASE = 150e6
+"""The interpreter, numpy, pandas and pyarrow once imported [B] (the RSS of a tiny run)."""
+
+
+@dataclass(frozen=True)
+class WorkEstimate:
+    """What a run will hold in memory, estimated from its config at validation.
+
+    ``updates`` maps each source of bus updates (checkpoints, iterations, weather steps, node
+    failures, outages, ...) to its count and the key that sets it; ``segments`` is their sum.
+    """
+
+    timeseries_rows: float
+    updates: dict[str, tuple[float, Key]]
+    demand_intervals: float
+
+    @property
+    def segments(self) -> float:
+        """Bus updates over the run, each a recorded segment."""
+        return 2.0 + sum(count for count, _ in self.updates.values())
+
+    @property
+    def memory_bytes(self) -> float:
+        """Estimated peak memory of the run [B]."""
+        return (
+            BYTES_BASE
+            + self.segments * BYTES_PER_SEGMENT
+            + self.timeseries_rows * BYTES_PER_TIMESERIES_ROW
+            + self.demand_intervals * BYTES_PER_DEMAND_INTERVAL
+        )
+
+    def parts(self) -> list[tuple[str, float, float, Key]]:
+        """``(what, count, bytes, key)`` of each part, largest first."""
+        rows = [
+            (
+                "timeseries rows",
+                self.timeseries_rows,
+                BYTES_PER_TIMESERIES_ROW,
+                ("output", "resolution_s"),
+            ),
+            (
+                "billed-demand intervals",
+                self.demand_intervals,
+                BYTES_PER_DEMAND_INTERVAL,
+                ("grid", "demand_interval_min"),
+            ),
+        ]
+        rows += [(what, n, BYTES_PER_SEGMENT, key) for what, (n, key) in self.updates.items()]
+        parts = [(what, n, n * size, key) for what, n, size, key in rows if n > 0]
+        return sorted(parts, key=lambda part: -part[2])
+
+
+def estimate_work(config: Config) -> WorkEstimate:
+    """Estimate the rows, segments and memory of a run from its config (see
+    :class:`WorkEstimate`): the timeseries has ``duration / resolution_s`` rows; each job makes
+    2 updates per checkpoint cycle (``checkpoint_interval_s + checkpoint_write_s``) while it
+    may run, and with ``power_model: iteration`` 2 per iteration; node failures are expected
+    at ``rate × nodes × days`` (3 updates each: failure, restart, compute); weather steps,
+    scheduled and random outages, demand-response windows, chiller failures, the rows of a
+    load or weather trace and, for arbitrage, the tariff's hours or the price trace's rows
+    add one update per change."""
+    duration_s = config.duration_h * 3600.0
+    updates: dict[str, tuple[float, Key]] = {}
+
+    def add(what: str, count: float, key: Key) -> None:
+        if count > 0:
+            updates[what] = (count, key)
+
+    cluster = config.cluster
+    if cluster is not None:
+        catalog = hardware_catalog(cluster)
+        pools = {p.name: p for p in cluster.pools}
+        iterate = cluster.power_model == "iteration"
+        for i, job in enumerate(config.jobs):
+            pool = pools.get(job.pool)
+            hardware = catalog.get(pool.hardware) if pool is not None else None
+            per_node = hardware.gpus_per_node if hardware is not None else 8
+            nodes = math.ceil(job.gpus / per_node)
+            active_s = max(0.0, duration_s - job.submit_h * 3600.0)
+            cycle_s = job.checkpoint_interval_s + job.checkpoint_write_s
+            if job.work_h is not None:
+                active_s = min(active_s, job.work_h * 3600.0 * cycle_s / job.checkpoint_interval_s)
+            name = f"jobs[{i}]"
+            add(
+                f"{name} checkpoints",
+                2.0 * active_s / cycle_s,
+                ("jobs", i, "checkpoint_interval_s"),
+            )
+            if iterate:
+                add(
+                    f"{name} iterations",
+                    2.0 * active_s / job.iteration_s,
+                    ("jobs", i, "iteration_s"),
+                )
+            failures = cluster.failures.rate_per_node_day * nodes * active_s / 86_400.0
+            add(
+                f"{name} node failures",
+                3.0 * failures,
+                ("cluster", "failures", "rate_per_node_day"),
+            )
+    if config.load is not None and config.load.trace_csv is not None:
+        rows = _trace_rows(config.load.trace_csv, "load_mw", duration_s, nonnegative=True)
+        add("load trace rows", rows, ("load", "trace_csv"))
+    if config.cooling is not None:
+        weather = config.weather if config.weather is not None else WeatherConfig()
+        if weather.csv is None:
+            add("weather steps", config.duration_h / weather.step_h, ("weather", "step_h"))
+        else:
+            from sim.weather import read_csv  # (the weather module imports this one)
+
+            try:
+                times_h = read_csv(weather.csv)[0]
+            except (OSError, ValueError):
+                times_h = []
+            add("weather rows", bisect.bisect_left(times_h, config.duration_h), ("weather", "csv"))
+        chillers = config.cooling.chillers
+        add(
+            "chiller failures",
+            2.0 * chillers.count * chillers.failure_rate_per_1000h * config.duration_h / 1000.0,
+            ("cooling", "chillers", "failure_rate_per_1000h"),
+        )
+    grid = config.grid
+    add("scheduled outages", 2.0 * len(grid.outages), ("grid", "outages"))
+    add("demand-response windows", 2.0 * len(grid.demand_response), ("grid", "demand_response"))
+    if grid.random_outages is not None:
+        add(
+            "random outages",
+            2.0 * grid.random_outages.rate_per_year * config.duration_h / 8760.0,
+            ("grid", "random_outages", "rate_per_year"),
+        )
+    if config.dispatch.policy == "arbitrage" and grid.tariff is not None:
+        add("tariff hours", config.duration_h, ("grid", "tariff"))
+    if config.dispatch.policy == "arbitrage" and grid.price_csv is not None:
+        rows = _trace_rows(grid.price_csv, "price_usd_per_mwh", duration_s)
+        add("price trace rows", rows, ("grid", "price_csv"))
+    return WorkEstimate(
+        timeseries_rows=duration_s / config.output.resolution_s,
+        updates=updates,
+        demand_intervals=duration_s / (grid.demand_interval_min * 60.0),
+    )
+
+
+def _trace_rows(path: Path, column: str, duration_s: float, nonnegative: bool = False) -> int:
+    """Rows of a trace that start within the run (0 if it cannot be read: reported apart).
+    ``nonnegative`` as validation reads it, so the file is parsed once."""
+    try:
+        time_s = read_trace(path, column, nonnegative)[0]
+    except TraceError:
+        return 0
+    return bisect.bisect_left(time_s, duration_s)
+
+
+def _work_problem(config: Config) -> tuple[Key, Any, str] | None:
+    """A problem if the run's estimated memory exceeds ``output.max_memory_gb``."""
+    estimate = estimate_work(config)
+    limit_gb = config.output.max_memory_gb
+    total_gb = estimate.memory_bytes / 1e9
+    if total_gb <= limit_gb:
+        return None
+    parts = estimate.parts()
+    what, _, _, key = parts[0]
+    listed = "; ".join(f"{w}: {n:.3g} ({b / 1e9:.3g} GB)" for w, n, b, _ in parts[:4])
+    value: Any = config
+    for part in key:
+        value = value[part] if isinstance(part, int) else getattr(value, part)
+    if isinstance(value, BaseModel | list):
+        value = _MISSING
+    message = (
+        f"the run would take about {total_gb:.3g} GB of memory, over output.max_memory_gb "
+        f"({limit_gb:g} GB); most of it is the {what}. Estimate: {listed}. Make this part "
+        "smaller (a coarser output.resolution_s, a shorter duration_h, longer intervals), or "
+        "raise output.max_memory_gb on a machine with the memory"
+    )
+    return key, value, message
 
 
 # --------------------------------------------------------------------------------------------

@@ -90,17 +90,26 @@ def outage_summary(
     outage that starts after the end of the run. An outage cut short by the end of the run is
     judged on its simulated part (``simulated_h``).
     """
+    starts_s = np.array([start_h * S_PER_H for start_h, _ in outages_h], dtype=float)
+    stops_s = np.array([min((a + d) * S_PER_H, end_s) for a, d in outages_h], dtype=float)
+    inside = starts_s < end_s
+    # One pass: the exact cumulative energy at every outage's ends at once (n log n), not a
+    # running sum over all segments per outage.
+    cum = cumulative_energy_mwh(
+        segments, "unserved_mw", np.concatenate([starts_s[inside], stops_s[inside]])
+    )
+    unserved_mwh = iter((cum[inside.sum() :] - cum[: inside.sum()]).tolist())
     out = []
-    for start_h, duration_h in outages_h:
-        start_s = start_h * S_PER_H
-        stop_s = min((start_h + duration_h) * S_PER_H, end_s)
+    for (start_h, duration_h), start_s, stop_s, simulated in zip(
+        outages_h, starts_s, stops_s, inside, strict=True
+    ):
         entry: dict[str, Any] = {"start_h": start_h, "duration_h": duration_h}
-        if start_s >= end_s:
+        if not simulated:
             entry.update(simulated_h=0.0, unserved_mwh=None, ride_through=None)
         else:
-            unserved = window_energy_mwh(segments, "unserved_mw", start_s, stop_s)
+            unserved = next(unserved_mwh)
             entry.update(
-                simulated_h=(stop_s - start_s) / S_PER_H,
+                simulated_h=float(stop_s - start_s) / S_PER_H,
                 unserved_mwh=unserved,
                 ride_through=bool(unserved < RIDE_THROUGH_TOL_MWH),
             )

@@ -134,6 +134,13 @@ def dew_point_c(t_c: np.ndarray, rh_pu: np.ndarray) -> np.ndarray:
     return 243.04 * g / (17.625 - g)
 
 
+CSV_MIN_C, CSV_MAX_C = -90.0, 60.0
+"""Temperatures a weather trace may hold [°C]: the records are -89.2 °C (Vostok, 1983) and
+56.7 °C (Death Valley, 1913)."""
+
+WET_ABOVE_DRY_TOL_C = 0.05
+"""A trace's wet-bulb may exceed its dry-bulb by this much (rounding of saturated air) [°C]."""
+
 CSV_DRY = ("dry_bulb_c", "temp_air")
 CSV_WET = ("wet_bulb_c",)
 CSV_RH = ("rh_pu", "relative_humidity")
@@ -141,8 +148,10 @@ CSV_RH = ("rh_pu", "relative_humidity")
 
 def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A weather trace: ``(times_h, dry_bulb_c, wet_bulb_c)``. Raises ValueError with the
-    columns found when a needed column is missing or a value is not finite, and when the path
-    is not a regular file. Read once per
+    columns found when a needed column is missing, when the path is not a regular file, and
+    with the data row (1 = the first after the header) when a value is not finite, a
+    temperature lies outside -90–60 °C, a relative humidity outside 0–100 % or a wet-bulb above
+    the dry-bulb. Read once per
     file version (validation and the run share it), as load traces are
     (:func:`sim.traces.read_trace`)."""
     path = Path(path)
@@ -163,23 +172,52 @@ def _read_csv(path: Path, mtime_ns: int, size: int) -> tuple[np.ndarray, np.ndar
         raise ValueError(
             f"needs time_h and dry_bulb_c (or temp_air); found {', '.join(table.columns)}"
         )
-    times_h = table["time_h"].to_numpy(dtype=float)
-    dry = table[dry_col].to_numpy(dtype=float)
-    if "wet_bulb_c" in columns:
-        wet = table["wet_bulb_c"].to_numpy(dtype=float)
-    elif "rh_pu" in columns:
-        wet = wet_bulb_c(dry, table["rh_pu"].to_numpy(dtype=float))
-    elif "relative_humidity" in columns:
-        wet = wet_bulb_c(dry, table["relative_humidity"].to_numpy(dtype=float) / 100.0)
-    else:
+    humidity = next((c for c in ("wet_bulb_c", *CSV_RH) if c in columns), None)
+    if humidity is None:
         raise ValueError(
             f"needs wet_bulb_c, rh_pu or relative_humidity; found {', '.join(table.columns)}"
         )
-    if not (np.all(np.isfinite(times_h)) and np.all(np.isfinite(dry)) and np.all(np.isfinite(wet))):
-        raise ValueError("has empty or non-numeric values")
+    try:
+        times_h, dry, given = (
+            table[c].to_numpy(dtype=float) for c in ("time_h", dry_col, humidity)
+        )
+    except ValueError:
+        raise ValueError("has non-numeric values") from None
+    for name, values in (("time_h", times_h), (dry_col, dry), (humidity, given)):
+        _refuse_rows(name, values, ~np.isfinite(values), "is empty or not a finite number")
+    temperatures = [(dry_col, dry)] + ([("wet_bulb_c", given)] if humidity == "wet_bulb_c" else [])
+    for name, values in temperatures:
+        _refuse_rows(
+            name,
+            values,
+            (values < CSV_MIN_C) | (values > CSV_MAX_C),
+            f"is outside {CSV_MIN_C:g}–{CSV_MAX_C:g} °C",
+        )
+    if humidity == "wet_bulb_c":
+        wet = given
+        _refuse_rows(
+            "wet_bulb_c",
+            wet,
+            wet > dry + WET_ABOVE_DRY_TOL_C,
+            f"is above {dry_col} (a wet-bulb cannot exceed the dry-bulb)",
+        )
+    else:
+        scale = 1.0 if humidity == "rh_pu" else 100.0
+        allowed = "0–1" if humidity == "rh_pu" else "0–100 %"
+        _refuse_rows(humidity, given, (given < 0) | (given > scale), f"is outside {allowed}")
+        wet = wet_bulb_c(dry, given / scale)
     if len(times_h) == 0 or times_h[0] > 0 or np.any(np.diff(times_h) <= 0):
         raise ValueError("time_h must start at or before 0 and increase")
     return times_h, dry, wet
+
+
+def _refuse_rows(column: str, values: np.ndarray, bad: np.ndarray, what: str) -> None:
+    """Raise ValueError naming the first data row (1-based) where ``bad`` holds."""
+    if bad.any():
+        k = int(np.argmax(bad))
+        count = int(bad.sum())
+        more = f" (and {count - 1} more rows)" if count > 1 else ""
+        raise ValueError(f"data row {k + 1}: {column} {values[k]:g} {what}{more}")
 
 
 class Weather:

@@ -199,7 +199,7 @@ def grid_error(tmp_path, grid_yaml: str) -> ConfigError:
             "grid.demand_response[0]",
             "exactly one of limit_mw or cut_pu",
         ),
-        ("{demand_interval_min: 0}", "grid.demand_interval_min", "greater than 0"),
+        ("{demand_interval_min: 0}", "grid.demand_interval_min", "greater than or equal to 1"),
     ],
 )
 def test_bad_grid_signals(tmp_path, grid_yaml, key, fragment):

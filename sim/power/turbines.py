@@ -29,6 +29,7 @@ that reaches its hours is stopped at that moment (an event, ``turbine_permit_sto
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -100,6 +101,16 @@ class TurbineGroup:
         self.online_since_s = [0.0] * cfg.count
         self.available_s = [0.0] * cfg.count  # a tripped unit may start again from then
         self.years: list[list[UnitLog]] = [[UnitLog() for _ in range(cfg.count)]]
+        # Running time of the permit year is kept as a clock shared by the burning units (each
+        # burning unit runs as long as any other): a unit's run time this year is its log's
+        # (up to its current stretch) plus the clock since its stretch began. So integrating
+        # costs O(1), not O(units), and a heap of the burning units by run time gives the one
+        # nearest its permitted hours in O(log units).
+        self.clock_s = 0.0
+        self.clock_at_s = [0.0] * cfg.count  # the clock when the unit's stretch began
+        self.stretch = [0] * cfg.count  # bumped at each start: stale heap entries see another
+        self._by_run: list[tuple[float, int, int]] = []  # (−(log − clock_at), unit, stretch)
+        self.none_ready_until_s = -math.inf  # no off unit can start before then
         self.n_starting = 0
         self.n_online = 0
         self.stopping = False  # ramping down to 0, then every online unit goes off
@@ -145,20 +156,70 @@ class TurbineGroup:
         while True:
             year_end_s = len(self.years) * YEAR_S
             stop_s = min(b_s, year_end_s)
-            logs = self.years[-1]
-            for u, state in enumerate(self.state):
-                if state != OFF:
-                    logs[u].run_s += stop_s - a_s
+            self.clock_s += stop_s - a_s
             if b_s < year_end_s:
                 return
-            self.years.append([UnitLog() for _ in range(self.count)])
+            self._new_year()
             a_s = year_end_s
 
+    def _new_year(self) -> None:
+        """Close the permit year: book the burning units' stretches, start fresh counters."""
+        logs = self.years[-1]
+        burning = [u for u, state in enumerate(self.state) if state != OFF]
+        for u in burning:
+            logs[u].run_s += self.clock_s - self.clock_at_s[u]
+        self.years.append([UnitLog() for _ in range(self.count)])
+        self.clock_s = 0.0
+        for u in burning:
+            self.clock_at_s[u] = 0.0
+        self._by_run = [(0.0, u, self.stretch[u]) for u in burning]  # (sorted: a heap)
+
     def year_log(self, now_s: float) -> list[UnitLog]:
-        """The per-unit counters of the permit year containing ``now_s``."""
+        """The per-unit counters of the permit year containing ``now_s`` (a burning unit's
+        ``run_s`` there excludes its current stretch: see :meth:`unit_run_s`)."""
         while now_s >= len(self.years) * YEAR_S:
-            self.years.append([UnitLog() for _ in range(self.count)])
+            self._new_year()
         return self.years[-1]
+
+    def unit_run_s(self, u: int) -> float:
+        """Running time of unit ``u`` in the current permit year [s]."""
+        run_s = self.years[-1][u].run_s
+        return run_s + (self.clock_s - self.clock_at_s[u]) if self.state[u] != OFF else run_s
+
+    def begin_burning(self, u: int) -> None:
+        """Unit ``u`` starts burning (call after it leaves OFF): its stretch begins now."""
+        self.stretch[u] += 1
+        self.clock_at_s[u] = self.clock_s
+        key = self.years[-1][u].run_s - self.clock_s
+        heapq.heappush(self._by_run, (-key, u, self.stretch[u]))
+
+    def end_burning(self, u: int) -> None:
+        """Unit ``u`` stops burning (call before it goes OFF): book its stretch."""
+        self.years[-1][u].run_s += self.clock_s - self.clock_at_s[u]
+
+    def most_run(self) -> int | None:
+        """The burning unit with the most running time this year, or None."""
+        heap = self._by_run
+        while heap:
+            _, u, stretch = heap[0]
+            if self.state[u] != OFF and self.stretch[u] == stretch:
+                return u
+            heapq.heappop(heap)
+        return None
+
+    def at_run_limit(self) -> list[int]:
+        """The burning units that have reached their permitted hours, in unit order."""
+        if self.max_run_s is None:
+            return []
+        popped, done = [], []
+        while (u := self.most_run()) is not None:
+            if self.unit_run_s(u) < self.max_run_s - RUN_TOL_S:
+                break
+            popped.append(heapq.heappop(self._by_run))
+            done.append(u)
+        for entry in popped:  # (they stay in the heap until they actually go off)
+            heapq.heappush(self._by_run, entry)
+        return sorted(done)
 
     def can_start(self, u: int, now_s: float) -> bool:
         """Whether unit ``u`` is off, repaired and within its permit now."""
@@ -167,7 +228,20 @@ class TurbineGroup:
         log = self.year_log(now_s)[u]
         if self.max_starts is not None and log.starts >= self.max_starts:
             return False
-        return self.max_run_s is None or log.run_s < self.max_run_s - RUN_TOL_S
+        return self.max_run_s is None or log.run_s < self.max_run_s - RUN_TOL_S  # (u is off)
+
+    def next_wake_s(self, now_s: float) -> float:
+        """The next time an off unit that cannot start now may start [s]; ``inf`` if none."""
+        self.year_log(now_s)  # make the current permit year the last one
+        wake_s = math.inf
+        for u, state in enumerate(self.state):
+            if state != OFF:
+                continue
+            if self.available_s[u] > now_s:
+                wake_s = min(wake_s, self.available_s[u])
+            elif not self.can_start(u, now_s):  # at a permit limit until the next year
+                wake_s = min(wake_s, len(self.years) * YEAR_S)
+        return wake_s
 
     def set_setpoint(self, now_s: float, setpoint_mw: float) -> None:
         """Ramp toward ``setpoint_mw`` [MW] from now; the ramp's end is ``ramp_end_s``."""
@@ -190,7 +264,10 @@ class TurbineGroup:
         (null without limits).
         """
         most_starts = max(log.starts for year in self.years for log in year)
-        most_run_h = max(log.run_s for year in self.years for log in year) / S_PER_H
+        last_year = max(self.unit_run_s(u) for u in range(self.count))
+        most_run_h = (
+            max([log.run_s for year in self.years[:-1] for log in year] + [last_year]) / S_PER_H
+        )
         uses = []
         if self.max_starts is not None:
             uses.append(
@@ -316,25 +393,15 @@ class TurbineFleet:
                 continue
             due_s = min(due_s, g.ramp_end_s)
             if g.max_run_s is not None:
-                logs = g.year_log(now_s)
-                for u, state in enumerate(g.state):
-                    if state != OFF:
-                        due_s = min(due_s, now_s + g.max_run_s - logs[u].run_s)
+                g.year_log(now_s)
+                u = g.most_run()
+                if u is not None:
+                    due_s = min(due_s, now_s + g.max_run_s - g.unit_run_s(u))
         return due_s
 
     def _next_wake_s(self, now_s: float) -> float:
         """The next time a unit that cannot start now may start [s]; ``inf`` if none waits."""
-        wake_s = math.inf
-        for g in self.groups:
-            g.year_log(now_s)  # make the current permit year the last one
-            for u, state in enumerate(g.state):
-                if state != OFF:
-                    continue
-                if g.available_s[u] > now_s:
-                    wake_s = min(wake_s, g.available_s[u])
-                elif not g.can_start(u, now_s):  # at a permit limit until the next year
-                    wake_s = min(wake_s, len(g.years) * YEAR_S)
-        return wake_s
+        return min((g.next_wake_s(now_s) for g in self.groups), default=math.inf)
 
     # ---- decisions of the bus ----------------------------------------------------------
 
@@ -343,16 +410,15 @@ class TurbineFleet:
         self.finish_stops(now_s)
         for g in self.groups:
             if g.max_run_s is not None and g.burning:
-                logs = g.year_log(now_s)
-                for u, state in enumerate(g.state):
-                    if state != OFF and logs[u].run_s >= g.max_run_s - RUN_TOL_S:
-                        self._drop_unit(g, u, now_s)
-                        self.recorder.event(
-                            now_s,
-                            "turbine_permit_stop",
-                            g.name,
-                            f"unit {u}: {g.max_run_s / S_PER_H:g} h of the year used",
-                        )
+                g.year_log(now_s)
+                for u in g.at_run_limit():
+                    self._drop_unit(g, u, now_s)
+                    self.recorder.event(
+                        now_s,
+                        "turbine_permit_stop",
+                        g.name,
+                        f"unit {u}: {g.max_run_s / S_PER_H:g} h of the year used",
+                    )
 
     def commit(self, now_s: float, shortfall_mw: float, reason: str) -> None:
         """Start units until the committed rating covers ``shortfall_mw`` [MW].
@@ -367,14 +433,22 @@ class TurbineFleet:
                 self.recorder.event(now_s, "turbine_stop_cancelled", g.name, reason)
         committed = self.committed_mw()
         for g in self.groups:
-            while committed < shortfall_mw:
-                logs = g.year_log(now_s)
-                ready = [u for u in range(g.count) if g.can_start(u, now_s)]
-                if not ready:
+            if committed >= shortfall_mw or g.burning == g.count or now_s < g.none_ready_until_s:
+                continue
+            # The fewest starts this year first (ties: the lower unit); starting one changes
+            # no other unit's readiness, so one sorted scan gives the order (n log n).
+            logs = g.year_log(now_s)
+            ready = sorted(
+                (u for u in range(g.count) if g.can_start(u, now_s)),
+                key=lambda k: logs[k].starts,
+            )
+            for u in ready:
+                if committed >= shortfall_mw:
                     break
-                u = min(ready, key=lambda k: logs[k].starts)
                 self._start_unit(g, u, now_s, reason)
                 committed += g.p_nom_mw
+            if committed < shortfall_mw:  # every ready unit started: the rest wait until then
+                g.none_ready_until_s = g.next_wake_s(now_s)
         if committed < shortfall_mw and not self.unavailable_logged:
             self.unavailable_logged = True
             self.recorder.event(
@@ -472,6 +546,7 @@ class TurbineFleet:
         self.wake_s = -math.inf  # this start may use the unit's last permitted one
         g.starts += 1
         g.year_log(now_s)[u].starts += 1
+        g.begin_burning(u)
         self.recorder.event(now_s, "turbine_start", g.name, f"unit {u}: {reason}")
         timer = self.env.timeout(g.start_s)
         token = g.token[u]
@@ -534,6 +609,9 @@ class TurbineFleet:
         self._unit_off(g, u)
 
     def _unit_off(self, g: TurbineGroup, u: int) -> None:
+        if g.state[u] != OFF:
+            g.end_burning(u)
+        g.none_ready_until_s = -math.inf  # it may start again
         if g.state[u] == ONLINE:
             g.n_online -= 1
             self.n_burning -= 1
