@@ -25,6 +25,7 @@ exits 1 (the base, the mutations, the phase, the exception or the message).
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import math
@@ -33,18 +34,20 @@ import signal
 import tempfile
 import threading
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
 from sim.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_RUN_FAILED, main
-from sim.config import Config, ConfigError, load_config
+from sim.config import Config, ConfigError, config_from_dict, load_config
 from sim.results import FILES
-from tests.fuzz_strategies import Mutant, mutants, schema_keys
+from tests.fuzz_strategies import Mutant, bases, mutants, schema_keys
 
-EXAMPLES = int(os.environ.get("DCSIM_FUZZ_EXAMPLES", "120"))
-"""Examples per CI run (each ~0.1-0.5 s); raise it for a deep local run."""
+EXAMPLES = int(os.environ.get("DCSIM_FUZZ_EXAMPLES", "500"))
+"""Examples per CI run (~40 s on 2 busy cores); raise it for a deep local run."""
 COLLECT = os.environ.get("DCSIM_FUZZ_COLLECT")
 """If set: a JSONL file to append failures to, instead of failing on the first."""
 SEED = os.environ.get("DCSIM_FUZZ_SEED")
@@ -83,26 +86,35 @@ def cli(argv: list[str]) -> tuple[int | None, str, str, BaseException | None]:
     out, err = io.StringIO(), io.StringIO()
     code: int | None = None
     escaped: BaseException | None = None
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")  # shown to a user, not raised as pytest's "error" does
         try:
             code = main(argv)
         except Hang:
             raise
         except BaseException as exc:  # (the property: nothing escapes main)
             escaped = exc
+    for w in caught:
+        err.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
     return code, out.getvalue(), err.getvalue(), escaped
 
 
 def estimated_work(config: Config) -> float:
     """A rough count of the events and rows a run would make: the fuzz runs only small ones.
 
-    Rows of the timeseries, weather steps, checkpoints and (power_model iteration) iterations of
-    every job, node failures, turbine units, chiller failures, random outages.
+    Rows of the timeseries, billed-demand intervals, weather steps, checkpoints and (power_model
+    iteration) iterations of every job, node failures, turbine units, chiller failures, random
+    outages.
     """
     duration_h = config.duration_h
     duration_s = duration_h * 3600.0
     work = duration_s / config.output.resolution_s + len(config.grid.outages)
     work += len(config.grid.demand_response) + len(config.turbine_trips)
+    work += duration_h * 60.0 / config.grid.demand_interval_min  # billed-demand intervals
     if config.grid.random_outages is not None:
         work += config.grid.random_outages.rate_per_year * duration_h / 8760.0
     if config.cooling is not None:
@@ -166,8 +178,9 @@ def check_exit(mutant: Mutant, phase: str, result: tuple) -> list[str]:
     return problems
 
 
-def fuzz_one(mutant: Mutant) -> list[str]:
-    """Validate and (if valid and small) run one mutant; the promises it broke."""
+def fuzz_one(mutant: Mutant) -> tuple[str, list[str]]:
+    """Validate and (if valid and small) run one mutant: the outcome (``validate 2``,
+    ``validate 0, run 0``, ...) and the promises it broke."""
     with tempfile.TemporaryDirectory(prefix="dcsim-fuzz-") as tmp:
         folder = Path(tmp)
         path = folder / "cfg.yaml"
@@ -178,25 +191,22 @@ def fuzz_one(mutant: Mutant) -> list[str]:
                 validated = cli(["validate", str(path)])
                 problems = check_exit(mutant, phase, validated)
                 if problems or validated[0] != EXIT_OK:
-                    tally(mutant, f"validate {validated[0]}")
-                    return problems
+                    return tally(mutant, f"validate {validated[0]}"), problems
                 phase = "load_config"
                 try:
                     config = load_config(path)
                 except ConfigError as exc:
                     record(mutant, phase, "validate ok but load_config refuses", str(exc))
-                    return [f"{phase}: validate said ok, then {exc}"]
+                    return "validate 0, load_config 2", [f"{phase}: validate said ok, then {exc}"]
                 if estimated_work(config) > MAX_WORK:
-                    tally(mutant, "validate 0, large: not run")
-                    return []
+                    return tally(mutant, "validate 0, large: not run"), []
                 phase = "run"
                 out = folder / "out"
                 ran = cli(["run", str(path), "--out", str(out)])
         except Hang as exc:
             record(mutant, phase, "hang", str(exc))
-            return [f"{phase}: {exc}"]
+            return f"{phase} hangs", [f"{phase}: {exc}"]
         problems = check_exit(mutant, phase, ran)
-        tally(mutant, f"validate 0, run {ran[0]}")
         if ran[0] == EXIT_BAD_INPUT and not problems:
             record(mutant, phase, "validate ok but run exits 2", ran[2])
             problems.append(f"run: validate said ok, run said bad input: {ran[2][-300:]!r}")
@@ -207,14 +217,15 @@ def fuzz_one(mutant: Mutant) -> list[str]:
                 problem = f"run: exit 0 but missing {missing}, stray {stray}"
                 record(mutant, phase, "incomplete results", problem)
                 problems.append(problem)
-        return problems
+        return tally(mutant, f"validate 0, run {ran[0]}"), problems
 
 
-def tally(mutant: Mutant, outcome: str) -> None:
-    """Append one example's outcome to ``COLLECT.outcomes`` (for the deep run's statistics)."""
+def tally(mutant: Mutant, outcome: str) -> str:
+    """Append one example's outcome to ``COLLECT.outcomes`` (the deep run's statistics)."""
     if COLLECT is not None:
         with open(COLLECT + ".outcomes", "a") as file:
             file.write(json.dumps({"base": mutant.base, "outcome": outcome}) + "\n")
+    return outcome
 
 
 def test_schema_walk_reaches_every_section():
@@ -243,13 +254,13 @@ def test_schema_walk_reaches_every_section():
     assert len(keys) == len(schema_keys())  # no key path twice
 
 
-def test_estimated_work_of_the_bases_is_small():
-    """Every base is run by the fuzz (none skipped as large): its estimate is under the limit."""
-    from sim.config import config_from_dict
-    from tests.fuzz_strategies import bases
-
-    for name, data in bases().items():
-        assert estimated_work(config_from_dict(data, name)) < MAX_WORK, name
+@pytest.mark.parametrize("name", sorted(bases()))
+def test_every_base_validates_and_runs(name: str):
+    """Unmutated, every base validates, is small enough to run, and runs: the fuzz reaches the
+    engine (a mutant one mutation away from a base is often valid)."""
+    assert estimated_work(config_from_dict(bases()[name], name)) < MAX_WORK
+    outcome, problems = fuzz_one(Mutant(name, copy.deepcopy(bases()[name])))
+    assert (outcome, problems) == ("validate 0, run 0", [])
 
 
 @settings(
@@ -263,7 +274,7 @@ def test_estimated_work_of_the_bases_is_small():
 @given(mutant=mutants())
 def test_fuzzed_configs_are_refused_or_run(mutant: Mutant):
     """A mutated config exits 0, 1 or 2; 2 with an ``error:`` line; never a traceback or hang."""
-    problems = fuzz_one(mutant)
+    _, problems = fuzz_one(mutant)
     if COLLECT is None:
         assert not problems, f"{mutant!r}: {problems}"
 
