@@ -210,7 +210,7 @@ def load_sweep(path: str | Path) -> Sweep:
     """
     path = Path(path)
     problems: list[Problem] = []
-    data = read_yaml(path, problems) if path.is_file() else None
+    data = read_yaml(path, problems) if path.exists() else None
     if data is None:
         raise ConfigError(problems or [Problem(str(path), (), "file not found")])
     try:

@@ -326,3 +326,28 @@ def test_sweep_name_is_one_safe_path_component(tmp_path, small, capsys, monkeypa
     assert code == 2
     assert "name" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml", "sweep.yaml"]
+
+
+# -- command lines whose paths the system refuses -------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "run-out", "validate", "show", "plot", "sweep"])
+def test_a_path_too_long_for_the_system_is_exit_2(tmp_path, small, capsys, command):
+    long = str(tmp_path / ("x" * 5000))
+    args = {
+        "run": ["run", long],
+        "run-out": ["run", str(small), "--out", long],
+        "validate": ["validate", long],
+        "show": ["show", long],
+        "plot": ["plot", long],
+        "sweep": ["sweep", long],
+    }[command]
+    code, err = run_cli(args, capsys)
+    assert code == 2
+    assert err.startswith("error: ")
+
+
+def test_a_device_is_not_a_sweep_spec(capsys):
+    code, err = run_cli(["sweep", "/dev/zero"], capsys)
+    assert code == 2
+    assert "not a regular file" in err
