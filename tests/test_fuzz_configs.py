@@ -46,8 +46,10 @@ from sim.config import Config, ConfigError, config_from_dict, load_config
 from sim.results import FILES
 from tests.fuzz_strategies import Mutant, bases, mutants, schema_keys
 
-EXAMPLES = int(os.environ.get("DCSIM_FUZZ_EXAMPLES", "500"))
-"""Examples per CI run (~40 s on 2 busy cores); raise it for a deep local run."""
+CI_EXAMPLES = 500
+"""Examples per CI run (~40 s on 2 busy cores)."""
+EXAMPLES = int(os.environ.get("DCSIM_FUZZ_EXAMPLES", str(CI_EXAMPLES)))
+"""Examples of this run: ``DCSIM_FUZZ_EXAMPLES`` raises it for a deep local run."""
 COLLECT = os.environ.get("DCSIM_FUZZ_COLLECT")
 """If set: a JSONL file to append failures to, instead of failing on the first."""
 SEED = os.environ.get("DCSIM_FUZZ_SEED")

@@ -27,7 +27,7 @@ def fmt(n: float) -> str:
     [
         f"at most {config.NAME_MAX_CHARS} characters",
         f"still makes {fmt(dispatch.MAX_UPDATES_AT_ONE_TIME)} updates less than 1 µs",
-        f"CI runs {test_fuzz_configs.EXAMPLES} fixed examples",
+        f"CI runs {test_fuzz_configs.CI_EXAMPLES} fixed examples",
         f"at most {config.MAX_YAML_BYTES // 2**20} MiB",
         f"at most {fmt(config.MAX_YAML_NODES)} nodes",
         f"nested at most {config.MAX_YAML_DEPTH} levels",
