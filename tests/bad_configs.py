@@ -5,7 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from sim.config import ConfigError, format_key
+import pytest
+
+from sim.config import ConfigError, Problem, format_key, load_config
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -207,6 +209,20 @@ BAD_CASES: dict[str, tuple[dict[str, str | bytes], str, str, str]] = {
     ),
 }
 ENTRY = {"extends_cycle": "a.yaml"}
+
+
+def problems(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+    """The problems of a config that must fail to load."""
+    with pytest.raises(ConfigError) as info:
+        load_config(path, overrides)
+    assert info.value.problems, "a ConfigError must list at least one problem"
+    return info.value.problems
+
+
+def only_problem(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> Problem:
+    found = problems(path, overrides)
+    assert len(found) == 1, [str(p) for p in found]
+    return found[0]
 
 
 def write_case(tmp_path: Path, case_id: str) -> Path:

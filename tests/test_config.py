@@ -9,34 +9,18 @@ import pytest
 
 from sim.config import (
     Config,
-    ConfigError,
-    Problem,
     dump_config,
     format_key,
     load_config,
     parse_key,
 )
-from tests.bad_configs import BAD_CASES, CONSTANT, write, write_case
+from tests.bad_configs import BAD_CASES, CONSTANT, only_problem, problems, write, write_case
 
 VALID = """\
     name: base
     duration_h: 3
     load: {constant_mw: 10}
 """
-
-
-def problems(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
-    """The problems of a config that must fail to load."""
-    with pytest.raises(ConfigError) as info:
-        load_config(path, overrides)
-    assert info.value.problems, "a ConfigError must list at least one problem"
-    return info.value.problems
-
-
-def only_problem(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> Problem:
-    found = problems(path, overrides)
-    assert len(found) == 1, [str(p) for p in found]
-    return found[0]
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,28 +23,13 @@ from sim.config import (
     MAX_YAML_NODES,
     Config,
     ConfigError,
-    Problem,
     load_config,
     read_yaml,
 )
 from sim.sweep import load_sweep
-from tests.bad_configs import CONSTANT, write
+from tests.bad_configs import CONSTANT, only_problem, problems, write
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "configs" / "examples"
-
-
-def problems(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
-    """The problems of a config that must fail to load."""
-    with pytest.raises(ConfigError) as info:
-        load_config(path, overrides)
-    assert info.value.problems, "a ConfigError must list at least one problem"
-    return info.value.problems
-
-
-def only_problem(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> Problem:
-    found = problems(path, overrides)
-    assert len(found) == 1, [str(p) for p in found]
-    return found[0]
 
 
 def bomb(levels: int, width: int = 10) -> str:
