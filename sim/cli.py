@@ -20,9 +20,22 @@ from sim._version import __version__
 from sim.config import ConfigError, load_config
 from sim.plots import run_figures, save_figures, sweep_figures
 from sim.presets import PRESETS_DIR, markdown_table, preset_paths, preset_table
-from sim.results import ResultsExistError, check_replaceable, iter_flat, read_result
+from sim.results import (
+    NotOursError,
+    ResultsExistError,
+    check_replaceable,
+    iter_flat,
+    read_result,
+)
 from sim.runner import RunError, run
-from sim.sweep import BACKENDS, SweepError, is_sweep_spec, load_sweep, run_sweep
+from sim.sweep import (
+    BACKENDS,
+    SweepError,
+    SweepInterrupted,
+    is_sweep_spec,
+    load_sweep,
+    run_sweep,
+)
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DAMAGED = (KeyError, TypeError, IndexError, ValueError, AttributeError)
@@ -138,7 +151,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:  # before the run: a long run must not end in a folder it may not write
         check_replaceable(out, "run", args.force)
     except ResultsExistError as exc:
-        hint = " or --out to choose another folder" if "--force to" in str(exc) else ""
+        hint = "" if isinstance(exc, NotOursError) else " or --out to choose another folder"
         print(f"error: {exc}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
@@ -168,7 +181,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.sweep import SweepInterrupted
 
     try:
         sweep = load_sweep(args.spec)

@@ -1496,9 +1496,15 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     return validate_tree(data, {}, source)
 
 
-def dump_config(config: Config) -> str:
-    """The resolved config as YAML, loadable again by :func:`load_config`."""
-    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+MACHINE_KEYS: dict[str, Any] = {"output": {"max_memory_gb"}}
+"""Keys that guard the machine and change no result: left out of a run's identity."""
+
+
+def dump_config(config: Config, identity: bool = False) -> str:
+    """The resolved config as YAML, loadable again by :func:`load_config`; with ``identity``,
+    without the :data:`MACHINE_KEYS` (the text a run's content hash is taken of)."""
+    data = config.model_dump(mode="json", exclude=MACHINE_KEYS if identity else None)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 MAX_YAML_BYTES = 2**20
@@ -1642,6 +1648,14 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789.")
 )
+
+
+class _Dumper(yaml.SafeDumper):
+    """A safe dumper that resolves plain scalars as :class:`_StrictLoader` reads them, so text
+    that looks like ``1e3`` is written quoted and reads back as text."""
+
+
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
 
 
 def _load_yaml(text: str) -> Any:
@@ -1928,7 +1942,7 @@ def _yaml_scalar(text: str) -> Any:
 
 def _expects_text(key: Key) -> bool:
     """True when the schema types this key as text (so ``--set name=007`` stays a string)."""
-    annotation = _annotation_at(key)
+    annotation = annotation_at(key)
     return annotation in (str, Path, AwareDatetime)
 
 
@@ -1940,7 +1954,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _annotation_at(key: Key, root: type[BaseModel] | None = None) -> Any:
+def annotation_at(key: Key, root: type[BaseModel] | None = None) -> Any:
     """The schema's annotation at a key path, or None where the schema has no such key."""
     annotation: Any = Config if root is None else root
     for part in key:
@@ -1994,13 +2008,13 @@ def problems_from(
 def unknown_key_message(key: Key) -> str | None:
     """None if the schema knows ``key``, else why not (with the closest known key)."""
     for depth in range(1, len(key) + 1):
-        if _annotation_at(key[:depth]) is None:
+        if annotation_at(key[:depth]) is None:
             return f"{format_key(key[:depth])}: " + _unknown_key_message(key[:depth])
     return None
 
 
 def _unknown_key_message(key: Key, root: type[BaseModel] | None = None) -> str:
-    model = _annotation_at(key[:-1], root)
+    model = annotation_at(key[:-1], root)
     known = (
         list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
     )

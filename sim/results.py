@@ -10,10 +10,12 @@ result.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -37,8 +39,11 @@ written by dcsim) is ever replaced or emptied by ``--force``."""
 
 
 class ResultsExistError(FileExistsError):
-    """The target results folder exists and overwriting was not asked for, or it exists and is
-    not a dcsim results folder (then nothing may replace it, ``--force`` or not)."""
+    """The target results folder exists and overwriting was not asked for."""
+
+
+class NotOursError(ResultsExistError):
+    """The target exists and is not a folder that dcsim may replace, ``--force`` or not."""
 
 
 def folder_kind(path: Path) -> str | None:
@@ -46,7 +51,8 @@ def folder_kind(path: Path) -> str | None:
 
     A folder is dcsim's if it holds the :data:`MARKER` file, or (written before the marker
     existed) a ``summary.json`` whose ``run`` section names a dcsim version beside the other
-    files of a run. A symbolic link is never dcsim's (it would be the link that is replaced).
+    files of a run, or a sweep's table beside its ``runs/``. A symbolic link is never dcsim's
+    (it would be the link that is replaced).
     """
     if path.is_symlink() or not path.is_dir():
         return None
@@ -72,34 +78,42 @@ def check_replaceable(path: str | Path, kind: str = "run", force: bool = False) 
     """Raise :class:`ResultsExistError` unless ``path`` may receive a ``kind`` results folder.
 
     It may if it does not exist; or, with ``force``, if it is an empty folder or a dcsim folder
-    of that kind (:func:`folder_kind`). Anything else — a file, a link, a folder of other
-    things, the working directory or one above it — is never touched. The message says why.
+    of that kind (:func:`folder_kind`) — for a run, one holding nothing but a run's files, as
+    the whole folder is replaced. Anything else — a file, a link, a folder of other things,
+    the working directory or one above it — is never touched (:class:`NotOursError`). The
+    message says why.
     """
     path = Path(path)
-    if not path.exists() and not path.is_symlink():
+    if path.is_symlink():  # (first: a link may loop, and resolving it would fail)
+        raise NotOursError(_not_ours(path, "a symbolic link", kind))
+    if not path.exists():
         return
     here = Path.cwd().resolve()
     target = path.resolve()
     if target == here or target in here.parents:
-        raise ResultsExistError(
+        raise NotOursError(
             f"{path} is the working directory or contains it; choose a folder of its own"
         )
-    empty = path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+    if not path.is_dir():
+        raise NotOursError(_not_ours(path, "a file", kind))
+    entries = {p.name for p in path.iterdir()}
     found = folder_kind(path)
-    if empty or found == kind:
-        if force:
-            return  # (an empty folder has nothing to lose)
+    if entries and found != kind:
+        what = f"a dcsim {found} folder" if found else "a folder that dcsim did not write"
+        raise NotOursError(_not_ours(path, what, kind))
+    foreign = sorted(entries - _RUN_FILES) if kind == "run" else []
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if foreign[5:] else "")
+        raise NotOursError(
+            f"{path} is a dcsim run folder but also holds files dcsim did not write ({listed}); "
+            "replacing it would delete them; nothing was touched: move them or choose another --out"
+        )
+    if not force:
         raise ResultsExistError(f"{path} exists; use --force to overwrite it")
-    what = (
-        "a symbolic link"
-        if path.is_symlink()
-        else "a file"
-        if not path.is_dir()
-        else f"a dcsim {found} folder"
-        if found
-        else "a folder that dcsim did not write"
-    )
-    raise ResultsExistError(
+
+
+def _not_ours(path: Path, what: str, kind: str) -> str:
+    return (
         f"{path} exists and is {what}, not a dcsim {kind} results folder; dcsim writes over "
         "only its own folders; nothing was touched: choose another --out"
     )
@@ -136,14 +150,19 @@ class Result:
     progress: pd.DataFrame | None = field(default=None, repr=False)
 
     def write(
-        self, path: str | Path, force: bool = False, figures: dict[str, Figure] | None = None
+        self,
+        path: str | Path,
+        force: bool = False,
+        figures: dict[str, Figure] | None = None,
+        clean: bool = True,
     ) -> Path:
         """Write the results folder at ``path`` atomically; refuse to overwrite unless ``force``.
         ``figures`` (see :func:`sim.plots.run_figures`) go into its ``plots/`` folder as PNG.
 
         Only a dcsim results folder (or an empty folder) is ever replaced: see
         :func:`check_replaceable`. The new folder is written beside the target and swapped in
-        with one atomic rename; temporaries left by a killed process are removed first.
+        with one atomic rename. With ``clean``, temporaries that a killed process left for
+        ``path`` are removed first (:func:`clean_stale`; a sweep cleans its ``runs/`` once).
 
         Raises
         ------
@@ -151,9 +170,10 @@ class Result:
             If ``path`` exists and ``force`` is false, or it is not a dcsim results folder.
         """
         path = Path(path)
+        if clean:
+            clean_stale(path.parent, path.name)  # (first: it may put back an interrupted swap)
         check_replaceable(path, "run", force)
         path.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(path)
         tmp = _temporary(path, "tmp")
         try:
             (tmp / "config.yaml").write_text(self.config_yaml)
@@ -183,9 +203,10 @@ def write_marker(folder: Path, kind: str) -> None:
 
 
 def _temporary(path: Path, suffix: str) -> Path:
-    """A new folder beside ``path``, named ``.<name>.<pid>.<random>.<suffix>`` (the pid lets a
-    later run tell a dead process's leftovers from a live one's), with the umask's mode."""
-    prefix = f".{path.name}.{os.getpid()}."
+    """A new folder beside ``path``, named ``.<name>.<host>-<pid>.<random>.<suffix>`` (host and
+    pid let a later run tell a dead process's leftovers from a live one's), with the umask's
+    mode."""
+    prefix = f".{path.name}.{_HOST}-{os.getpid()}."
     tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=f".{suffix}", dir=path.parent))
     tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); results are not
     return tmp
@@ -231,32 +252,44 @@ def _libc() -> Any:
         return None
 
 
-_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|old)$")
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+"""This machine in temporaries' names: a process elsewhere (a shared folder) is left alone."""
+_LEFTOVER = re.compile(
+    r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|old)$"
+)
 _RUN_FILES = {*FILES, "progress.parquet", "plots", MARKER}
+"""What a run's folder holds (``plots/`` with ``--plots``)."""
 
 
-def clean_stale(path: Path) -> list[Path]:
-    """Remove the temporaries that a killed process left beside ``path``; return them.
+def clean_stale(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove the temporaries that killed processes of this machine left in ``folder`` (for
+    the target ``name``, or for any); return them.
 
     ``.tmp`` folders (a write in progress) of processes no longer alive are deleted if they
     hold nothing but a run's files. A ``.old`` folder (an overwrite cut between its two
-    renames) is moved back to ``path`` if ``path`` is missing, else deleted.
+    renames) is moved back to its target if the target is missing, else deleted.
     """
     removed: list[Path] = []
     try:
-        entries = list(path.parent.iterdir())
+        entries = list(folder.iterdir())
     except OSError:
         return removed
     for entry in entries:
         match = _LEFTOVER.match(entry.name)
-        if not match or match["name"] != path.name or not entry.is_dir() or entry.is_symlink():
+        if (
+            not match
+            or name not in (None, match["name"])
+            or match["host"] != _HOST
+            or not entry.is_dir()
+            or entry.is_symlink()
+            or _alive(int(match["pid"]))
+        ):
             continue
-        if _alive(int(match["pid"])):
-            continue
+        target = folder / match["name"]
         if match["kind"] == "old":
-            inner = entry / path.name
-            if inner.is_dir() and not path.exists():
-                os.replace(inner, path)
+            inner = entry / target.name
+            if inner.is_dir() and not target.exists() and not target.is_symlink():
+                os.replace(inner, target)
             if not any(p != inner for p in entry.iterdir()):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)

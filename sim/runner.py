@@ -35,9 +35,10 @@ class RunError(RuntimeError):
     """A failure inside a run (not bad input); names the run and its seed."""
 
 
-def config_sha256(config_yaml: str) -> str:
-    """Content hash of a resolved config: two runs with the same hash are the same run."""
-    return hashlib.sha256(config_yaml.encode()).hexdigest()
+def config_sha256(config: Config) -> str:
+    """Content hash of a resolved config: two runs with the same hash are the same run (the
+    limits that guard the machine, which change no result, are left out)."""
+    return hashlib.sha256(dump_config(config, identity=True).encode()).hexdigest()
 
 
 def run(config: Config | str | Path, progress: bool = False) -> Result:
@@ -76,7 +77,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
             "segments": len(segments),
             "sim_wall_s": sim_wall_s,
             "wall_s": time.perf_counter() - wall_start,
-            "config_sha256": config_sha256(config_yaml),
+            "config_sha256": config_sha256(config),
             "dcsim_version": __version__,
             "python_version": platform.python_version(),
         }

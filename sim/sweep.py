@@ -12,11 +12,12 @@ Workers only compute: they receive a resolved config and return the results in m
 process writes every folder (atomically), so results do not depend on the backend and a cluster
 needs no shared file system.
 
-Failures stay with their run. A run that raises, or whose results cannot be written (a summary
-number that is not finite), is ``failed`` with its message. A worker process that dies loses
-only the runs it had in flight: they are rerun (alone, so a second death is known to be theirs)
-on a fresh pool, and a run whose worker died :data:`MAX_WORKER_DEATHS` times is ``failed``.
-Pool workers exit when this process dies. Ctrl-C raises :class:`SweepInterrupted` after writing
+Failures stay with their run. A run that raises (a summary number that is not finite is a
+:class:`~sim.runner.RunError` too), or whose folder cannot be written (a foreign folder in its
+place), is ``failed`` with its message. A worker process that dies loses only the runs it
+had in flight: they are rerun (alone, so a second death is known to be theirs) on a fresh pool,
+and a run whose worker died :data:`MAX_WORKER_DEATHS` times is ``failed``. Pool workers exit
+when this process dies. Ctrl-C raises :class:`SweepInterrupted` after writing
 the tables of what finished.
 """
 
@@ -55,9 +56,8 @@ from sim.config import (
     KeyProblems,
     Problem,
     StrictModel,
-    _annotation_at,
+    annotation_at,
     config_from_dict,
-    dump_config,
     load_tree,
     name_field,
     parse_key,
@@ -72,6 +72,7 @@ from sim.results import (
     Result,
     ResultsExistError,
     check_replaceable,
+    clean_stale,
     flatten_summary,
     read_result,
     write_marker,
@@ -289,7 +290,7 @@ def _typed_spec(spec: SweepSpec, file: str, problems: list[Problem]) -> SweepSpe
 
     def typed(text: str, value: Any, where: Key) -> Any:
         try:
-            annotation = _annotation_at(parse_key(text))
+            annotation = annotation_at(parse_key(text))
         except ValueError:
             return value
         if annotation not in (int, float, bool, str) or value is None:
@@ -733,6 +734,7 @@ def run_sweep(
     by_id = {plan.run_id: plan for plan in sweep.plans}
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
+        clean_stale(out / "runs")  # what killed runs left, once (not at each run's write)
     except OSError as exc:
         raise SweepError(f"cannot create {out / 'runs'}: {exc}") from None
     try:
@@ -783,26 +785,11 @@ def _record(plan: RunPlan, outcome: Outcome, folder: Path) -> dict[str, Any]:
     if outcome.result is None:
         return _row(plan, "failed", outcome.error, outcome.traceback)
     try:
-        outcome.result.write(folder, force=True)
+        outcome.result.write(folder, force=True, clean=False)  # (runs/ was cleaned once)
     except Exception as exc:
-        return _row(plan, "failed", _write_error(exc, outcome.result), traceback.format_exc())
+        message = f"cannot write the run's folder: {type(exc).__name__}: {exc}"
+        return _row(plan, "failed", message, traceback.format_exc())
     return _row(plan, "ok", summary=outcome.result.summary)
-
-
-def _write_error(exc: Exception, result: Result) -> str:
-    """Why a run's folder could not be written, naming the summary numbers that are not finite."""
-    bad = [
-        f"{key} = {value}"
-        for key, value in flatten_summary(result.summary).items()
-        if isinstance(value, float) and not math.isfinite(value)
-    ]
-    if bad:
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        return (
-            f"the summary has numbers that are not finite: {', '.join(bad[:5])}{more} "
-            "(a config value too large for the arithmetic, e.g. a price near 1e308?)"
-        )
-    return f"cannot write the run's folder: {type(exc).__name__}: {exc}"
 
 
 def _completed_summary(folder: Path, config: Config) -> dict[str, Any] | None:
@@ -815,7 +802,7 @@ def _completed_summary(folder: Path, config: Config) -> dict[str, Any] | None:
     run_info = summary.get("run") if isinstance(summary, dict) else None
     if not isinstance(run_info, dict):
         return None
-    same = run_info.get("config_sha256") == config_sha256(dump_config(config))
+    same = run_info.get("config_sha256") == config_sha256(config)
     return summary if same else None
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim.config
 import sim.results
 import sim.runner
 from sim.cli import main
@@ -189,17 +190,19 @@ def dead_pid() -> int:
 
 
 def test_stale_temporaries_of_dead_processes_are_removed(tmp_path, small):
-    pid = dead_pid()
-    stale = tmp_path / f".r.{pid}.abc123.tmp"
+    pid, host = dead_pid(), sim.results._HOST
+    stale = tmp_path / f".r.{host}-{pid}.abc123.tmp"
     stale.mkdir()
     (stale / "timeseries.parquet").write_bytes(b"partial")
-    live = tmp_path / f".r.{os.getpid()}.def456.tmp"  # ours, alive: kept
+    live = tmp_path / f".r.{host}-{os.getpid()}.def456.tmp"  # ours, alive: kept
     live.mkdir()
-    foreign = tmp_path / f".r.{pid}.ghi789.tmp"  # not only a run's files: kept
+    foreign = tmp_path / f".r.{host}-{pid}.ghi789.tmp"  # not only a run's files: kept
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("x")
-    other_name = tmp_path / f".other.{pid}.jkl012.tmp"  # another target's: kept
+    other_name = tmp_path / f".other.{host}-{pid}.jkl012.tmp"  # another target's: kept
     other_name.mkdir()
+    elsewhere = tmp_path / f".r.0badc0de-{pid}.mno345.tmp"  # another machine's: kept
+    elsewhere.mkdir()
 
     run(small).write(tmp_path / "r")
 
@@ -214,11 +217,11 @@ def test_an_overwrite_cut_between_its_renames_is_recovered(tmp_path, small):
     leaves ``.r.<pid>.X.old/r``: the next write into ``r`` puts them back, then replaces them."""
     out = tmp_path / "r"
     run(small).write(out)
-    old = tmp_path / f".r.{dead_pid()}.xyz.old"
+    old = tmp_path / f".r.{sim.results._HOST}-{dead_pid()}.xyz.old"
     old.mkdir()
     os.replace(out, old / "r")
 
-    assert clean_stale(out) == [old]
+    assert clean_stale(tmp_path, "r") == [old]
     assert folder_kind(out) == "run"
     assert not old.exists()
 
@@ -351,3 +354,75 @@ def test_a_device_is_not_a_sweep_spec(capsys):
     code, err = run_cli(["sweep", "/dev/zero"], capsys)
     assert code == 2
     assert "not a regular file" in err
+
+
+# -- found by review -------------------------------------------------------------------------
+
+
+def test_a_symbolic_link_loop_is_refused(tmp_path, small, capsys):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    spec = write(tmp_path / "sweep.yaml", SWEEP)
+    for args in (
+        ["run", str(small), "--out", str(loop), "--force"],
+        ["sweep", str(spec), "--out", str(loop), "--resume", "--workers", "1"],
+    ):
+        code, err = run_cli(args, capsys)
+        assert code == 2
+        assert "symbolic link" in err
+
+
+def test_force_keeps_a_marked_folder_holding_other_files(tmp_path, small, capsys):
+    out = tmp_path / "r"
+    assert main(["run", str(small), "--out", str(out)]) == 0
+    (out / "notes.ipynb").write_text("{}")
+    before = snapshot(out)
+
+    code, err = run_cli(["run", str(small), "--out", str(out), "--force"], capsys)
+
+    assert code == 2
+    assert "holds files dcsim did not write (notes.ipynb)" in err
+    assert snapshot(out) == before
+
+
+def test_force_replaces_a_run_folder_with_its_plots(tmp_path, small):
+    out = tmp_path / "r"
+    assert main(["run", str(small), "--out", str(out), "--plots"]) == 0
+    assert (out / "plots").is_dir()
+    assert main(["run", str(small), "--out", str(out), "--force"]) == 0
+    assert not (out / "plots").exists()
+
+
+def test_text_that_looks_like_a_float_survives_the_resolved_config(tmp_path, capsys):
+    text = SMALL.replace("name: small", "name: '1e3'\n    description: '2.5e-4'")
+    config = write(tmp_path / "c.yaml", text)
+    out = tmp_path / "r"
+    assert main(["run", str(config), "--out", str(out)]) == 0
+    again = sim.config.load_config(out / "config.yaml")
+    assert again.name == "1e3"
+    assert again.description == "2.5e-4"
+
+
+def test_the_memory_limit_is_not_part_of_a_runs_identity(tmp_path):
+    """Raising ``output.max_memory_gb`` changes no result, so ``--resume`` must not rerun."""
+    config = write(tmp_path / "c.yaml", SMALL)
+    a = sim.config.load_config(config)
+    b = sim.config.load_config(config, ["output.max_memory_gb=64"])
+    c = sim.config.load_config(config, ["duration_h=3"])
+    assert sim.runner.config_sha256(a) == sim.runner.config_sha256(b)
+    assert sim.runner.config_sha256(a) != sim.runner.config_sha256(c)
+
+
+def test_an_interrupted_swap_is_put_back_before_the_existence_check(tmp_path, small):
+    """Without --force, a write finds the results an interrupted overwrite set aside, puts
+    them back, and then refuses to replace them."""
+    out = tmp_path / "r"
+    run(small).write(out)
+    before = snapshot(out)
+    old = tmp_path / f".r.{sim.results._HOST}-{dead_pid()}.xyz.old"
+    old.mkdir()
+    os.replace(out, old / "r")
+
+    with pytest.raises(ResultsExistError):
+        run(small).write(out)
+    assert snapshot(out) == before

@@ -15,6 +15,7 @@ import pandas as pd
 import psutil
 import pytest
 
+import sim.runner
 import sim.sweep
 from sim.cli import main
 from sim.config import ConfigError
@@ -197,15 +198,15 @@ def test_a_column_parquet_cannot_hold_is_written_as_text(tmp_path):
 
 
 def test_a_summary_with_an_infinite_number_fails_alone(spec, tmp_path, monkeypatch):
-    real = sim.sweep.run
+    real = sim.runner._summary
 
-    def overflowing(config):
-        result = real(config)
+    def overflowing(config, facility, segments):
+        summary = real(config, facility, segments)
         if config.battery.energy_mwh == 40 and config.seed == 5:
-            result.summary["cost_usd"]["total"] = math.inf
-        return result
+            summary["cost_usd"]["total"] = math.inf
+        return summary
 
-    monkeypatch.setattr(sim.sweep, "run", overflowing)
+    monkeypatch.setattr(sim.runner, "_summary", overflowing)
     table = run_sweep(load_sweep(spec), tmp_path / "o", backend="serial").set_index("run_id")
     bad = ["energy_mwh-40_duration_h-1_seed-5", "energy_mwh-40_duration_h-3_seed-5"]
     assert (table.loc[bad, "status"] == "failed").all()
