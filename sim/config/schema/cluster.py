@@ -1,0 +1,230 @@
+"""The ``cluster:`` and ``jobs:`` sections, the hardware catalog, and their cross-checks."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, model_validator
+
+from sim.config.problems import Key, KeyProblems
+from sim.config.schema.base import (
+    MAX_GPUS,
+    MAX_HOURS,
+    StrictModel,
+    name_field,
+)
+
+
+class HardwareConfig(StrictModel):
+    """Power of one accelerator and of a node (see ``sim/data/hardware.yaml``)."""
+
+    # The hungriest accelerators draw 1,400 W (MI355X, B300; facts §5): 10 kW leaves room.
+    gpu_tdp_w: float = Field(
+        gt=0, le=10_000, description="Board power limit of one accelerator [W], up to 10,000."
+    )
+    gpu_idle_w: float = Field(ge=0, le=10_000, description="One accelerator idle [W], 0–10,000.")
+    # A GB200/GB300 NVL72 rack holds 72 accelerators (facts §5); a node may be a whole rack.
+    gpus_per_node: int = Field(
+        ge=1, le=1024, description="Accelerators per node (the failure unit), 1–1,024."
+    )
+    node_overhead_w: float = Field(
+        ge=0, le=1_000_000, description="CPUs, NICs, fans of a node [W], 0–1,000,000."
+    )
+    network_w_per_gpu: float = Field(
+        ge=0, le=10_000, description="Switches, optics, storage [W/GPU], 0–10,000."
+    )
+
+    @model_validator(mode="after")
+    def _idle_below_tdp(self) -> HardwareConfig:
+        if self.gpu_idle_w > self.gpu_tdp_w:
+            raise KeyProblems(
+                [
+                    (
+                        ("gpu_idle_w",),
+                        self.gpu_idle_w,
+                        f"must not exceed gpu_tdp_w ({self.gpu_tdp_w})",
+                    )
+                ]
+            )
+        return self
+
+
+class PoolConfig(StrictModel):
+    """Nodes of one hardware type."""
+
+    name: str = name_field("Names the pool for jobs.")
+    hardware: str = Field(
+        description="A catalog entry (sim/data/hardware.yaml or cluster.hardware)."
+    )
+    gpus: int = Field(
+        ge=1,
+        le=MAX_GPUS,
+        description="Accelerators for jobs (rounded up to whole nodes), 1–10,000,000.",
+    )
+    spare_gpus: int = Field(
+        0,
+        ge=0,
+        le=MAX_GPUS,
+        description="Hot spares on top of gpus: idle, swapped in at once on a failure; "
+        "0–10,000,000.",
+    )
+
+
+class FailuresConfig(StrictModel):
+    """Node failures while a node runs a job."""
+
+    # Llama 3 saw 0.00379, Meta's RSC-1 0.0065 (facts §6); 1,000 a day (one a node every
+    # 1.4 min) is far beyond any hardware, and stress tests use 24.
+    rate_per_node_day: float = Field(
+        ge=0,
+        le=1000,
+        description=(
+            "Failures per node-day of running [1/day], 0–1,000 (weibull: 1 / the mean life); "
+            "Llama 3: 0.00379."
+        ),
+    )
+    distribution: Literal["exponential", "weibull"] = Field(
+        "exponential",
+        description=(
+            "Life of a node in running time: exponential (memoryless), or weibull with shape "
+            "(< 1: infant mortality, > 1: wear-out; a repaired node is as good as new)."
+        ),
+    )
+    shape: float | None = Field(
+        None, ge=0.1, le=20, description="weibull: the shape k [-], 0.1–20; 1 is exponential."
+    )
+
+    @model_validator(mode="after")
+    def _shape_with_weibull(self) -> FailuresConfig:
+        if self.distribution == "weibull" and self.shape is None:
+            raise KeyProblems([(("shape",), None, "weibull needs a shape k > 0 (1: exponential)")])
+        if self.distribution == "exponential" and self.shape is not None:
+            raise KeyProblems(
+                [(("shape",), self.shape, "shape is for distribution: weibull; remove it")]
+            )
+        return self
+
+
+class ClusterConfig(StrictModel):
+    """The GPU cluster: pools of nodes, their failures and repairs."""
+
+    power_model: Literal["average", "iteration"] = Field(
+        "average",
+        description=(
+            "average: a computing GPU draws compute_fraction·TDP + (1 − compute_fraction)·idle; "
+            "iteration: each iteration is compute_fraction·iteration_s at TDP, then the rest at "
+            "idle (the square wave the bus sees)."
+        ),
+    )
+    pools: list[PoolConfig] = Field(min_length=1, max_length=1000)
+    failures: FailuresConfig = Field(default_factory=lambda: FailuresConfig(rate_per_node_day=0.0))
+    repair_h: float = Field(
+        24.0, gt=0, le=8760, description="Mean repair time of a failed node [h], up to 8,760."
+    )
+    hardware: dict[str, HardwareConfig] = Field(
+        default_factory=dict, description="Catalog entries added to (or replacing) the built-in."
+    )
+
+
+class JobConfig(StrictModel):
+    """A synchronous data-parallel training job."""
+
+    name: str = name_field("Names the job in the summary.")
+    pool: str = Field(description="The pool it runs on.")
+    gpus: int = Field(
+        ge=1, le=MAX_GPUS, description="Accelerators (rounded up to whole nodes), 1–10,000,000."
+    )
+    # Training iterations last from ~0.1 s to a few minutes.
+    iteration_s: float = Field(
+        6.0,
+        ge=0.001,
+        le=86_400,
+        description="Length of one training iteration [s], 0.001–86,400.",
+    )
+    compute_fraction: float = Field(
+        0.7, gt=0, le=1, description="Share of an iteration in compute (near TDP) [pu]."
+    )
+    # (How many checkpoints a run makes is bounded by the work estimate, output.max_memory_gb.)
+    checkpoint_interval_s: float = Field(
+        1800.0,
+        ge=0.001,
+        le=MAX_HOURS * 3600,
+        description="Compute time between checkpoints [s], from 0.001.",
+    )
+    checkpoint_write_s: float = Field(
+        60.0, ge=0, le=86_400, description="Blocking checkpoint write [s], 0–86,400."
+    )
+    restart_s: float = Field(
+        600.0, ge=0, le=86_400, description="From (re)start to computing [s], 0–86,400."
+    )
+    priority: int = Field(
+        0,
+        ge=-1_000_000,
+        le=1_000_000,
+        description="Larger runs first; ties in config order; ±1,000,000.",
+    )
+    work_h: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_HOURS,
+        description="Compute to do [h], up to 876,000; null: run for the whole simulation.",
+    )
+    submit_h: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_HOURS,
+        description="When the job is submitted [h from the start], 0–876,000; it queues then.",
+    )
+
+
+def hardware_catalog(cluster: ClusterConfig | None = None) -> dict[str, HardwareConfig]:
+    """The built-in catalog (``sim/data/hardware.yaml``) with a config's own entries on top."""
+    text = (resources.files("sim") / "data" / "hardware.yaml").read_text()
+    catalog = {name: HardwareConfig(**spec) for name, spec in yaml.safe_load(text).items()}
+    if cluster is not None:
+        catalog.update(cluster.hardware)
+    return catalog
+
+
+def cluster_problems(
+    cluster: ClusterConfig | None, jobs: list[JobConfig]
+) -> list[tuple[Key, Any, str]]:
+    """Cross-checks of ``cluster`` and ``jobs``: names, catalog entries, sizes."""
+    items: list[tuple[Key, Any, str]] = []
+    if cluster is None:
+        if jobs:
+            items.append((("jobs",), f"{len(jobs)} jobs", "need a cluster: section"))
+        return items
+    catalog = hardware_catalog(cluster)
+    pools = {}
+    for i, pool in enumerate(cluster.pools):
+        if pool.name in pools:
+            items.append(
+                (("cluster", "pools", i, "name"), pool.name, "must differ from every other pool")
+            )
+        pools[pool.name] = pool
+        if pool.hardware not in catalog:
+            allowed = ", ".join(sorted(catalog))
+            items.append(
+                (("cluster", "pools", i, "hardware"), pool.hardware, f"must be one of: {allowed}")
+            )
+    names: set[str] = set()
+    for i, job in enumerate(jobs):
+        if job.name in names:
+            items.append((("jobs", i, "name"), job.name, "must differ from every other job"))
+        names.add(job.name)
+        pool = pools.get(job.pool)
+        if pool is None:
+            allowed = ", ".join(repr(p) for p in pools)
+            items.append((("jobs", i, "pool"), job.pool, f"must name a pool: {allowed}"))
+        elif job.gpus > pool.gpus:
+            items.append(
+                (
+                    ("jobs", i, "gpus"),
+                    job.gpus,
+                    f"must fit its pool {pool.name!r} ({pool.gpus} GPUs)",
+                )
+            )
+    return items

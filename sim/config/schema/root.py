@@ -1,0 +1,202 @@
+"""The root of the schema, :class:`Config`: every section and the checks across them.
+
+Its last check is the memory estimate (:func:`sim.config.work.work_problem`), which reads the
+section models; so :mod:`sim.config.work` comes before this module in the import order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from pydantic import AwareDatetime, Field, field_validator, model_validator
+
+from sim.config.problems import Key, KeyProblems
+from sim.config.schema.base import (
+    MAX_HOURS,
+    MAX_SITE_MW,
+    MAX_START_YEAR,
+    MIN_START_YEAR,
+    StrictModel,
+    check_trace,
+    name_field,
+)
+from sim.config.schema.cluster import ClusterConfig, JobConfig, cluster_problems
+from sim.config.schema.cooling import CoolingConfig, WeatherConfig
+from sim.config.schema.dispatch import DispatchConfig
+from sim.config.schema.grid import GridConfig
+from sim.config.schema.power import BatteryConfig, TurbineConfig, TurbineTripConfig
+from sim.config.work import work_problem
+
+
+class OutputConfig(StrictModel):
+    """What a run writes."""
+
+    resolution_s: float = Field(
+        60.0,
+        ge=1,
+        le=31_536_000,
+        description=(
+            "Step of the regular timeseries [s], 1–31,536,000 (a year); below a second the "
+            "event record itself is the finer view."
+        ),
+    )
+    max_memory_gb: float = Field(
+        8.0,
+        gt=0,
+        le=100_000,
+        description=(
+            "Largest memory a run's estimated record may take [GB]; a config estimated above "
+            "it is refused at validation (raise it on a bigger machine)."
+        ),
+    )
+
+
+class LoadConfig(StrictModel):
+    """An exogenous IT load: a constant, or a piecewise-constant CSV trace."""
+
+    constant_mw: float | None = Field(
+        None, ge=0, le=MAX_SITE_MW, description="Constant IT load [MW], 0–100,000."
+    )
+    flexible_pu: float = Field(
+        0.0, ge=0, le=1, description="Share of the IT load that may be shed when supply is short."
+    )
+    trace_csv: Path | None = Field(
+        None,
+        description="CSV with columns time_h [h], load_mw [MW]; each row holds until the next.",
+    )
+
+    @field_validator("trace_csv")
+    @classmethod
+    def _trace_readable(cls, path: Path | None) -> Path | None:
+        return check_trace(path, "load_mw", nonnegative=True)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> LoadConfig:
+        if (self.constant_mw is None) == (self.trace_csv is None):
+            raise ValueError("give exactly one of load.constant_mw or load.trace_csv")
+        return self
+
+
+def _default_start() -> dt.datetime:
+    return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+
+
+class Config(StrictModel):
+    """A complete, validated run configuration."""
+
+    name: str = name_field("Names the results folder.")
+    description: str = ""
+    seed: int = Field(0, ge=0, description="Root of every random stream of the run.")
+    start: AwareDatetime = Field(
+        default_factory=_default_start, description="Wall-clock time of t = 0, with its UTC offset."
+    )
+    duration_h: float = Field(
+        gt=0, le=MAX_HOURS, description="Simulated time [h], up to 876,000 (100 years)."
+    )
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    load: LoadConfig | None = Field(
+        None, description="Exogenous IT load, instead of or on top of the cluster."
+    )
+    grid: GridConfig = Field(default_factory=GridConfig)
+    battery: BatteryConfig | None = None
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    turbines: list[TurbineConfig] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Gas turbine groups, committed in this order; up to 100.",
+    )
+    turbine_trips: list[TurbineTripConfig] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="Scheduled trips of running turbine units, up to 10,000.",
+    )
+    cluster: ClusterConfig | None = Field(None, description="The GPU cluster (the live load).")
+    jobs: list[JobConfig] = Field(
+        default_factory=list, max_length=10_000, description="Training jobs, up to 10,000."
+    )
+    weather: WeatherConfig | None = Field(None, description="Ambient weather (for cooling).")
+    cooling: CoolingConfig | None = Field(None, description="The cooling plant (on the bus).")
+
+    @field_validator("start")
+    @classmethod
+    def _start_year(cls, start: dt.datetime) -> dt.datetime:
+        if not MIN_START_YEAR <= start.year <= MAX_START_YEAR:
+            raise ValueError(
+                f"must lie in the years {MIN_START_YEAR}–{MAX_START_YEAR} "
+                "(the timeseries' timestamps span 1677–2262)"
+            )
+        return start
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        items: list[tuple[Key, Any, str]] = []
+        management = self.dispatch.load_management
+        end = self.start + dt.timedelta(hours=self.duration_h)
+        if end.year > MAX_START_YEAR + 60:  # (pandas' timestamps end in April 2262)
+            items.append(
+                (
+                    ("duration_h",),
+                    self.duration_h,
+                    f"must end by the year {MAX_START_YEAR + 60}: the run starts at "
+                    f"{self.start.isoformat()} and would end in {end.year}",
+                )
+            )
+        if self.load is None and self.cluster is None:
+            items.append((("load",), None, "give a load, a cluster, or both"))
+        if (
+            self.load is not None
+            and self.load.flexible_pu > 0
+            and (management is None or "shed" not in management.order)
+        ):
+            items.append(
+                (
+                    ("load", "flexible_pu"),
+                    self.load.flexible_pu,
+                    "has no effect unless dispatch.load_management.order includes 'shed'",
+                )
+            )
+        names = [t.name for t in self.turbines]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                items.append((("turbines", i, "name"), name, "must differ from every other group"))
+        for i, trip in enumerate(self.turbine_trips):
+            if trip.turbine not in names:
+                allowed = ", ".join(repr(n) for n in names) or "none: no turbines are configured"
+                items.append(
+                    (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
+                )
+        items += cluster_problems(self.cluster, self.jobs)
+        if self.weather is not None and self.cooling is None:
+            items.append((("weather",), "given", "is used only by a cooling: section; add one"))
+        if self.weather is not None and self.weather.csv is not None:
+            try:
+                from sim.weather import read_csv
+
+                read_csv(self.weather.csv)
+            except (OSError, ValueError) as exc:
+                items.append((("weather", "csv"), str(self.weather.csv), str(exc)))
+        if management is not None and "pause" in management.order and not self.jobs:
+            items.append(
+                (
+                    ("dispatch", "load_management", "order"),
+                    management.order,
+                    "'pause' pauses training jobs: add jobs, or remove it",
+                )
+            )
+        if self.dispatch.turbine_stop_soc is not None and not self.turbines:
+            items.append(
+                (
+                    ("dispatch", "turbine_stop_soc"),
+                    self.dispatch.turbine_stop_soc,
+                    "has no effect without turbines",
+                )
+            )
+        if not items:
+            work = work_problem(self)
+            if work is not None:
+                items.append(work)
+        if items:
+            raise KeyProblems(items)
+        return self
