@@ -30,6 +30,7 @@ from sim.results import (
 from sim.runner import RunError, run
 from sim.sweep import (
     BACKENDS,
+    Backend,
     SweepError,
     SweepInterrupted,
     is_sweep_spec,
@@ -190,7 +191,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.scheduler and args.backend not in (None, "dask"):
         print("error: --scheduler goes with --backend dask", file=sys.stderr)
         return EXIT_BAD_INPUT
-    backend = args.backend or ("dask" if args.scheduler else "process")
+    backend: Backend = args.backend or ("dask" if args.scheduler else "process")
     if backend == "process" and args.workers == 1:
         backend = "serial"
     out = args.out if args.out is not None else Path("results") / sweep.spec.name
@@ -338,7 +339,8 @@ def _cmd_presets(args: argparse.Namespace) -> int:
         print(markdown_table(table))
         return EXIT_OK
     for row in table.itertuples(index=False):
-        grid = "unlimited" if math.isinf(row.grid_mw) else f"{row.grid_mw:,.0f} MW"
+        # (pandas-stubs types a row's field as any scalar)
+        grid = "unlimited" if math.isinf(row.grid_mw) else f"{row.grid_mw:,.0f} MW"  # type: ignore[arg-type]
         print(f"{row.preset}: {row.description}")
         print(
             f"    {row.gpus:,} GPUs, {row.it_mw:,.0f} MW of IT at full load; grid {grid}; "

@@ -472,7 +472,8 @@ class Bus:
             self._due_s = due_s
             if due_s < math.inf:
                 timer = self.env.timeout(due_s - now)
-                timer.callbacks.append(lambda _ev, due_s=due_s: self._on_due(due_s))
+                # (mypy cannot infer a lambda with a default argument)
+                timer.callbacks.append(lambda _ev, due_s=due_s: self._on_due(due_s))  # type: ignore[misc]
 
         state.grid_mw = g0
         # What is left is unserved (> 0) or supply nobody takes (< 0); at a kink its value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import simpy
 
@@ -65,7 +65,7 @@ class ExogenousLoad:
 
     def _replay(
         self, env: simpy.Environment, on_change: Callable[[], None]
-    ) -> Iterator[simpy.Event]:
+    ) -> simpy.events.ProcessGenerator:
         timeout = env.timeout
         for t_s, p_mw in zip(self.times_s[1:], self.loads_mw[1:], strict=True):
             yield timeout(t_s - env.now)

@@ -80,7 +80,8 @@ def markdown_table(table: pd.DataFrame) -> str:
         "|---|---:|---:|---:|---|---|",
     ]
     for r in table.itertuples(index=False):
-        grid = "unlimited" if math.isinf(r.grid_mw) else f"{r.grid_mw:,.0f}"
+        # (pandas-stubs types a row's field as any scalar)
+        grid = "unlimited" if math.isinf(r.grid_mw) else f"{r.grid_mw:,.0f}"  # type: ignore[arg-type]
         lines.append(
             f"| `{r.preset}` | {r.gpus:,} | {r.it_mw:,.0f} | {grid} | {r.turbines} | {r.storage} |"
         )

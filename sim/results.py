@@ -18,7 +18,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -358,7 +358,7 @@ def read_result(path: str | Path) -> Result:
     if missing:
         what = "not a folder" if not path.is_dir() else f"missing {', '.join(missing)}"
         raise FileNotFoundError(f"{path} is not a dcsim results folder ({what})")
-    readers = {
+    readers: dict[str, tuple[str, Callable[[Path], Any]]] = {
         "timeseries": ("timeseries.parquet", pd.read_parquet),
         "events": ("events.parquet", pd.read_parquet),
         "summary": ("summary.json", lambda p: json.loads(p.read_text())),

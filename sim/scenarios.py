@@ -24,7 +24,7 @@ def draw_outages(
     list of (start_h, duration_h)
         In time order, non-overlapping; the last may run past the horizon.
     """
-    outages = []
+    outages: list[tuple[float, float]] = []
     t_h = 0.0
     mean_up_h = H_PER_YEAR / rate_per_year
     while True:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +53,7 @@ class Schedule:
 
     def _replay(
         self, env: simpy.Environment, on_change: Callable[[float], None]
-    ) -> Iterator[simpy.Event]:
+    ) -> simpy.events.ProcessGenerator:
         for t_s, value in zip(self.times_s[1:].tolist(), self.values[1:].tolist(), strict=True):
             yield env.timeout(t_s - env.now)
             on_change(value)

@@ -225,7 +225,7 @@ def money_summary(
     interval_mw = (
         np.diff(cumulative_energy_mwh(segments, "grid_mw", edges_s)) * S_PER_H / np.diff(edges_s)
     )
-    months = []
+    months: list[dict[str, Any]] = []
     bounds = np.append(month_starts_s, end_s)
     for label, a, b in zip(month_labels, bounds[:-1], bounds[1:], strict=True):
         in_month = (edges_s[:-1] >= a) & (edges_s[:-1] < b)

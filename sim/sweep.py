@@ -128,7 +128,7 @@ class SweepSpec(StrictModel):
 
     @model_validator(mode="after")
     def _zip_lengths(self) -> SweepSpec:
-        bad = []
+        bad: list[tuple[Key, Any, str]] = []
         for i, group in enumerate(self.zip):
             if not group:
                 bad.append((("zip", i), group, "a zip group needs at least one key"))
@@ -535,7 +535,7 @@ def _process(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator
     idle_breaks = 0  # pools broken with no run in flight since the last finished run
     while pending:
         batch = suspects[:1] or list(pending)
-        started = multiprocessing.SimpleQueue()
+        started: multiprocessing.queues.SimpleQueue[str] = multiprocessing.SimpleQueue()
         pool = ProcessPoolExecutor(
             max_workers=min(workers, len(batch)),
             initializer=_init_worker,

@@ -5,6 +5,7 @@ overrides applied, the tree validated with every problem at once; and the dump o
 from __future__ import annotations
 
 import contextlib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,8 @@ def _merge_appending(
             old.extend(value)
             for sub_key, file in over_origins.items():
                 if sub_key[: len(here)] == here and len(sub_key) > len(here):
-                    shifted = (*here, sub_key[len(here)] + offset, *sub_key[len(here) + 1 :])
+                    index = typing.cast(int, sub_key[len(here)])  # (an index into the list)
+                    shifted = (*here, index + offset, *sub_key[len(here) + 1 :])
                     origins[shifted] = file
             continue
         base[name] = value

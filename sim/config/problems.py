@@ -8,6 +8,7 @@ sub-keys of the model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +52,8 @@ class ConfigError(Exception):
 class KeyProblems(ValueError):
     """Raised inside model validators to report problems at sub-keys of the model."""
 
-    def __init__(self, items: list[tuple[Key, Any, str]]):
-        self.items = items
+    def __init__(self, items: Sequence[tuple[Key, Any, str]]):
+        self.items = list(items)
         super().__init__("; ".join(f"{format_key(k)}: {m}" for k, _, m in items))
 
 

@@ -71,7 +71,7 @@ class WorkEstimate:
 
     def parts(self) -> list[tuple[str, float, float, Key]]:
         """``(what, count, bytes, key)`` of each part, largest first."""
-        rows = [
+        rows: list[tuple[str, float, float, Key]] = [
             (
                 "timeseries rows",
                 self.timeseries_rows,
@@ -149,10 +149,10 @@ def estimate_work(config: Config) -> WorkEstimate:
             from sim.weather import read_csv  # (the weather module imports this one)
 
             try:
-                times_h = read_csv(weather.csv)[0]
+                rows = bisect.bisect_left(read_csv(weather.csv)[0], config.duration_h)
             except (OSError, ValueError):
-                times_h = []
-            add("weather rows", bisect.bisect_left(times_h, config.duration_h), ("weather", "csv"))
+                rows = 0
+            add("weather rows", rows, ("weather", "csv"))
         chillers = config.cooling.chillers
         add(
             "chiller failures",

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from sim.config.problems import Problem, short_repr
+
+if TYPE_CHECKING:
+    from yaml import _yaml  # (the stubs allow an event a LibYAML mark too)
 
 MAX_YAML_BYTES = 2**20
 """Largest YAML file read [bytes]: a config is a few kB, long data goes in CSV files (and
@@ -24,8 +27,6 @@ MAX_YAML_NODES = 1_000_000
 """Largest YAML document, counted in nodes (scalars, lists, mappings) with aliases expanded."""
 MAX_YAML_DEPTH = 64
 """Deepest nesting of a YAML document, with aliases expanded (the schema is < 10 deep)."""
-
-
 MAX_INT_DIGITS = 4300
 """Most decimal digits of an integer in YAML (Python's own limit for reading one)."""
 
@@ -39,7 +40,7 @@ _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE
 class YamlLimitError(yaml.YAMLError):
     """A YAML document refused for its size, depth or an integer's size (not for its syntax)."""
 
-    def __init__(self, problem: str, mark: yaml.Mark | None):
+    def __init__(self, problem: str, mark: yaml.Mark | _yaml.Mark | None):
         super().__init__(problem)
         self.problem = problem
         self.problem_mark = mark
@@ -62,7 +63,7 @@ class _StrictLoader(yaml.SafeLoader):
         self._composed = 0  # nodes composed (aliases not expanded)
         self._cost: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes, depth), expanded
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         self._depth += 1
         try:
@@ -115,7 +116,10 @@ class _StrictLoader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError, TypeError, IndexError, KeyError) as exc:
-            value = short_repr(node.value) if isinstance(node, yaml.ScalarNode) else node.id
+            if isinstance(node, yaml.ScalarNode):
+                value = short_repr(node.value)
+            else:  # a sequence or a mapping ("sequence", "mapping"; yaml.Node declares no id)
+                value = getattr(node, "id", "node")
             raise yaml.constructor.ConstructorError(
                 None, None, f"cannot read {value} as {node.tag}: {exc}", node.start_mark
             ) from None

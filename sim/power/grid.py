@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import simpy
 
@@ -45,7 +45,7 @@ class Grid:
         self._outages_now = 0  # outages under way (they may overlap)
         # Transitions as (time_s, order, kind, outage delta, new cap, detail); at one time,
         # ends come first.
-        changes = []
+        changes: list[tuple] = []
         for start_h, duration_h, label in outages_h:
             end_s = (start_h + duration_h) * S_PER_H
             changes.append(
@@ -81,7 +81,7 @@ class Grid:
         env: simpy.Environment,
         on_change: Callable[[str, str], None],
         import_now_mw: Callable[[], float],
-    ) -> Iterator[simpy.Event]:
+    ) -> simpy.events.ProcessGenerator:
         for time_s, _, kind, delta, cap, detail in self._changes:
             if time_s > env.now:
                 yield env.timeout(time_s - env.now)

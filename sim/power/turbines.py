@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -576,7 +576,7 @@ class TurbineFleet:
         self._trip(g, u, now_s, "forced")
         self._update()
 
-    def _scheduled_trips(self, env: simpy.Environment) -> Iterator[simpy.Event]:
+    def _scheduled_trips(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
         by_name = {g.name: g for g in self.groups}
         for trip in self.trips:
             time_s = trip.time_h * S_PER_H

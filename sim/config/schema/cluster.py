@@ -198,7 +198,7 @@ def cluster_problems(
             items.append((("jobs",), f"{len(jobs)} jobs", "need a cluster: section"))
         return items
     catalog = hardware_catalog(cluster)
-    pools = {}
+    pools: dict[str, PoolConfig] = {}
     for i, pool in enumerate(cluster.pools):
         if pool.name in pools:
             items.append(
@@ -215,16 +215,16 @@ def cluster_problems(
         if job.name in names:
             items.append((("jobs", i, "name"), job.name, "must differ from every other job"))
         names.add(job.name)
-        pool = pools.get(job.pool)
-        if pool is None:
+        job_pool = pools.get(job.pool)
+        if job_pool is None:
             allowed = ", ".join(repr(p) for p in pools)
             items.append((("jobs", i, "pool"), job.pool, f"must name a pool: {allowed}"))
-        elif job.gpus > pool.gpus:
+        elif job.gpus > job_pool.gpus:
             items.append(
                 (
                     ("jobs", i, "gpus"),
                     job.gpus,
-                    f"must fit its pool {pool.name!r} ({pool.gpus} GPUs)",
+                    f"must fit its pool {job_pool.name!r} ({job_pool.gpus} GPUs)",
                 )
             )
     return items

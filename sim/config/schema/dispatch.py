@@ -14,12 +14,19 @@ from sim.config.schema.base import (
     StrictModel,
 )
 
+LoadStep = Literal["cap", "pause", "shed"]
+"""A step of load management, in :attr:`LoadManagementConfig.order`."""
+
+
+def _cap_then_shed() -> list[LoadStep]:
+    return ["cap", "shed"]
+
 
 class LoadManagementConfig(StrictModel):
     """What the load gives up, in ``order``, before supply shortfall becomes unserved energy."""
 
-    order: list[Literal["cap", "pause", "shed"]] = Field(
-        default_factory=lambda: ["cap", "shed"],
+    order: list[LoadStep] = Field(
+        default_factory=_cap_then_shed,
         min_length=1,
         max_length=3,
         description=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,7 +51,7 @@ class DemandResponseConfig(OutageConfig):
         return self
 
 
-def _overlaps(windows: list[OutageConfig], section: str) -> list[tuple[Key, Any, str]]:
+def _overlaps(windows: Sequence[OutageConfig], section: str) -> list[tuple[Key, Any, str]]:
     """A problem for each window that starts before an earlier one (in start order) ends."""
     order = sorted(range(len(windows)), key=lambda i: windows[i].start_h)
     items: list[tuple[Key, Any, str]] = []

@@ -1,0 +1,108 @@
+"""The shape of the :mod:`sim.config` package: small modules whose imports flow one way, and one
+facade every other module imports from.
+
+The layers, each importing only those before it: problems -> yamlio -> schema.base -> the
+schema's sections -> work -> schema.root -> keys -> overrides -> loading. Imports under
+``if TYPE_CHECKING:`` are for the type checker alone and are not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sim.config
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "sim" / "config"
+MAX_LINES = 500
+
+SECTIONS = ("cluster", "cooling", "dispatch", "grid", "power")
+LAYERS: list[tuple[str, ...]] = [
+    ("problems",),
+    ("yamlio",),
+    ("schema.base",),
+    tuple(f"schema.{name}" for name in SECTIONS),
+    ("work",),
+    ("schema.root",),
+    ("keys",),
+    ("overrides",),
+    ("loading",),
+]
+"""Modules of the package by layer; a module may import from earlier layers only."""
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """Modules of ``sim.config`` that ``path`` imports when it runs (anywhere in the file, lazy
+    imports included; not under ``if TYPE_CHECKING:``)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sim.config"):
+            found.add(node.module.removeprefix("sim.config").removeprefix("."))
+        elif isinstance(node, ast.Import):
+            found.update(
+                a.name.removeprefix("sim.config").removeprefix(".")
+                for a in node.names
+                if a.name.startswith("sim.config")
+            )
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return found
+
+
+def test_the_layers_name_every_module_of_the_package():
+    layered = {name for layer in LAYERS for name in layer}
+    assert {module_name(p) for p in modules()} == layered
+
+
+@pytest.mark.parametrize("path", modules(), ids=module_name)
+def test_no_module_is_long(path):
+    assert len(path.read_text().splitlines()) <= MAX_LINES
+
+
+@pytest.mark.parametrize("path", modules(), ids=module_name)
+def test_imports_flow_one_way(path):
+    layer_of = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+    me = module_name(path)
+    for imported in runtime_imports(path):
+        assert imported in layer_of, f"{me} imports {imported or 'sim.config'} (the facade)"
+        assert layer_of[imported] < layer_of[me], f"{me} imports {imported}, a later layer"
+
+
+def test_the_schema_package_imports_nothing():
+    """So that importing one section never imports the root model (and through it, work)."""
+    assert runtime_imports(PACKAGE / "schema" / "__init__.py") == set()
+
+
+def test_the_facade_has_every_name_imported_from_it():
+    """``from sim.config import X`` anywhere in sim/, tests/ and bench/ finds X (bench scripts
+    are not run by the tests)."""
+    wanted: set[tuple[str, str]] = set()
+    for folder in ("sim", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if PACKAGE in path.parents:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module == "sim.config":
+                    wanted.update((str(path.relative_to(ROOT)), a.name) for a in node.names)
+    assert len(wanted) > 50  # (the walk found the imports)
+    missing = sorted((file, name) for file, name in wanted if not hasattr(sim.config, name))
+    assert missing == []
+    assert all(hasattr(sim.config, name) for name in sim.config.__all__)
