@@ -204,19 +204,20 @@ def test_killed_sweep_resumes_only_the_missing_runs(tmp_path):
     runs = out / "runs"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        done = list(runs.glob("*/summary.json")) if runs.exists() else []
+        done = list(runs.glob("[!.]*/summary.json")) if runs.exists() else []
         if len(done) >= 2:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    before = {p.parent.name: p.stat().st_mtime_ns for p in runs.glob("*/summary.json")}
+    before = {p.parent.name: p.stat().st_mtime_ns for p in runs.glob("[!.]*/summary.json")}
     assert 2 <= len(before) < 8, "the sweep was not killed midway"
 
     assert main(["sweep", str(spec), "--out", str(out), "--resume", "--workers", "1"]) == 0
-    after = {p.parent.name: p.stat().st_mtime_ns for p in runs.glob("*/summary.json")}
+    after = {p.parent.name: p.stat().st_mtime_ns for p in runs.glob("[!.]*/summary.json")}
     assert len(after) == 8
     assert all(after[name] == mtime for name, mtime in before.items())  # not rerun
+    assert not list(runs.glob(".*"))  # a write the kill cut short left nothing behind
     table = pd.read_parquet(out / "summary.parquet")
     assert (table["status"] == "ok").all()
     assert len(table) == 8
