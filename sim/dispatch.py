@@ -29,20 +29,20 @@ battery is recharged to ``dispatch.turbine_stop_soc`` or the policy no longer ch
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar
 
 import simpy
 
+from sim.balance import Balance, BusState, balance
 from sim.cluster import Cluster
 from sim.config import DispatchConfig
 from sim.cooling import LIMIT_TOL_C, CoolingPlant
-from sim.engine import TIME_TOL_ULPS, clamp_line, crossing_s
+from sim.engine import TIME_TOL_ULPS
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
 from sim.power.turbines import TurbineFleet
-from sim.recorder import Recorder
+from sim.recorder import COOLING_COLUMNS, Recorder, ramp_column
 from sim.units import S_PER_H
 
 MAX_UPDATES_AT_ONE_TIME = 100_000
@@ -80,46 +80,6 @@ kilowatt-hour the battery gives while they follow the load."""
 class EngineStuckError(RuntimeError):
     """The engine updates the bus again and again at (nearly) one instant; see
     :data:`MAX_UPDATES_AT_ONE_TIME`."""
-
-
-@dataclass(slots=True)
-class BusState:
-    """What a policy sees at an event; the bus fills one instance in place (no allocation).
-
-    Attributes
-    ----------
-    t_s : float
-        Now [s since the run's start].
-    load_mw, load_ramp_mw_per_s : float
-        Net load the battery and the grid must supply: the load on the bus less the turbines'
-        output [MW], and its rate of change until the next event [MW/s] (a turbine ramp).
-    grid_max_mw : float
-        Grid import available now: 0 during an outage, the import limit or a
-        demand-response cap otherwise [MW].
-    grid_mw : float
-        Grid import just before now [MW] (the import is continuous unless something steps).
-    discharge_max_mw, charge_max_mw : float
-        What the battery can give and take now, both magnitudes [MW] (0 at its floor / full).
-    price_usd_per_mwh : float
-        Energy price now [USD/MWh] (kept current only for policies with ``needs_price``).
-    tol_mw : float
-        Power tolerance of the bus [MW]: differences below it are rounding.
-    tol_s : float
-        Time tolerance now [s] (a few ulps of the clock, see :func:`sim.engine.time_tol_s`):
-        a policy that turns its slope ``r`` around at a level counts a gap within
-        ``tol_mw + |r|·tol_s`` as closed (the clock cannot place the crossing nearer).
-    """
-
-    t_s: float = 0.0
-    load_mw: float = 0.0
-    load_ramp_mw_per_s: float = 0.0
-    grid_max_mw: float = 0.0
-    grid_mw: float = 0.0
-    discharge_max_mw: float = 0.0
-    charge_max_mw: float = 0.0
-    price_usd_per_mwh: float = 0.0
-    tol_mw: float = 0.0
-    tol_s: float = 0.0
 
 
 class DispatchPolicy:
@@ -273,6 +233,10 @@ POLICIES: dict[str, type[DispatchPolicy]] = {
 """Dispatch policies by their ``dispatch.policy`` name."""
 
 
+LINE_COLUMNS = ("grid_mw", "turbines_mw", "battery_mw", "unserved_mw", "curtailed_mw")
+"""Row columns that move along a ramp within a segment (see
+:data:`sim.recorder.SEGMENT_COLUMNS`)."""
+
 NO_COOLING = (0.0, 0.0, 0.0)
 """(cooling, heat rejected, heat not removed) [MW] of a site without a cooling plant."""
 
@@ -336,7 +300,10 @@ class Bus:
         self._updates_still = 0  # updates in a row at (nearly) one instant
         self._t_update_s = -math.inf  # time of the last update [s]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
-        self._row: tuple[float, ...] = ()  # the last row recorded (see SEGMENT_COLUMNS)
+        self._row: tuple[float, ...] = ()  # the last row recorded (see Recorder.columns)
+        self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
+        if cooling is not None:
+            recorder.declare(COOLING_COLUMNS)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
 
     def on_grid_change(self, kind: str, detail: str) -> None:
@@ -422,20 +389,20 @@ class Bus:
             turbines_mw = turbines_r = 0.0
         given_mw = capped_mw = shed_mw = 0.0
         solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
-        rest_mw = solution[4]
+        rest_mw = solution.rest_mw
         if fleet is not None and fleet.running:
             if rest_mw < -tol and turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
                 turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
                 solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
             if (
                 shortfall_mw <= tol
-                and self._recharged(solution[0])
+                and self._recharged(solution.battery_mw)
                 and fleet.stop(now, "the grid carries the load, the battery is recharged")
             ):
                 fleet.dispatch(now, 0.0)
                 turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
                 solution = self._solve(now, demand_mw - turbines_mw, -turbines_r, floor_mwh)
-        rest_mw = solution[4]
+        rest_mw = solution.rest_mw
         if rest_mw > tol and self.load.order:  # short: ask the load to give some up
             rest_it_mw = rest_mw / per_it  # the IT power whose facility power covers it
             capped_mw, shed_mw = self.load.curtail(rest_it_mw)
@@ -455,7 +422,7 @@ class Bus:
         if (managed_mw > tol) != ("load_management" in self._active):
             self._toggle("load_management", now, managed_mw)
 
-        b0, br, g0, gr, rest_mw, rest_r, next_s = solution
+        b0, br, g0, gr, rest_mw, rest_r, next_s, _ = solution
         if given_mw > 0.0 and rest_r != 0.0:
             next_s = min(next_s, LOAD_MANAGEMENT_INTERVAL_S)
         due_s = now + next_s
@@ -474,7 +441,7 @@ class Bus:
                 timer = self.env.timeout(due_s - now)
                 timer.callbacks.append(lambda _ev, due_s=due_s: self._on_due(due_s))
 
-        state.grid_mw = g0
+        state.grid_mw, self._grid_ramp_mw_per_s = g0, gr
         # What is left is unserved (> 0) or supply nobody takes (< 0); at a kink its value
         # may be a rounding residue of the other sign, within tol: it is dropped.
         unserved_mw = unserved_r = curtailed_mw = curtailed_r = 0.0
@@ -519,11 +486,11 @@ class Bus:
 
     def _stuck(self, now: float) -> EngineStuckError:
         """The error for an engine stuck at ``now``, with the bus's last powers."""
-        row = self._row
+        row = self.recorder.named(self._row) if self._row else {}
         lines = (
             ", ".join(
-                f"{name} {row[k]:.6g} MW at {row[k + 10]:.6g} MW/s"
-                for name, k in (("grid", 3), ("turbines", 4), ("battery", 5))
+                f"{name} {row[f'{name}_mw']:.6g} MW at {row[ramp_column(f'{name}_mw')]:.6g} MW/s"
+                for name in ("grid", "turbines", "battery")
             )
             if row
             else "no row yet"
@@ -560,59 +527,26 @@ class Bus:
 
     def _solve(
         self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True
-    ) -> tuple[float, float, float, float, float, float, float]:
-        """Balance the net load line ``net_mw + net_r·t`` (load less turbines) now.
-
-        Sets the battery's power line and returns ``(battery, its ramp, grid, its ramp,
-        rest, its ramp, next_s)``: rest > 0 is unserved, < 0 supply nobody takes; ``next_s``
-        is the time until one of the lines reaches a limit (a kink) or the battery a bound.
-        A battery bound nearer than the clock resolves is taken as reached now. With
-        ``follow`` false the battery and the grid hold their powers and the rest takes the
-        ramp (see :data:`LOAD_MANAGEMENT_INTERVAL_S`).
-        """
-        battery, state, tol = self.battery, self.state, self.tol_mw
+    ) -> Balance:
+        """Balance the net load line ``net_mw + net_r·t`` (load less turbines) now (see
+        :func:`sim.balance.balance`) and set the battery's power line from it. A battery bound
+        nearer than the clock resolves is taken as reached now, and the balance done again."""
+        battery, state = self.battery, self.state
         state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
-        for _ in range(2):
-            state.discharge_max_mw = d_max = battery.discharge_limit_mw(floor_mwh)
+        for last in (False, True):
+            state.discharge_max_mw = battery.discharge_limit_mw(floor_mwh)
             state.charge_max_mw = battery.charge_limit_mw()
-            target_mw, target_r, may_charge = self.policy.grid_target(state)
-            c_max = state.charge_max_mw if may_charge else 0.0
-            grid_max = state.grid_max_mw
-            if net_r == 0.0 and target_r == 0.0:  # constant lines, the hot path: the clamps
-                tr = ur = br = 0.0
-                t0 = target_mw if target_mw < grid_max else grid_max  # inlined, exact
-                u0 = net_mw - (t0 if t0 > 0.0 else 0.0)
-                b0 = d_max if u0 >= d_max else (-c_max if u0 <= -c_max else u0)
-                battery.p_mw, battery.ramp_mw_per_s = b0, 0.0  # set_power, for a constant
-                bound_s = battery.seconds_to_bound(floor_mwh)
-                if now + bound_s > now:
-                    self._bound_due_s = now + bound_s
-                    y0 = net_mw - b0
-                    g0 = 0.0 if y0 <= 0.0 else (grid_max if y0 >= grid_max else y0)
-                    return b0, 0.0, g0, 0.0, y0 - g0, 0.0, bound_s
+            bound = battery.line_seconds_to_bound
+            result = balance(state, self.policy.grid_target, bound, floor_mwh, follow, last)
+            if result.battery_ramp_mw_per_s == 0.0:  # set_power, for a constant (the hot path)
+                battery.p_mw, battery.ramp_mw_per_s = result.battery_mw, 0.0
             else:
-                t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
-                u0, ur = net_mw - t0, net_r - tr
-                b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
-                if br != 0.0 and -tol <= b0 <= tol:
-                    b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
-                battery.set_power(b0, br)
-                bound_s = battery.seconds_to_bound(floor_mwh)
-                if now + bound_s > now:
-                    break
+                battery.set_power(result.battery_mw, result.battery_ramp_mw_per_s)
+            if now + result.bound_s > now:
+                break
             self._reach_bound(now)  # the bound is nearer than the clock resolves
-        self._bound_due_s = now + bound_s
-        y0, yr = net_mw - b0, net_r - br
-        g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
-        if not follow:
-            cross_s = crossing_s(y0 - g0, yr, (0.0,), tol)
-        else:
-            cross_s = min(
-                crossing_s(target_mw, target_r, (0.0, grid_max), tol),
-                crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
-                crossing_s(y0, yr, (0.0, grid_max), tol),
-            )
-        return b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s)
+        self._bound_due_s = now + result.bound_s
+        return result
 
     def _floor(self, base_mwh: float, deficit_mw: float) -> float:
         """The battery's floor [MWh]: ``base_mwh``, plus — when load management may pause
@@ -722,29 +656,19 @@ class Bus:
             self.recorder.event(now, f"{what}_start", "bus", f"{mw:.6g} MW")
 
     def finish(self) -> None:
-        """Integrate to the end of the run and record the final state (a row of no length)."""
-        row = self._row
+        """Integrate to the end of the run and record the final state (a row of no length):
+        the last row's lines moved to now, the stored quantities now."""
+        row = self.recorder.named(self._row)
         now = self.integrate_to_now()
-        dt = now - row[0]
-        self.recorder.row(
-            (
-                now,
-                row[1],
-                row[2],
-                row[3] + row[13] * dt,
-                row[4] + row[14] * dt,
-                row[5] + row[15] * dt,
-                row[6] + row[16] * dt,
-                row[7] + row[17] * dt,
-                row[8],
-                row[9],
-                self.battery.energy_mwh,
-                1.0 if self.grid.up else 0.0,
-                *row[12:21],
-                *((self.cooling.supply_c + self.cooling.excess_c,) if self.cooling else ()),
-                *row[22:],
-            )
-        )
+        dt = now - row["time_s"]
+        row["time_s"] = now
+        for column in LINE_COLUMNS:
+            row[column] += row[ramp_column(column)] * dt
+        row["battery_energy_mwh"] = self.battery.energy_mwh
+        row["grid_up_pu"] = 1.0 if self.grid.up else 0.0
+        if self.cooling is not None:
+            row["coolant_c"] = self.cooling.supply_c + self.cooling.excess_c
+        self.recorder.row(tuple(row.values()))
 
     def integrate_to_now(self) -> float:
         """Advance every stored quantity exactly from the last event to now; return now [s]."""
@@ -756,8 +680,7 @@ class Bus:
                 self.cooling.advance(dt)
             if self.fleet is not None:
                 self.fleet.integrate(self._t_last_s, dt)
-            if self._row:
-                self.state.grid_mw += self._row[13] * dt
+            self.state.grid_mw += self._grid_ramp_mw_per_s * dt  # (NaN before the first row)
             self._t_last_s = now
         return now
 

@@ -132,7 +132,9 @@ def _progress(facility: Facility) -> pd.DataFrame:
 def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:
     """The regular timeseries: exact bin means of powers and signals, states at bin ends."""
     end_s = facility.end_s
-    timeseries = resample(segments, config.output.resolution_s, end_s)
+    timeseries = resample(
+        segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns
+    )
     start = pd.Timestamp(config.start)
     timeseries.insert(1, "timestamp", start + pd.to_timedelta(timeseries["time_h"], unit="h"))
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
