@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sim.engine import clamp_line, crossing_s
+from sim.power.battery import heading_of
 
 NAN = float("nan")
+_new = tuple.__new__  # builds a Balance without its keyword-checking __new__ (the hot path)
 
 
 @dataclass(slots=True)
@@ -59,11 +61,65 @@ class BusState:
     tol_s: float = 0.0
 
 
+NO_COOLING = (0.0, 0.0, 0.0)
+"""(cooling, heat rejected, heat not removed) [MW] of a site without a cooling plant."""
+
+
+@dataclass(slots=True)
+class SiteNow:
+    """The site at the event being balanced, passed between the bus's steps (the bus fills
+    one instance in place: no allocation per event). Powers [MW], energies [MWh].
+
+    Attributes
+    ----------
+    grid_max_mw, aux_mw : float
+        Grid import available now; the battery's auxiliary load.
+    base_floor_mwh, floor_mwh : float
+        The battery's floor before and after load management's pause floor.
+    cluster_mw, cluster_shed_mw, cluster_capped_mw, cluster_more_mw : float
+        The cluster's draw, what it has shed and capped, and what more it may draw at its next
+        phase change.
+    cool : tuple of float
+        The cooling plant's (power, heat rejected, heat not removed) at the IT load.
+    per_it : float
+        Facility MW per MW of IT [pu].
+    demand_mw, shortfall_mw : float
+        The site's demand; what the grid cannot supply of it (with the cluster's reserve).
+    others_mw, turbines_mw, turbines_r : float
+        The registered sources' output; the turbines' output and its ramp [MW/s].
+    given_mw, capped_mw, shed_mw : float
+        What the exogenous load gave up to load management, capped and shed.
+    """
+
+    grid_max_mw: float = 0.0
+    aux_mw: float = 0.0
+    base_floor_mwh: float = 0.0
+    floor_mwh: float = 0.0
+    cluster_mw: float = 0.0
+    cluster_shed_mw: float = 0.0
+    cluster_capped_mw: float = 0.0
+    cluster_more_mw: float = 0.0
+    cool: tuple[float, float, float] = NO_COOLING
+    per_it: float = 1.0
+    demand_mw: float = 0.0
+    shortfall_mw: float = 0.0
+    others_mw: float = 0.0
+    turbines_mw: float = 0.0
+    turbines_r: float = 0.0
+    given_mw: float = 0.0
+    capped_mw: float = 0.0
+    shed_mw: float = 0.0
+
+    def net_mw(self) -> float:
+        """The net load the battery and the grid must supply: demand less the other sources."""
+        return self.demand_mw - self.turbines_mw - self.others_mw
+
+
 GridTarget = Callable[[BusState], tuple[float, float, bool]]
 """A policy's ``grid_target``: ``(target_mw, target_ramp_mw_per_s, may_charge)`` at a state."""
 
-LineBound = Callable[[float, float, float], float]
-"""A storage's ``line_seconds_to_bound(p_mw, ramp_mw_per_s, floor_mwh)`` [s]."""
+LineBound = Callable[[float, float, int, float], float]
+"""A storage's ``line_seconds_to_bound(p_mw, ramp_mw_per_s, heading, floor_mwh)`` [s]."""
 
 
 class Balance(NamedTuple):
@@ -150,18 +206,18 @@ def balance(
         t0 = target_mw if target_mw < grid_max else grid_max  # inlined, exact
         u0 = net_mw - (t0 if t0 > 0.0 else 0.0)
         b0 = d_max if u0 >= d_max else (-c_max if u0 <= -c_max else u0)
-        bound_s = line_bound_s(b0, 0.0, floor_mwh)
+        bound_s = line_bound_s(b0, 0.0, 0, floor_mwh)
         if now + bound_s > now:
             y0 = net_mw - b0
             g0 = 0.0 if y0 <= 0.0 else (grid_max if y0 >= grid_max else y0)
-            return Balance(b0, 0.0, g0, 0.0, y0 - g0, 0.0, bound_s, bound_s)
+            return _new(Balance, (b0, 0.0, g0, 0.0, y0 - g0, 0.0, bound_s, bound_s))
     else:
         t0, tr = clamp_line(target_mw, target_r, 0.0, grid_max, tol)
         u0, ur = net_mw - t0, net_r - tr
         b0, br = clamp_line(u0, ur if follow else 0.0, -c_max, d_max, tol)
         if br != 0.0 and -tol <= b0 <= tol:
             b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
-        bound_s = line_bound_s(b0, br, floor_mwh)
+        bound_s = line_bound_s(b0, br, heading_of(b0, br) if br != 0.0 else 0, floor_mwh)
     if not last and not now + bound_s > now:
         return Balance(b0, br, NAN, NAN, NAN, NAN, bound_s, bound_s)
     y0, yr = net_mw - b0, net_r - br

@@ -172,24 +172,23 @@ class Battery:
         The bound is ``floor_mwh`` when discharging and ``top_mwh`` (default: the top of the
         window) when charging.
         """
-        return self._seconds_to_bound(
+        return self.line_seconds_to_bound(
             self.p_mw, self.ramp_mw_per_s, self.heading, floor_mwh, top_mwh
         )
 
-    def line_seconds_to_bound(self, p_mw: float, ramp_mw_per_s: float, floor_mwh: float) -> float:
-        """Time until the line ``p_mw + ramp_mw_per_s·t`` [MW, MW/s], were it set now (see
-        :meth:`set_power`), would drive the energy to a bound [s]; ``inf`` if never. Changes
-        nothing: the balance (:func:`sim.balance.balance`) tries lines with it."""
-        r = ramp_mw_per_s
-        return self._seconds_to_bound(
-            p_mw, r, heading_of(p_mw, r) if r != 0.0 else 0, floor_mwh, None
-        )
-
-    def _seconds_to_bound(
-        self, p_mw: float, r: float, heading: int, floor_mwh: float, top_mwh: float | None
+    def line_seconds_to_bound(
+        self,
+        p_mw: float,
+        r: float,
+        heading: int,
+        floor_mwh: float,
+        top_mwh: float | None = None,
     ) -> float:
-        """Time until the line ``p_mw + r·t`` heading ``heading`` (of a ramp, see
-        :meth:`set_power`) drives the energy to ``floor_mwh`` or ``top_mwh`` [s]."""
+        """Time until the line ``p_mw + r·t`` [MW, MW/s], were it set now (see
+        :meth:`set_power`; ``heading`` is :func:`heading_of` the line, read only for a ramp),
+        would drive the energy to ``floor_mwh`` when discharging or ``top_mwh`` (default: the
+        top of the window) when charging [s]; ``inf`` if never. Changes nothing: the balance
+        (:func:`sim.balance.balance`) tries lines with it."""
         e_top_mwh = self.e_max_mwh if top_mwh is None else top_mwh
         if r != 0.0:
             if heading > 0:
