@@ -65,56 +65,6 @@ NO_COOLING = (0.0, 0.0, 0.0)
 """(cooling, heat rejected, heat not removed) [MW] of a site without a cooling plant."""
 
 
-@dataclass(slots=True)
-class SiteNow:
-    """The site at the event being balanced, passed between the bus's steps (the bus fills
-    one instance in place: no allocation per event). Powers [MW], energies [MWh].
-
-    Attributes
-    ----------
-    grid_max_mw, aux_mw : float
-        Grid import available now; the battery's auxiliary load.
-    base_floor_mwh, floor_mwh : float
-        The battery's floor before and after load management's pause floor.
-    cluster_mw, cluster_shed_mw, cluster_capped_mw, cluster_more_mw : float
-        The cluster's draw, what it has shed and capped, and what more it may draw at its next
-        phase change.
-    cool : tuple of float
-        The cooling plant's (power, heat rejected, heat not removed) at the IT load.
-    per_it : float
-        Facility MW per MW of IT [pu].
-    demand_mw, shortfall_mw : float
-        The site's demand; what the grid cannot supply of it (with the cluster's reserve).
-    others_mw, turbines_mw, turbines_r : float
-        The registered sources' output; the turbines' output and its ramp [MW/s].
-    given_mw, capped_mw, shed_mw : float
-        What the exogenous load gave up to load management, capped and shed.
-    """
-
-    grid_max_mw: float = 0.0
-    aux_mw: float = 0.0
-    base_floor_mwh: float = 0.0
-    floor_mwh: float = 0.0
-    cluster_mw: float = 0.0
-    cluster_shed_mw: float = 0.0
-    cluster_capped_mw: float = 0.0
-    cluster_more_mw: float = 0.0
-    cool: tuple[float, float, float] = NO_COOLING
-    per_it: float = 1.0
-    demand_mw: float = 0.0
-    shortfall_mw: float = 0.0
-    others_mw: float = 0.0
-    turbines_mw: float = 0.0
-    turbines_r: float = 0.0
-    given_mw: float = 0.0
-    capped_mw: float = 0.0
-    shed_mw: float = 0.0
-
-    def net_mw(self) -> float:
-        """The net load the battery and the grid must supply: demand less the other sources."""
-        return self.demand_mw - self.turbines_mw - self.others_mw
-
-
 GridTarget = Callable[[BusState], tuple[float, float, bool]]
 """A policy's ``grid_target``: ``(target_mw, target_ramp_mw_per_s, may_charge)`` at a state."""
 

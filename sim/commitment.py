@@ -16,9 +16,8 @@ up to its limit, in order; the turbines are committed for what is left.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
-from sim.balance import Balance, BusState, GridTarget, SiteNow
+from sim.balance import BusState, GridTarget
 from sim.contracts import Source
 from sim.power.battery import Battery
 from sim.power.grid import Grid
@@ -43,45 +42,6 @@ class TurbineCommitment:
     e_stop_mwh: float
     _recharging: bool
     _grid_target: GridTarget
-    _solve: Callable[..., Balance]
-
-    def _commit_supply(self, now: float, site: SiteNow) -> None:
-        """Set the registered sources, then commit the turbines for the shortfall: the demand
-        less what the grid and the sources give, plus what the cluster may draw at its next
-        phase change (shed jobs back, running jobs computing: a restart or checkpoint ends
-        with a step up the turbines cannot ramp to)."""
-        demand_mw, grid_max_mw = site.demand_mw, site.grid_max_mw
-        shortfall_mw = demand_mw + site.cluster_more_mw * site.per_it - grid_max_mw
-        if self.sources:
-            site.others_mw = self._dispatch_sources(demand_mw - grid_max_mw)
-            shortfall_mw -= site.others_mw
-        site.shortfall_mw = shortfall_mw
-        fleet = self.fleet
-        if fleet is not None and (fleet.running or shortfall_mw > self.tol_mw):
-            fleet.settle(now)
-            self._commit(now, shortfall_mw, site.floor_mwh)
-            site.turbines_mw, site.turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-        else:
-            site.turbines_mw = site.turbines_r = 0.0
-
-    def _settle_turbines(self, now: float, site: SiteNow, solution: Balance) -> Balance:
-        """Online turbines step down for supply nobody takes, and stop once the grid carries
-        the load and the battery is recharged; the balance again after each."""
-        fleet = self.fleet
-        assert fleet is not None
-        rest_mw = solution.rest_mw
-        if rest_mw < -self.tol_mw and site.turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
-            site.turbines_mw, site.turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-            solution = self._solve(now, site.net_mw(), -site.turbines_r, site.floor_mwh)
-        if (
-            site.shortfall_mw <= self.tol_mw
-            and self._recharged(solution.battery_mw)
-            and fleet.stop(now, "the grid carries the load, the battery is recharged")
-        ):
-            fleet.dispatch(now, 0.0)
-            site.turbines_mw, site.turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-            solution = self._solve(now, site.net_mw(), -site.turbines_r, site.floor_mwh)
-        return solution
 
     def _dispatch_sources(self, short_mw: float) -> float:
         """Set the registered sources to cover ``short_mw`` [MW] (what the grid cannot supply),

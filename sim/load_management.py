@@ -5,9 +5,6 @@ energy for pausing (the pause floor) when pausing comes before shedding."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sim.balance import Balance, SiteNow
 from sim.cluster import Cluster
 from sim.contracts import Source
 from sim.cooling import CoolingPlant
@@ -39,28 +36,6 @@ class LoadManagement:
     tol_mw: float
     _pause: bool
     _floor_mwh: float
-    _solve: Callable[..., Balance]
-
-    def _manage_load(self, now: float, site: SiteNow, solution: Balance) -> Balance:
-        """Supply is short: ask the load to give the rest up (in IT terms), the exogenous load
-        first, then the cluster in the same order; balance again with the ramp held (see
-        :data:`LOAD_MANAGEMENT_INTERVAL_S`)."""
-        rest_it_mw = solution.rest_mw / site.per_it  # the IT power whose facility power covers it
-        site.capped_mw, site.shed_mw = self.load.curtail(rest_it_mw)
-        site.given_mw = given_mw = site.capped_mw + site.shed_mw
-        cluster = self.cluster
-        if cluster is not None:  # the cluster answers in the same order
-            floor_mwh = self._give_up(cluster, now, rest_it_mw - given_mw, site.base_floor_mwh)
-            self._floor_mwh = site.floor_mwh = floor_mwh
-            site.cluster_mw, site.cluster_shed_mw = cluster.p_mw, cluster.shed_mw
-            site.cluster_capped_mw = cluster.capped_mw
-        if given_mw > 0.0 or cluster is not None:
-            it_mw = self.load.p_mw + site.cluster_mw - given_mw
-            if self.cooling is not None:
-                site.cool = self.cooling.power_mw(it_mw)
-            site.demand_mw = it_mw + site.cool[0] + site.aux_mw
-            return self._solve(now, site.net_mw(), -site.turbines_r, site.floor_mwh, False)
-        return solution
 
     def _floor(self, base_mwh: float, deficit_mw: float) -> float:
         """The battery's floor [MWh]: ``base_mwh``, plus — when load management may pause
