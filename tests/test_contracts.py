@@ -85,8 +85,8 @@ class FuelCell:
 
 @pytest.fixture
 def fuel_cells() -> Iterator[list[FuelCell]]:
-    """Register the fuel cell (with a tank of ``request.param`` MWh) for the test; the cells
-    built are collected in the list yielded."""
+    """The fuel cells built in a test (see :func:`register`); the registration is removed
+    after it."""
     built: list[FuelCell] = []
     yield built
     unregister_source("fuel_cell")
