@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from sim.cluster import Cluster
 from sim.config import BatteryConfig, Config, LoadConfig, WeatherConfig
+from sim.contracts import build_sources
 from sim.cooling import CoolingPlant
 from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
@@ -154,6 +155,7 @@ class Facility:
             if config.cooling is not None and self.weather is not None
             else None
         )
+        self.sources = build_sources(config)  # registered extra sources (sim.contracts)
         self.bus = Bus(
             self.env,
             self.load,
@@ -167,6 +169,7 @@ class Facility:
             config.dispatch.turbine_stop_soc,
             self.cluster,
             self.cooling,
+            self.sources,
         )
         self.price = price_schedule(config.grid, config.start, config.duration_h)
         self.carbon = carbon_schedule(config.grid)

@@ -67,11 +67,44 @@ def ramp_of(segments: pd.DataFrame, column: str) -> np.ndarray:
 
 
 class Recorder:
-    """Collects rows (see :data:`SEGMENT_COLUMNS`) and discrete events in memory."""
+    """Collects rows and discrete events in memory.
+
+    A row holds :data:`SEGMENT_COLUMNS` (the bus's own), then the columns the components
+    declare (:meth:`declare`), in the order declared. Rows are plain tuples (the cheapest thing
+    to build per event); :meth:`named` reads one by column name.
+    """
 
     def __init__(self) -> None:
         self.rows: list[tuple[float, ...]] = []
         self.events: list[tuple[float, str, str, str]] = []
+        self.columns: tuple[str, ...] = SEGMENT_COLUMNS
+        self.extra_power_columns: tuple[str, ...] = ()  # declared powers beyond MEAN_COLUMNS
+
+    def declare(self, columns: tuple[str, ...]) -> None:
+        """Add a component's columns to every row from now on (before the first row).
+
+        Raises
+        ------
+        ValueError
+            If rows were recorded already, or a column is declared twice.
+        """
+        if self.rows:
+            raise ValueError(f"columns {columns} declared after the first row")
+        twice = set(columns) & set(self.columns)
+        if twice or len(set(columns)) < len(columns):
+            raise ValueError(f"recorder columns declared twice: {sorted(twice) or columns}")
+        self.columns += columns
+        self.extra_power_columns += tuple(
+            c for c in columns if c.endswith("_mw") and c not in MEAN_COLUMNS
+        )
+
+    def named(self, values: tuple[float, ...]) -> dict[str, float]:
+        """A row's values by column name."""
+        return dict(zip(self.columns, values, strict=True))
+
+    def column_index(self, column: str) -> int:
+        """Position of ``column`` in a row."""
+        return self.columns.index(column)
 
     def row(self, values: tuple[float, ...]) -> None:
         """Record the state from ``values[0]`` [s] on; a second row at the same time replaces it."""
@@ -92,10 +125,7 @@ class Recorder:
         ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes, with their ramps) and
         ``battery_soc`` [pu].
         """
-        width = len(self.rows[0]) if self.rows else len(SEGMENT_COLUMNS)
-        columns = list(SEGMENT_COLUMNS)
-        if width > len(columns):
-            columns += COOLING_COLUMNS
+        columns = list(self.columns)
         data = np.asarray(self.rows, dtype=float).reshape(-1, len(columns))
         df = pd.DataFrame(data, columns=columns)
         df.insert(0, "time_h", df["time_s"] * H_PER_S)
@@ -215,16 +245,23 @@ def bin_edges_s(resolution_s: float, end_s: float) -> np.ndarray:
     return np.append(edges_s, end_s)
 
 
-def resample(segments: pd.DataFrame, resolution_s: float, end_s: float) -> pd.DataFrame:
+def resample(
+    segments: pd.DataFrame,
+    resolution_s: float,
+    end_s: float,
+    extra_power_columns: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """A regular timeseries: time-weighted mean powers per bin, states at each bin's end.
 
     Bin ``k`` covers ``[k·res, min((k+1)·res, end))``; its ``time_h`` is the bin's start. The
     last bin is shorter when the run's length is not a multiple of the resolution.
+    ``extra_power_columns`` (the components' declared powers, see
+    :attr:`Recorder.extra_power_columns`) are averaged too.
     """
     edges_s = bin_edges_s(resolution_s, end_s)
     width_s = np.diff(edges_s)
     out = {"time_h": edges_s[:-1] * H_PER_S}
-    for col in MEAN_COLUMNS:
+    for col in (*MEAN_COLUMNS, *extra_power_columns):
         cum = cumulative_energy_mwh(segments, col, edges_s)
         out[col] = np.diff(cum) * S_PER_H / width_s
     out["battery_soc"] = battery_state_at(segments, "battery_soc", edges_s[1:])

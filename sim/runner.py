@@ -132,7 +132,9 @@ def _progress(facility: Facility) -> pd.DataFrame:
 def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:
     """The regular timeseries: exact bin means of powers and signals, states at bin ends."""
     end_s = facility.end_s
-    timeseries = resample(segments, config.output.resolution_s, end_s)
+    timeseries = resample(
+        segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns
+    )
     start = pd.Timestamp(config.start)
     timeseries.insert(1, "timestamp", start + pd.to_timedelta(timeseries["time_h"], unit="h"))
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
@@ -164,7 +166,7 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
         (w.start_h, w.duration_h, cap_mw)
         for w, cap_mw in zip(grid.demand_response, facility.grid.applied_caps_mw, strict=True)
     ]
-    return {
+    summary = {
         **energy_summary(segments, end_s),
         "swings_mw": swing_summary(segments),
         "outage_ride_through": [o["ride_through"] for o in outages],
@@ -187,6 +189,11 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
         **_cluster_summary(facility, end_s),
         **_cooling_summary(facility, segments, end_s),
     }
+    for source in facility.sources:  # registered extra sources: a section each, their own
+        if source.name in summary or source.name == "run":
+            raise ValueError(f"a source named {source.name!r} clashes with a summary section")
+        summary[source.name] = source.report(segments, end_s)
+    return summary
 
 
 def _throttle_cost(

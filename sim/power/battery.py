@@ -8,6 +8,16 @@ from sim.engine import line_integral, time_to_integral
 from sim.units import S_PER_H
 
 
+def heading_of(p_mw: float, ramp_mw_per_s: float) -> int:
+    """Which way a bus power line goes: +1 discharging, -1 charging, 0 idle; from ``p_mw``,
+    or from the ramp when ``p_mw`` is 0."""
+    if p_mw > 0.0 or (p_mw == 0.0 and ramp_mw_per_s > 0.0):
+        return 1
+    if p_mw < 0.0 or ramp_mw_per_s < 0.0:
+        return -1
+    return 0
+
+
 class Battery:
     """An energy store on the site bus with separate charge and discharge efficiencies.
 
@@ -110,12 +120,7 @@ class Battery:
         """
         self.p_mw = p_mw
         self.ramp_mw_per_s = ramp_mw_per_s
-        if p_mw > 0.0 or (p_mw == 0.0 and ramp_mw_per_s > 0.0):
-            self.heading = 1
-        elif p_mw < 0.0 or ramp_mw_per_s < 0.0:
-            self.heading = -1
-        else:
-            self.heading = 0
+        self.heading = heading_of(p_mw, ramp_mw_per_s)
 
     @property
     def direction(self) -> int:
@@ -167,10 +172,26 @@ class Battery:
         The bound is ``floor_mwh`` when discharging and ``top_mwh`` (default: the top of the
         window) when charging.
         """
+        return self.line_seconds_to_bound(
+            self.p_mw, self.ramp_mw_per_s, self.heading, floor_mwh, top_mwh
+        )
+
+    def line_seconds_to_bound(
+        self,
+        p_mw: float,
+        r: float,
+        heading: int,
+        floor_mwh: float,
+        top_mwh: float | None = None,
+    ) -> float:
+        """Time until the line ``p_mw + r·t`` [MW, MW/s], were it set now (see
+        :meth:`set_power`; ``heading`` is :func:`heading_of` the line, read only for a ramp),
+        would drive the energy to ``floor_mwh`` when discharging or ``top_mwh`` (default: the
+        top of the window) when charging [s]; ``inf`` if never. Changes nothing: the balance
+        (:func:`sim.balance.balance`) tries lines with it."""
         e_top_mwh = self.e_max_mwh if top_mwh is None else top_mwh
-        p_mw, r = self.p_mw, self.ramp_mw_per_s
         if r != 0.0:
-            if self.heading > 0:
+            if heading > 0:
                 room_mw_s = (self.energy_mwh - floor_mwh) * self.efficiency_discharge * S_PER_H
                 return time_to_integral(p_mw, r, room_mw_s)
             room_mw_s = (e_top_mwh - self.energy_mwh) / self.efficiency_charge * S_PER_H

@@ -1,0 +1,94 @@
+"""Commitment, a step of the bus: the registered sources and the turbines meet the shortfall.
+
+The operator's rule (an assumption written down here): turbines start when the grid cannot
+supply the load and the shortfall is expected to outlast the battery — at once in a grid outage
+(its length is not known in advance) or when the import limit binds, and in a demand-response
+window when the battery cannot carry the shortfall to the window's end. Enough units start to
+cover the shortfall with their rating; the battery bridges their start delay and ramp. Online,
+they cover the shortfall and recharge the battery with what is left of their rating. They stop
+(after their minimum run time) once the grid can carry the load and the battery is recharged to
+``dispatch.turbine_stop_soc`` or the policy no longer charges it.
+
+Registered sources (:mod:`sim.contracts`) come first: each covers what the grid cannot supply,
+up to its limit, in order; the turbines are committed for what is left.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.balance import BusState, GridTarget
+from sim.contracts import Source
+from sim.power.battery import Battery
+from sim.power.grid import Grid
+from sim.power.turbines import TurbineFleet
+from sim.units import S_PER_H
+
+RECHARGE_BAND_PU = 0.01
+"""Turbines start recharging the battery once it is this far below its stop level [pu of
+nominal energy], and go on until it is there: without the band they would chase every
+kilowatt-hour the battery gives while they follow the load."""
+
+
+class TurbineCommitment:
+    """The bus's commitment step (a mixin of :class:`sim.dispatch.Bus`)."""
+
+    battery: Battery
+    grid: Grid
+    fleet: TurbineFleet | None
+    sources: tuple[Source, ...]
+    state: BusState
+    tol_mw: float
+    e_stop_mwh: float
+    _recharging: bool
+    _grid_target: GridTarget
+
+    def _dispatch_sources(self, short_mw: float) -> float:
+        """Set the registered sources to cover ``short_mw`` [MW] (what the grid cannot supply),
+        in order, each up to its limit; return their output [MW]."""
+        given_mw = 0.0
+        for source in self.sources:
+            p_mw = min(source.limit_mw(), max(short_mw - given_mw, 0.0))
+            source.set_power(p_mw)
+            given_mw += p_mw
+        return given_mw
+
+    def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:
+        """Start turbines for a sustained shortfall; set the output the bus wants from them."""
+        battery, grid, fleet = self.battery, self.grid, self.fleet
+        assert fleet is not None
+        if shortfall_mw > self.tol_mw:
+            if not grid.up:
+                reason = f"grid outage, {shortfall_mw:.6g} MW short"
+            else:
+                window_s = grid.cap_end_s - now
+                bridge_mw_s = (
+                    (battery.energy_mwh - floor_mwh) * battery.efficiency_discharge * S_PER_H
+                )
+                outlasts = (
+                    shortfall_mw > battery.discharge_limit_mw(floor_mwh)
+                    or shortfall_mw * window_s > bridge_mw_s
+                )
+                cause = "demand response" if grid.cap_mw < math.inf else "import limit"
+                reason = (
+                    f"{cause}: {shortfall_mw:.6g} MW over {grid.available_mw:.6g} MW"
+                    if outlasts
+                    else ""
+                )
+            if reason:
+                fleet.commit(now, shortfall_mw, reason)
+        e_mwh = battery.energy_mwh
+        if e_mwh >= self.e_stop_mwh - battery._eps_mwh:
+            self._recharging = False
+        elif e_mwh < self.e_stop_mwh - RECHARGE_BAND_PU * battery.energy_nom_mwh:
+            self._recharging = True
+        recharge_mw = 0.0
+        if self._recharging and self._grid_target(self.state)[2]:
+            recharge_mw = battery.charge_limit_mw()  # only if the policy lets it charge now
+        fleet.dispatch(now, max(shortfall_mw, 0.0) + recharge_mw)
+
+    def _recharged(self, battery_mw: float) -> bool:
+        """Whether the battery no longer needs the turbines: recharged to the stop level, or
+        not being charged by the policy."""
+        battery = self.battery
+        return battery_mw >= 0.0 or battery.energy_mwh >= self.e_stop_mwh - battery._eps_mwh

@@ -1,0 +1,98 @@
+"""Load management, a step of the bus: when supply is short the load gives power up — the
+exogenous load caps and sheds, the cluster turns idle nodes off, caps, pauses and sheds jobs in
+``dispatch.load_management.order`` — and takes it back as supply returns. The battery keeps
+energy for pausing (the pause floor) when pausing comes before shedding."""
+
+from __future__ import annotations
+
+from sim.cluster import Cluster
+from sim.contracts import Source
+from sim.cooling import CoolingPlant
+from sim.loads import ExogenousLoad
+from sim.power.battery import Battery
+from sim.power.grid import Grid
+from sim.power.turbines import TurbineFleet
+from sim.units import S_PER_H
+
+LOAD_MANAGEMENT_INTERVAL_S = 1.0
+"""Control interval of load management while a ramp moves the shortfall [s]. The load side
+answers a request with a fixed give-up; while turbines ramp (the shortfall shrinks) it is asked
+again every interval, and in between the battery and the grid hold their powers and the ramp
+is spilled (``curtailed_mw``, at most ``ramp·interval²/2`` [MW·s] an interval) or, if the ramp
+goes the other way, unserved. An assumption: power capping of a GPU fleet acts within about a
+second."""
+
+
+class LoadManagement:
+    """The bus's load-management step (a mixin of :class:`sim.dispatch.Bus`)."""
+
+    battery: Battery
+    grid: Grid
+    fleet: TurbineFleet | None
+    load: ExogenousLoad
+    cluster: Cluster | None
+    cooling: CoolingPlant | None
+    sources: tuple[Source, ...]
+    tol_mw: float
+    _pause: bool
+    _floor_mwh: float
+
+    def _floor(self, base_mwh: float, deficit_mw: float) -> float:
+        """The battery's floor [MWh]: ``base_mwh``, plus — when load management may pause
+        jobs and the grid cannot carry the load (``deficit_mw`` over what it can give) — the
+        energy to carry the deficit less the turbines' output through the longest checkpoint
+        write of the computing jobs: kept so that pausing can save their work (an
+        assumption: the deficit is taken as constant over the write, which overstates it as
+        the paused jobs drop to checkpoint power)."""
+        if not self._pause:
+            return base_mwh
+        assert self.cluster is not None
+        if self.fleet is not None:
+            deficit_mw -= self.fleet.p_mw
+        if deficit_mw <= 0.0:
+            return base_mwh
+        write_s = self.cluster.pause_write_s()
+        return base_mwh + deficit_mw * write_s / S_PER_H / self.battery.efficiency_discharge
+
+    def _give_up(
+        self, cluster: Cluster, now: float, request_mw: float, base_floor_mwh: float
+    ) -> float:
+        """Ask the cluster for ``request_mw`` [MW]: idle nodes go off, then load management's
+        steps in order — ``cap`` slows the GPUs, ``pause`` has jobs checkpoint and stop
+        (which frees the battery energy kept for that), ``shed`` stops jobs (they roll back
+        to their checkpoints). Returns the battery's floor after it [MWh]."""
+        battery = self.battery
+        before_mw = cluster.p_mw
+        floor_mwh = self._floor_mwh
+        if request_mw <= self.tol_mw:
+            return floor_mwh  # the rest of the load gave enough
+        cluster.idle_off(now)
+        for step in self.load.order:
+            left_mw = request_mw - (before_mw - cluster.p_mw)
+            if left_mw <= self.tol_mw:
+                break
+            if step == "cap":
+                cluster.cap(now, left_mw, self.load.it_floor_pu)
+            elif step == "pause":
+                cluster.pause(now, left_mw)
+                demand_mw = self.load.p_mw + cluster.p_mw + battery.aux_load_mw
+                floor_mwh = self._floor(base_floor_mwh, demand_mw - self.grid.available_mw)
+                # the battery may now carry what the kept energy was for
+                request_mw -= battery.discharge_limit_mw(floor_mwh) - battery.discharge_limit_mw(
+                    self._floor_mwh
+                )
+            else:
+                cluster.shed(now, left_mw)
+        return floor_mwh
+
+    def _take_back(self, cluster: Cluster, now: float, grid_max_mw: float, aux_mw: float) -> None:
+        """Take back what the cluster gave up, as far as grid import and turbine output carry
+        it (see :meth:`Cluster.take_back`). Running jobs count at their (uncapped) computing
+        power — a restart or checkpoint ends with that step up."""
+        fleet = self.fleet
+        supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0) - aux_mw
+        for source in self.sources:
+            supply_mw += source.p_mw
+        if self.cooling is not None:  # in IT terms: the facility's per MW of IT
+            supply_mw /= self.cooling.marginal(self.load.p_mw + cluster.p_mw)
+        cluster.take_back(now, supply_mw - self.load.p_mw - cluster.ceiling_mw)
