@@ -103,6 +103,10 @@ class Balance(NamedTuple):
         return not now + self.bound_s > now
 
 
+_make = Balance._make
+"""Builds a :class:`Balance` from a tuple without the Python-level ``__new__`` (the hot path)."""
+
+
 def balance(
     s: BusState,
     grid_target: GridTarget,
@@ -169,7 +173,7 @@ def balance(
             b0 = 0.0  # at a zero crossing: the ramp says which way it goes on
         bound_s = line_bound_s(b0, br, heading_of(b0, br) if br != 0.0 else 0, floor_mwh)
     if not last and not now + bound_s > now:
-        return Balance(b0, br, NAN, NAN, NAN, NAN, bound_s, bound_s)
+        return _make((b0, br, NAN, NAN, NAN, NAN, bound_s, bound_s))
     y0, yr = net_mw - b0, net_r - br
     g0, gr = clamp_line(y0, yr if follow else 0.0, 0.0, grid_max, tol)
     if not follow:
@@ -180,4 +184,4 @@ def balance(
             crossing_s(u0, ur, (-c_max, 0.0, d_max), tol),
             crossing_s(y0, yr, (0.0, grid_max), tol),
         )
-    return Balance(b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s), bound_s)
+    return _make((b0, br, g0, gr, y0 - g0, yr - gr, min(cross_s, bound_s), bound_s))
