@@ -17,6 +17,7 @@ a job that does not fit does not block smaller ones behind it (backfill without 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -37,9 +38,9 @@ from sim.jobs import (
     WAIT_NODE,
     Job,
 )
-from sim.jobs import schedule as schedule_job
 from sim.recorder import Recorder
 from sim.rng import stream
+from sim.timer import Timer
 from sim.units import S_PER_H
 
 GPU_STATES = ("busy", "idle", "spare", "repair")
@@ -195,6 +196,7 @@ class Cluster:
         """Place the first jobs at t = 0; ``on_change()`` follows every power change."""
         self.env, self.on_change = env, on_change
         for job in self.jobs:
+            job.timer = Timer(env, functools.partial(self._on_job_due, job))
             if job.submit_s > env.now:
                 env.timeout(job.submit_s - env.now).callbacks.append(self._on_submit)
         self._schedule_all(env.now)  # the bus's first update follows
@@ -237,7 +239,7 @@ class Cluster:
         self.p_w += job.enter(now_s, state, self.rng_failures)
         self._count(job)
         assert self.env is not None
-        schedule_job(self.env, job, self._on_job_due)
+        self._schedule(job)
 
     @staticmethod
     def _reserve_of(job: Job) -> float:
@@ -297,9 +299,13 @@ class Cluster:
                 self._enter(job, RESTART, now_s)
                 self.recorder.event(now_s, "job_start", job.name, f"{job.n_gpus} GPUs")
 
-    def _on_job_due(self, job: Job, token: int) -> None:
-        if token != job.token:
-            return  # stale: the job's plan changed since
+    @staticmethod
+    def _schedule(job: Job) -> None:
+        """Move the job's wake-up to its next event (phase end, part end or failure)."""
+        assert job.timer is not None
+        job.timer.at(job.next_s())
+
+    def _on_job_due(self, job: Job, _due_s: float) -> None:
         assert self.env is not None
         now_s = self.env.now
         if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
@@ -308,7 +314,7 @@ class Cluster:
             self._forget(job)
             self.p_w += job.toggle(now_s)
             self._count(job)
-            schedule_job(self.env, job, self._on_job_due)
+            self._schedule(job)
         elif job.state == RESTART:
             self._enter(job, COMPUTE, now_s)
         elif job.state == COMPUTE:
@@ -430,7 +436,7 @@ class Cluster:
                 self._count(job)
                 if job.state == COMPUTE:
                     assert self.env is not None
-                    schedule_job(self.env, job, self._on_job_due)
+                    self._schedule(job)
 
     def cap(self, now_s: float, request_mw: float, floor_pu: float) -> float:
         """Lower the GPU power cap to give up ``request_mw`` more, not below ``floor_pu``.

@@ -47,6 +47,7 @@ import simpy
 
 from sim.config import CoolingConfig
 from sim.recorder import Recorder
+from sim.timer import Timer
 from sim.units import S_PER_H
 from sim.weather import Weather
 
@@ -86,7 +87,7 @@ class CoolingPlant:
         self.water_l_per_kwh = cfg.water_l_per_kwh if self.towers else 0.0
         self.online = cfg.chillers.count
         self.powered = True  # off backup, chillers and towers stop in a grid outage
-        self._restart_token = 0
+        self._restart: Timer | None = None  # the chillers' restart after the grid returns
         self.heat_capacity_mj_per_c = cfg.loop_heat_capacity_mj_per_c
         self.excess_c = 0.0  # loop temperature above supply_c [°C]
         self.rate_c_per_s = 0.0  # its rate of change until the next event
@@ -195,25 +196,24 @@ class CoolingPlant:
         ch = self.cfg.chillers
         if ch.on_backup or self.env is None or (up and self.powered):
             return  # (up and powered: a demand-response change, nothing to restart)
-        self._restart_token += 1
+        assert self._restart is not None
         if not up:
+            self._restart.cancel()  # (the grid was lost again before the chillers restarted)
             if self.powered:
                 self.powered = False
                 self.recorder.event(self.env.now, "chillers_off", "cooling", "grid lost")
                 self._update_state()
             return
-        token = self._restart_token
+        self._restart.after(ch.restart_s)
 
-        def restarted(_event: simpy.Event) -> None:
-            if token != self._restart_token or self.env is None:
-                return  # the grid was lost again meanwhile
-            self.integrate()
-            self.powered = True
-            self.recorder.event(self.env.now, "chillers_on", "cooling", "restarted")
-            self._update_state()
-            self.on_change()
-
-        self.env.timeout(ch.restart_s).callbacks.append(restarted)
+    def _restarted(self, _due_s: float) -> None:
+        """The chillers cool again, ``restart_s`` after the grid returned."""
+        assert self.env is not None
+        self.integrate()
+        self.powered = True
+        self.recorder.event(self.env.now, "chillers_on", "cooling", "restarted")
+        self._update_state()
+        self.on_change()
 
     def start(
         self,
@@ -225,6 +225,7 @@ class CoolingPlant:
         ``integrate()`` (the bus brings the loop's temperature to now), the change, then
         ``on_change()``."""
         self.env, self.integrate, self.on_change = env, integrate, on_change
+        self._restart = Timer(env, self._restarted)
 
         def weather_changed() -> None:
             integrate()

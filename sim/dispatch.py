@@ -44,6 +44,7 @@ from sim.power.grid import Grid
 from sim.power.turbines import TurbineFleet
 from sim.recorder import COOLING_COLUMNS, Recorder, ramp_column
 from sim.thermal_hold import ThermalHold
+from sim.timer import Timer
 from sim.units import S_PER_H
 
 MAX_UPDATES_AT_ONE_TIME = 100_000
@@ -148,7 +149,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.n_updates = 0
         self._t_last_s = env.now
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
-        self._due_s = math.inf  # due time of the one live internal-event timeout
+        self._timer = Timer(env, self._on_due)  # the bus's next internal event
         self._bound_due_s = math.inf  # when the battery reaches its bound, if that is sooner
         self._updates_still = 0  # updates in a row at (nearly) one instant
         self._t_update_s = -math.inf  # time of the last update [s]
@@ -304,12 +305,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             due_s = min(due_s, now + source.next_threshold_s())
         if due_s <= now:  # nearer than the clock resolves: make sure time moves on
             due_s = math.nextafter(now, math.inf)
-        if due_s != self._due_s:
-            self._due_s = due_s
-            if due_s < math.inf:
-                timer = self.env.timeout(due_s - now)
-                # (mypy cannot infer a lambda with a default argument)
-                timer.callbacks.append(lambda _ev, due_s=due_s: self._on_due(due_s))  # type: ignore[misc]
+        self._timer.at(due_s)
 
         state.grid_mw, self._grid_ramp_mw_per_s = g0, gr
         # What is left is unserved (> 0) or supply nobody takes (< 0); at a kink its value
@@ -453,9 +449,6 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.recorder.event(now, kind, "battery", f"soc {battery.soc:.4f}")
 
     def _on_due(self, due_s: float) -> None:
-        if due_s != self._due_s:
-            return  # stale: rescheduled since
-        self._due_s = math.inf
         now = self.integrate_to_now()
         if due_s == self._bound_due_s:
             self._reach_bound(now)  # this event is the battery's crossing

@@ -17,9 +17,8 @@ failures each node has its own life in running time; the job keeps its nodes' de
 running clock in a heap, and its next failure is the earliest: a failure costs ``O(log n)``.
 Either way the cost grows with the number of failures, not with nodes × time.
 
-Each job keeps a single pending timeout (the end of its phase or its next failure, whichever
-is first), stamped with a token: a change of plan bumps the token and the old timeout, when it
-fires, does nothing. No interrupts.
+Each job keeps a single pending wake-up (the end of its phase or its next failure, whichever
+is first) in a :class:`sim.timer.Timer`, moved at every change of plan. No interrupts.
 """
 
 from __future__ import annotations
@@ -27,13 +26,12 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-import simpy
 
 from sim.config import JobConfig
+from sim.timer import Timer
 from sim.units import S_PER_H
 
 if TYPE_CHECKING:
@@ -113,7 +111,7 @@ class Job:
         self.phase_start_s = 0.0
         self.phase_end_s = math.inf
         self.fail_s = math.inf
-        self.token = 0
+        self.timer: Timer | None = None  # its next event (set by the cluster at the start)
         self.power_w = 0.0  # drawn by the job's nodes now (the pool counts them as busy)
         self._t_power_s = 0.0  # since when ``power_w`` holds
         # Results
@@ -236,7 +234,6 @@ class Job:
                 self.end_s = now_s
         if state != COMPUTE:
             self.sub_end_s = math.inf
-        self.token += 1
         self.trace.extend((now_s, self.committed_s + self.in_flight_s))  # (phase begins now)
         return self._set_power(now_s, self.phase_power_w())
 
@@ -246,7 +243,6 @@ class Job:
         self.in_comm = not self.in_comm
         part_s = self.comm_sub_s if self.in_comm else self.compute_sub_s
         self.sub_end_s = now_s + self._wall_s(part_s)
-        self.token += 1
         return self._set_power(now_s, self.phase_power_w())
 
     def bank_compute(self, now_s: float) -> None:
@@ -272,7 +268,6 @@ class Job:
         if self.iterate:  # the part of the iteration under way stretches or shrinks too
             left_s = self.sub_end_s - now_s
             self.sub_end_s = now_s + self._wall_s(left_s * old_speed if left_s < math.inf else 0.0)
-        self.token += 1
         return self._set_power(now_s, self.phase_power_w())
 
     def _wall_s(self, compute_s: float) -> float:
@@ -336,12 +331,3 @@ class Job:
                 self.energy_j / 3.6e6 / useful_gpu_h if useful_gpu_h > 0 else None
             ),
         }
-
-
-def schedule(env: simpy.Environment, job: Job, on_due: Callable[[Job, int], None]) -> None:
-    """Start the job's single pending timeout for its next event (if any)."""
-    due_s = job.next_s()
-    if due_s < math.inf:
-        token = job.token
-        timer = env.timeout(due_s - env.now)
-        timer.callbacks.append(lambda _ev: on_due(job, token))

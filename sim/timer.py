@@ -1,0 +1,78 @@
+"""One pending wake-up that can be moved without interrupting anything.
+
+SimPy cannot take back a timeout once scheduled, and interrupting a process costs about three
+plain events. A :class:`Timer` therefore starts a new timeout whenever its due time moves and
+remembers which one is its own; the timeout it replaced, when it fires, finds it is no longer
+the timer's and does nothing (it is *stale*). The bus, every job, every turbine unit and the
+cooling plant's restart each keep one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import simpy
+
+
+class Timer:
+    """Calls ``action(due_s)`` once the clock reaches the due time last set.
+
+    Moving the due time *later* starts no timeout: the pending one fires first and starts the
+    next, at the due time then set (a load that changes every few minutes moves a battery's
+    bound hours away at each change; this halves the timeouts of such a run). Moving it
+    *earlier* starts a new timeout; the one it replaces goes stale.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's environment.
+    action : callable
+        Called with the due time [s] it was set for (the clock then reads that time, up to the
+        rounding of ``t + (due_s − t)``, ``t`` the time the timeout was started).
+    """
+
+    __slots__ = ("_action", "_armed_s", "_env", "_fire_cb", "_pending", "due_s")
+
+    def __init__(self, env: simpy.Environment, action: Callable[[float], None]):
+        self._env = env
+        self._action = action
+        self._fire_cb = self._fire  # bound once: no allocation per wake-up
+        self._pending: simpy.Event | None = None  # the timeout that is the timer's own
+        self._armed_s = math.inf  # when it fires [s]
+        self.due_s = math.inf
+        """When the timer fires [s since the run's start]; ``inf``: not set."""
+
+    def at(self, due_s: float) -> None:
+        """Fire at ``due_s`` [s] instead of the due time set before (``inf``: never)."""
+        self.due_s = due_s
+        if due_s < self._armed_s:
+            self._arm(due_s - self._env.now, due_s)
+
+    def after(self, delay_s: float) -> None:
+        """Fire ``delay_s`` [s] from now instead of the due time set before."""
+        due_s = self._env.now + delay_s
+        self.due_s = due_s
+        if due_s < self._armed_s:
+            self._arm(delay_s, due_s)
+
+    def cancel(self) -> None:
+        """Do not fire (until set again)."""
+        self.due_s = math.inf
+
+    def _arm(self, delay_s: float, due_s: float) -> None:
+        event = self._env.timeout(delay_s)
+        event.callbacks.append(self._fire_cb)
+        self._pending, self._armed_s = event, due_s
+
+    def _fire(self, event: simpy.Event) -> None:
+        if event is not self._pending:
+            return  # stale: an earlier timeout replaced it
+        armed_s, due_s = self._armed_s, self.due_s
+        self._pending, self._armed_s = None, math.inf
+        if due_s != armed_s:  # moved later (or cancelled) since it was started
+            if due_s < math.inf:
+                self._arm(due_s - self._env.now, due_s)
+            return
+        self.due_s = math.inf
+        self._action(due_s)
