@@ -1,4 +1,4 @@
-"""Power-side components on the site bus: grid, battery (turbines follow).
+"""Power-side components on the site bus: grid, battery and gas turbines.
 
 Each component is a small plain class holding its parameters and its state. Between events its
 power is constant and its stored quantities move linearly; the bus (:mod:`sim.dispatch`) asks it

@@ -76,7 +76,7 @@ class TurbineConfig(StrictModel):
 
     Defaults are the Titan 130 figures of ``shared/reference/facts.md`` §9. Heat rates are
     HHV, because the CO2 and NOx factors are per MMBtu HHV. Fuel burnt by a running unit is
-    affine in its output (see :mod:`sim.power.turbines`): at zero output it burns
+    affine in its output (see :mod:`sim.power.turbine_unit`): at zero output it burns
     ``no_load_fuel_pu`` of its full-load fuel, which gives the part-load heat-rate penalty.
     """
 
