@@ -32,7 +32,6 @@ import math
 import os
 import re
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -48,6 +47,7 @@ import pyarrow as pa
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 from tqdm import tqdm
 
+from sim._linux import libc
 from sim.config import (
     PATH_KEYS,
     Config,
@@ -484,14 +484,10 @@ def _exit_with_parent(parent_pid: int) -> None:
     On Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); everywhere a watchdog
     thread checks once a second that the parent is still the same process.
     """
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
+    lib = libc()
+    if lib is not None and hasattr(lib, "prctl"):
+        pr_set_pdeathsig = 1
+        lib.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # it died before the line above
         os._exit(1)
 
