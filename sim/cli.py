@@ -39,8 +39,9 @@ from sim.sweep import (
 )
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-DAMAGED = (KeyError, TypeError, IndexError, ValueError, AttributeError)
-"""What reading a damaged results file (readable, but not as dcsim wrote it) may raise."""
+DAMAGED = (KeyError, TypeError, IndexError, AttributeError)
+"""What using a damaged results file (readable, but not as dcsim wrote it) may raise, beyond
+the ``ValueError`` of one that cannot be read."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -265,9 +266,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
     by_variant = args.results / "summary_by_variant.parquet"
     if by_variant.is_file():
         try:
-            print(format_sweep(pd.read_parquet(by_variant), title=str(args.results)))
-        except (*DAMAGED, OSError) as exc:
-            print(f"error: {by_variant}: damaged, cannot be read ({exc})", file=sys.stderr)
+            print(format_sweep(_read_table(by_variant), title=str(args.results)))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except DAMAGED as exc:
+            print(f"error: {by_variant}: damaged, cannot be read ({exc!r})", file=sys.stderr)
             return EXIT_BAD_INPUT
         return EXIT_OK
     try:
@@ -313,7 +317,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (*DAMAGED, OSError) as exc:  # readable files whose contents dcsim did not write
+    except DAMAGED as exc:  # readable files whose contents dcsim did not write
         print(f"error: {folder}: damaged, cannot be drawn ({exc!r})", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:

@@ -9,14 +9,12 @@ result.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
 import re
 import shutil
 import socket
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from sim._linux import libc
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -234,22 +234,11 @@ def replace_folder(new: Path, path: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically with Linux's ``renameat2``; False where it is not available."""
-    libc = _libc()
-    if libc is None:
+    lib = libc()
+    if lib is None or not hasattr(lib, "renameat2"):
         return False
     at_fdcwd, rename_exchange = -100, 2
-    result = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
-
-
-def _libc() -> Any:
-    if sys.platform != "linux":
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc if hasattr(libc, "renameat2") else None
-    except OSError:
-        return None
+    return lib.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]

@@ -333,9 +333,9 @@ def test_scheduler_address_runs_on_that_cluster(spec, tmp_path, capsys):
 
 def test_interrupted_sweep_writes_its_table(spec, tmp_path, monkeypatch):
     """Ctrl-C after two runs: finished runs are kept and listed, the rest are `not run`."""
-    import sim.sweep
+    import sim.sweep.execution
 
-    real = sim.sweep.execute_config
+    real = sim.sweep.execution.execute_config
     calls = []
 
     def interrupted(run_id, data):
@@ -344,7 +344,7 @@ def test_interrupted_sweep_writes_its_table(spec, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(run_id, data)
 
-    monkeypatch.setattr(sim.sweep, "execute_config", interrupted)
+    monkeypatch.setattr(sim.sweep.execution, "execute_config", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_sweep(load_sweep(spec), tmp_path / "o", backend="serial")
     table = pd.read_parquet(tmp_path / "o" / "summary.parquet")
@@ -375,16 +375,16 @@ def test_inline_base_paths_are_relative_to_the_spec(tmp_path, monkeypatch):
 
 
 def test_run_failure_is_recorded_with_its_traceback(spec, tmp_path, monkeypatch):
-    import sim.sweep
+    import sim.sweep.execution
 
-    real = sim.sweep.run
+    real = sim.sweep.execution.run
 
     def flaky(config):
         if config.battery.energy_mwh == 40:
             raise ZeroDivisionError("boom")
         return real(config)
 
-    monkeypatch.setattr(sim.sweep, "run", flaky)
+    monkeypatch.setattr(sim.sweep.execution, "run", flaky)
     table = run_sweep(load_sweep(spec), tmp_path / "o", backend="serial").set_index("run_id")
     failed = table[table["status"] == "failed"]
     assert len(failed) == 4

@@ -17,6 +17,7 @@ import pytest
 
 import sim.runner
 import sim.sweep
+import sim.sweep.execution
 from sim.cli import main
 from sim.config import ConfigError
 from sim.sweep import _fmt_value, _write_table, load_sweep, run_sweep
@@ -49,7 +50,7 @@ def killing(monkeypatch, victim: str, marker: Path | None):
 
     The pool forks, so the patched function is the one its workers run.
     """
-    real = sim.sweep.execute_config
+    real = sim.sweep.execution.execute_config
 
     def execute(run_id, data):
         if run_id == victim and (marker is None or not marker.exists()):
@@ -58,7 +59,7 @@ def killing(monkeypatch, victim: str, marker: Path | None):
             os.kill(os.getpid(), signal.SIGKILL)
         return real(run_id, data)
 
-    monkeypatch.setattr(sim.sweep, "execute_config", execute)
+    monkeypatch.setattr(sim.sweep.execution, "execute_config", execute)
 
 
 def test_a_killed_worker_loses_no_run(spec, tmp_path, monkeypatch):
@@ -217,7 +218,7 @@ def test_a_summary_with_an_infinite_number_fails_alone(spec, tmp_path, monkeypat
 
 
 def test_ctrl_c_says_what_was_written(spec, tmp_path, monkeypatch, capsys):
-    real = sim.sweep.execute_config
+    real = sim.sweep.execution.execute_config
     calls = []
 
     def interrupted(run_id, data):
@@ -226,7 +227,7 @@ def test_ctrl_c_says_what_was_written(spec, tmp_path, monkeypatch, capsys):
             raise KeyboardInterrupt
         return real(run_id, data)
 
-    monkeypatch.setattr(sim.sweep, "execute_config", interrupted)
+    monkeypatch.setattr(sim.sweep.execution, "execute_config", interrupted)
     out = tmp_path / "o"
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "1"]) == 130
     err = capsys.readouterr().err
@@ -235,7 +236,7 @@ def test_ctrl_c_says_what_was_written(spec, tmp_path, monkeypatch, capsys):
     assert str(out / "summary.parquet") in err
     assert f"dcsim sweep {spec} --out {out} --resume" in err
     assert len(pd.read_csv(out / "summary.csv")) == 8
-    monkeypatch.setattr(sim.sweep, "execute_config", real)
+    monkeypatch.setattr(sim.sweep.execution, "execute_config", real)
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--resume"]) == 0
 
 
@@ -309,7 +310,7 @@ def free_port() -> int:
 
 @pytest.mark.parametrize("address", ["garbage", "foo://x:1", "refused"])
 def test_bad_scheduler_exits_2(spec, tmp_path, monkeypatch, capsys, address):
-    monkeypatch.setattr(sim.sweep, "SCHEDULER_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(sim.sweep.execution, "SCHEDULER_TIMEOUT_S", 1.0)
     address = f"tcp://127.0.0.1:{free_port()}" if address == "refused" else address
     out = tmp_path / "o"
     assert main(["sweep", str(spec), "--out", str(out), "--scheduler", address]) == 2

@@ -1,0 +1,111 @@
+"""The shape of sim's code: no long module (but the few named here, a list that can only shrink),
+the :mod:`sim.sweep` package's imports flowing one way behind its facade, and tests that replace
+a name where it is used, never on a facade.
+
+The layers of :mod:`sim.sweep`, each importing only those before it: errors and ids -> spec ->
+execution and table -> running. (:mod:`sim.config` has its own in ``test_config_package.py``.)
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sim.sweep
+from tests.test_config_package import (
+    ROOT,
+    module_aliases,
+    module_name,
+    modules,
+    names_taken_from,
+    runtime_imports,
+)
+
+SIM = ROOT / "sim"
+MAX_LINES = 500
+
+LONG = ("sim/cluster.py", "sim/dispatch.py", "sim/power/turbines.py")
+"""The modules still longer than :data:`MAX_LINES`; remove one once it is split."""
+
+SWEEP = SIM / "sweep"
+SWEEP_LAYERS: list[tuple[str, ...]] = [
+    ("errors", "ids"),
+    ("spec",),
+    ("execution", "table"),
+    ("running",),
+]
+"""Modules of :mod:`sim.sweep` by layer; a module may import from earlier layers only."""
+
+FACADES = ("sim.config", "sim.sweep")
+"""Packages whose ``__init__`` only re-exports the names of their modules."""
+
+
+def lines(path: Path) -> int:
+    return len(path.read_text().splitlines())
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", sorted(SIM.rglob("*.py")), ids=relative)
+def test_no_module_is_long(path):
+    if relative(path) not in LONG:
+        assert lines(path) <= MAX_LINES
+
+
+@pytest.mark.parametrize("name", LONG)
+def test_the_long_modules_are_still_long(name):
+    """So the list only shrinks: a module split below the limit leaves it."""
+    assert lines(ROOT / name) > MAX_LINES, f"{name} is no longer long: remove it from LONG"
+
+
+def test_the_sweep_layers_name_every_module_of_the_package():
+    layered = {name for layer in SWEEP_LAYERS for name in layer}
+    assert {module_name(p, SWEEP) for p in modules(SWEEP)} == layered
+
+
+@pytest.mark.parametrize("path", modules(SWEEP), ids=lambda p: module_name(p, SWEEP))
+def test_sweep_imports_flow_one_way(path):
+    layer_of = {name: i for i, layer in enumerate(SWEEP_LAYERS) for name in layer}
+    me = module_name(path, SWEEP)
+    for imported in runtime_imports(path, "sim.sweep"):
+        assert imported in layer_of, f"{me} imports {imported or 'sim.sweep'} (the facade)"
+        assert layer_of[imported] < layer_of[me], f"{me} imports {imported}, a later layer"
+
+
+def test_the_sweep_facade_has_every_name_taken_from_it():
+    """``from sim.sweep import X`` or ``sim.sweep.X`` anywhere in sim/, tests/ and bench/ finds X
+    (bench scripts are not run by the tests)."""
+    wanted = names_taken_from("sim.sweep")
+    assert len(wanted) > 10  # (the walk found the imports)
+    missing = sorted((file, name) for file, name in wanted if not hasattr(sim.sweep, name))
+    assert missing == []
+    assert all(hasattr(sim.sweep, name) for name in sim.sweep.__all__)
+
+
+def test_no_test_patches_a_facade():
+    """``monkeypatch.setattr(sim.sweep, "execute_config", f)`` would rebind the facade's name
+    only, not the one :mod:`sim.sweep.execution` calls: patch the module that uses the name."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        aliases = module_aliases(tree)
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setattr"
+                and node.args
+            ):
+                continue
+            target = node.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                owner = target.value.rpartition(".")[0]  # setattr("sim.sweep.run", f)
+            else:
+                owner = aliases.get(ast.unparse(target), ast.unparse(target))
+            if owner in FACADES:
+                found.append(f"{relative(path)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []
