@@ -18,8 +18,7 @@ from __future__ import annotations
 import math
 
 from sim.balance import BusState, GridTarget
-from sim.contracts import Source
-from sim.power.battery import Battery
+from sim.contracts import Source, Storage
 from sim.power.grid import Grid
 from sim.power.turbines import TurbineFleet
 from sim.units import S_PER_H
@@ -33,7 +32,7 @@ kilowatt-hour the battery gives while they follow the load."""
 class TurbineCommitment:
     """The bus's commitment step (a mixin of :class:`sim.dispatch.Bus`)."""
 
-    battery: Battery
+    battery: Storage
     grid: Grid
     fleet: TurbineFleet | None
     sources: tuple[Source, ...]
@@ -62,9 +61,7 @@ class TurbineCommitment:
                 reason = f"grid outage, {shortfall_mw:.6g} MW short"
             else:
                 window_s = grid.cap_end_s - now
-                bridge_mw_s = (
-                    (battery.energy_mwh - floor_mwh) * battery.efficiency_discharge * S_PER_H
-                )
+                bridge_mw_s = battery.deliverable_mwh(floor_mwh) * S_PER_H
                 outlasts = (
                     shortfall_mw > battery.discharge_limit_mw(floor_mwh)
                     or shortfall_mw * window_s > bridge_mw_s
@@ -78,7 +75,7 @@ class TurbineCommitment:
             if reason:
                 fleet.commit(now, shortfall_mw, reason)
         e_mwh = battery.energy_mwh
-        if e_mwh >= self.e_stop_mwh - battery._eps_mwh:
+        if e_mwh >= self.e_stop_mwh - battery.tol_mwh:
             self._recharging = False
         elif e_mwh < self.e_stop_mwh - RECHARGE_BAND_PU * battery.energy_nom_mwh:
             self._recharging = True
@@ -91,4 +88,4 @@ class TurbineCommitment:
         """Whether the battery no longer needs the turbines: recharged to the stop level, or
         not being charged by the policy."""
         battery = self.battery
-        return battery_mw >= 0.0 or battery.energy_mwh >= self.e_stop_mwh - battery._eps_mwh
+        return battery_mw >= 0.0 or battery.energy_mwh >= self.e_stop_mwh - battery.tol_mwh

@@ -46,7 +46,18 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
-class Component(Protocol):
+class Reports(Protocol):
+    """What has a summary section of its own: its name (the section's key) and its report."""
+
+    name: str
+
+    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+        """The summary section, from the segment record (see
+        :meth:`sim.recorder.Recorder.segments`) of a run that ended at ``end_s`` [s]."""
+
+
+@runtime_checkable
+class Component(Reports, Protocol):
     """What every component gives the bus and the results.
 
     Attributes
@@ -94,11 +105,45 @@ class Source(Component, Protocol):
 
 
 @runtime_checkable
-class Storage(Component, Protocol):
-    """An energy store on the bus (a battery plant). ``p_mw`` > 0 discharges into the bus."""
+class Storage(Protocol):
+    """An energy store on the bus: one battery (:class:`sim.power.battery.Battery`) or a plant
+    of several dispatched in order (:class:`sim.power.storage_plant.StoragePlant`).
+
+    ``p_mw`` > 0 discharges into the bus. Its power is a line ``p_mw + ramp_mw_per_s·t`` between
+    events; its stored energy stays within a window whose floor the bus sets (``floor_mwh``:
+    the backup reserve while the grid is up, ``soc_min`` in an outage, plus what load
+    management keeps). It declares recorder columns of its own (none for one battery, whose
+    columns are the bus's ``battery_*``) and reports a summary section if it has them.
+    """
 
     p_mw: float
-    energy_mwh: float
+    ramp_mw_per_s: float
+    heading: int
+    energy_nom_mwh: float
+    e_min_mwh: float
+    e_max_mwh: float
+    e_reserve_mwh: float
+    p_charge_max_mw: float
+    p_discharge_max_mw: float
+    efficiency_discharge: float
+    aux_load_mw: float
+    tol_mwh: float
+    columns: tuple[str, ...]
+
+    @property
+    def energy_mwh(self) -> float:
+        """Stored energy now [MWh]."""
+
+    @property
+    def soc(self) -> float:
+        """State of charge [pu of the nominal energy]."""
+
+    @property
+    def direction(self) -> int:
+        """+1 discharging, -1 charging, 0 idle, over the current segment."""
+
+    def deliverable_mwh(self, floor_mwh: float) -> float:
+        """Energy it can put on the bus above ``floor_mwh`` [MWh]."""
 
     def discharge_limit_mw(self, floor_mwh: float) -> float:
         """Largest discharge now [MW] with the stored energy kept above ``floor_mwh``."""
@@ -106,8 +151,28 @@ class Storage(Component, Protocol):
     def charge_limit_mw(self) -> float:
         """Largest charge now [MW] (a magnitude)."""
 
-    def set_power(self, p_mw: float, ramp_mw_per_s: float = 0.0) -> None:
+    def set_power(self, p_mw: float, ramp_mw_per_s: float = 0.0, floor_mwh: float = 0.0) -> None:
         """Set the bus power line from now on [MW, MW/s]."""
+
+    def advance(self, dt_s: float, floor_mwh: float) -> None:
+        """Integrate the stored energy exactly over ``dt_s`` [s] along the current line."""
+
+    def line_seconds_to_bound(
+        self, p_mw: float, r: float, heading: int, floor_mwh: float, top_mwh: float | None = None
+    ) -> float:
+        """Time until the line ``p_mw + r·t``, were it set now, reaches a bound [s]."""
+
+    def seconds_to_bound(self, floor_mwh: float, top_mwh: float | None = None) -> float:
+        """Time until the current line reaches a bound [s]; ``inf`` if never."""
+
+    def snap_to_bound(self, floor_mwh: float) -> str | None:
+        """Put the energy on the bound reached now; the storage's name if one of several."""
+
+    def values(self) -> tuple[float, ...]:
+        """Values of :attr:`columns` now."""
+
+    def next_threshold_s(self) -> float:
+        """Time from now until its own next threshold [s]; ``inf`` if none."""
 
 
 @runtime_checkable

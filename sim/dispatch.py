@@ -33,13 +33,12 @@ import simpy
 from sim.balance import NO_COOLING, Balance, BusState, balance
 from sim.cluster import Cluster
 from sim.commitment import RECHARGE_BAND_PU, TurbineCommitment
-from sim.contracts import Source
+from sim.contracts import Source, Storage
 from sim.cooling import CoolingPlant
 from sim.engine import TIME_TOL_ULPS
 from sim.load_management import LOAD_MANAGEMENT_INTERVAL_S, LoadManagement
 from sim.loads import ExogenousLoad
 from sim.policies import POLICIES, Arbitrage, Backup, DispatchPolicy, PeakShave, Smooth
-from sim.power.battery import Battery
 from sim.power.grid import Grid
 from sim.power.turbines import TurbineFleet
 from sim.recorder import COOLING_COLUMNS, Recorder, ramp_column
@@ -102,7 +101,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         env: simpy.Environment,
         load: ExogenousLoad,
         grid: Grid,
-        battery: Battery,
+        battery: Storage,
         policy: DispatchPolicy,
         recorder: Recorder,
         fleet: TurbineFleet | None = None,
@@ -158,8 +157,12 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
         if cooling is not None:
             recorder.declare(COOLING_COLUMNS)
-        for source in self.sources:
-            recorder.declare(source.columns)
+        # components with columns of their own: the sources, a plant of several storages
+        self._recorded: tuple[Source | Storage, ...] = (
+            (*self.sources, battery) if battery.columns else self.sources
+        )
+        for part in self._recorded:
+            recorder.declare(part.columns)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
 
     def on_grid_change(self, kind: str, detail: str) -> None:
@@ -301,8 +304,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
                 due_s = min(due_s, now + battery.seconds_to_bound(floor_mwh, self.e_stop_mwh))
         if cooling is not None:
             due_s = min(due_s, now + cooling.next_s())  # the loop reaching a limit
-        for source in self.sources:
-            due_s = min(due_s, now + source.next_threshold_s())
+        for part in self._recorded:
+            due_s = min(due_s, now + part.next_threshold_s())
         if due_s <= now:  # nearer than the clock resolves: make sure time moves on
             due_s = math.nextafter(now, math.inf)
         self._timer.at(due_s)
@@ -342,8 +345,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
                 cluster.thermal_pu if cluster is not None else 1.0,
             )
             row += cool + thermal
-        if self.sources:
-            row += tuple(value for source in self.sources for value in source.values())
+        if self._recorded:
+            row += tuple(value for part in self._recorded for value in part.values())
         self._row = row
         self.recorder.row(row)
         if cooling is not None and (cool[2] > tol) != ("cooling_deficit" in self._active):
@@ -386,10 +389,10 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             state.charge_max_mw = battery.charge_limit_mw()
             result = balance(state, self._grid_target, self._line_bound, floor_mwh, follow, last)
             b0, br, bound_s = result[0], result[1], result[7]  # (by index: the hot path)
-            if br == 0.0:  # set_power, for a constant (inlined: the hot path)
+            if br == 0.0 and not self._recorded:  # set_power of one battery (inlined)
                 battery.p_mw, battery.ramp_mw_per_s = b0, 0.0
             else:
-                battery.set_power(b0, br)
+                battery.set_power(b0, br, floor_mwh)
             if now + bound_s > now:
                 break
             self._reach_bound(now)  # the bound is nearer than the clock resolves
@@ -418,6 +421,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         row["grid_up_pu"] = 1.0 if self.grid.up else 0.0
         if self.cooling is not None:
             row["coolant_c"] = self.cooling.supply_c + self.cooling.excess_c
+        for part in self._recorded:  # their values now
+            row.update(zip(part.columns, part.values(), strict=True))
         self.recorder.row(tuple(row.values()))
 
     def integrate_to_now(self) -> float:
@@ -445,8 +450,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             kind = "battery_empty"
         else:
             kind = "battery_reserve_reached"
-        battery.snap_to_bound(self._floor_mwh)
-        self.recorder.event(now, kind, "battery", f"soc {battery.soc:.4f}")
+        member = battery.snap_to_bound(self._floor_mwh)  # (of a plant: the storage's name)
+        self.recorder.event(now, kind, member or "battery", f"soc {battery.soc:.4f}")
 
     def _on_due(self, due_s: float) -> None:
         now = self.integrate_to_now()

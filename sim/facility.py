@@ -10,12 +10,13 @@ from tqdm import tqdm
 
 from sim.cluster import Cluster
 from sim.config import BatteryConfig, Config, LoadConfig, WeatherConfig
-from sim.contracts import build_sources
+from sim.contracts import Reports, build_sources
 from sim.cooling import CoolingPlant
 from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
+from sim.power.storage_plant import StoragePlant
 from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
 from sim.rng import stream
@@ -77,10 +78,15 @@ def build_load(cfg: LoadConfig | None) -> ExogenousLoad:
     return ExogenousLoad.constant(cfg.constant_mw)
 
 
-def build_battery(cfg: BatteryConfig | None) -> Battery:
-    """The battery of a config; an empty one (0 MWh, 0 MW) when there is none."""
+def build_battery(cfg: BatteryConfig | list[BatteryConfig] | None) -> Battery | StoragePlant:
+    """The storage of a config: one battery, a plant of several (a list, see
+    :mod:`sim.power.storage_plant`), or an empty battery (0 MWh, 0 MW) when there is none."""
     if cfg is None:
         return Battery(0.0, 0.0, 0.0, soc_initial=0.0)
+    if isinstance(cfg, list):
+        if len(cfg) == 1:
+            return build_battery(cfg[0])
+        return StoragePlant([(str(c.name), build_battery(c)) for c in cfg])  # type: ignore[misc]
     return Battery(
         energy_nom_mwh=cfg.energy_mwh,
         p_charge_max_mw=cfg.power_mw if cfg.charge_power_mw is None else cfg.charge_power_mw,
@@ -156,6 +162,10 @@ class Facility:
             else None
         )
         self.sources = build_sources(config)  # registered extra sources (sim.contracts)
+        # components with summary sections of their own: the sources, a plant of storages
+        self.reporting: list[Reports] = list(self.sources)
+        if isinstance(self.battery, StoragePlant):
+            self.reporting.append(self.battery)
         self.bus = Bus(
             self.env,
             self.load,

@@ -6,10 +6,9 @@ energy for pausing (the pause floor) when pausing comes before shedding."""
 from __future__ import annotations
 
 from sim.cluster import Cluster
-from sim.contracts import Source
+from sim.contracts import Source, Storage
 from sim.cooling import CoolingPlant
 from sim.loads import ExogenousLoad
-from sim.power.battery import Battery
 from sim.power.grid import Grid
 from sim.power.turbines import TurbineFleet
 from sim.units import S_PER_H
@@ -26,7 +25,7 @@ second."""
 class LoadManagement:
     """The bus's load-management step (a mixin of :class:`sim.dispatch.Bus`)."""
 
-    battery: Battery
+    battery: Storage
     grid: Grid
     fleet: TurbineFleet | None
     load: ExogenousLoad

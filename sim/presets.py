@@ -53,12 +53,9 @@ def preset_table(paths: list[Path] | None = None) -> pd.DataFrame:
         limit = config.grid.import_limit_mw
         limit = math.inf if limit is None else limit
         turbines = " + ".join(f"{t.count} × {t.p_nom_mw:g} MW ({t.name})" for t in config.turbines)
-        battery = config.battery
-        storage = (
-            f"{battery.energy_mwh:,.0f} MWh / {battery.power_mw:,.0f} MW"
-            if battery is not None and battery.energy_mwh > 0
-            else "none"
-        )
+        energy_mwh = sum(b.energy_mwh for b in config.storages)
+        power_mw = sum(b.power_mw for b in config.storages)
+        storage = f"{energy_mwh:,.0f} MWh / {power_mw:,.0f} MW" if energy_mwh > 0 else "none"
         rows.append(
             {
                 "preset": config.name,

@@ -189,10 +189,10 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
         **_cluster_summary(facility, end_s),
         **_cooling_summary(facility, segments, end_s),
     }
-    for source in facility.sources:  # registered extra sources: a section each, their own
-        if source.name in summary or source.name == "run":
-            raise ValueError(f"a source named {source.name!r} clashes with a summary section")
-        summary[source.name] = source.report(segments, end_s)
+    for part in facility.reporting:  # components with sections of their own
+        if part.name in summary or part.name == "run":
+            raise ValueError(f"a component named {part.name!r} clashes with a summary section")
+        summary[part.name] = part.report(segments, end_s)
     return summary
 
 

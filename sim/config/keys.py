@@ -9,7 +9,7 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from sim.config.problems import Key, KeyProblems, Problem, format_key
 from sim.config.schema.root import Config
@@ -33,23 +33,67 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _members(annotation: Any) -> list[Any]:
+    """The alternatives of a union (``battery:`` is a mapping or a list), else the annotation."""
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [_unwrap(_members(a)[0]) for a in typing.get_args(annotation)]
+    return [annotation]
+
+
+def _tags(annotation: Any) -> set[str]:
+    """The tags of a discriminated union's alternatives (none for another annotation)."""
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return set()
+    return {
+        meta.tag
+        for alternative in typing.get_args(annotation)
+        if typing.get_origin(alternative) is typing.Annotated
+        for meta in alternative.__metadata__
+        if isinstance(meta, Tag)
+    }
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    return [a for a in _members(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    """The annotation one part below ``annotation`` (None if there is none). At a union, the
+    alternative the part fits: a list for an index, a model with that field for a name."""
+    if isinstance(part, int):
+        lists = [a for a in _members(annotation) if typing.get_origin(a) is list]
+        return typing.get_args(lists[0])[0] if lists else None
+    fields = [m.model_fields[part] for m in _models(annotation) if part in m.model_fields]
+    return fields[0].annotation if fields else None
+
+
 def annotation_at(key: Key, root: type[BaseModel] | None = None) -> Any:
     """The schema's annotation at a key path, or None where the schema has no such key."""
     annotation: Any = Config if root is None else root
     for part in key:
-        annotation = _unwrap(annotation)
-        if isinstance(part, int):
-            if typing.get_origin(annotation) is not list:
-                return None
-            annotation = typing.get_args(annotation)[0]
-        else:
-            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-                return None
-            field = annotation.model_fields.get(part)
-            if field is None:
-                return None
-            annotation = field.annotation
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return None
     return _unwrap(annotation)
+
+
+def strip_tags(key: Key) -> Key:
+    """A pydantic error location without the tags of discriminated unions (``battery.list[0]``
+    is ``battery[0]``)."""
+    out: list[str | int] = []
+    annotation: Any = Config
+    for part in key:
+        if annotation is not None and part in _tags(annotation):
+            continue
+        out.append(part)
+        annotation = None if annotation is None else _step(annotation, part)
+    return tuple(out)
 
 
 def problems_from(
@@ -64,7 +108,7 @@ def problems_from(
     """
     problems = []
     for error in exc.errors(include_url=False):
-        key: Key = tuple(error["loc"])
+        key: Key = strip_tags(tuple(error["loc"]))
         cause = (error.get("ctx") or {}).get("error")
         if isinstance(cause, KeyProblems):
             for sub_key, value, message in cause.items:
@@ -93,10 +137,9 @@ def unknown_key_message(key: Key) -> str | None:
 
 
 def _unknown_key_message(key: Key, root: type[BaseModel] | None = None) -> str:
-    model = annotation_at(key[:-1], root)
-    known = (
-        list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
-    )
+    known = [
+        name for model in _models(annotation_at(key[:-1], root)) for name in model.model_fields
+    ]
     close = difflib.get_close_matches(str(key[-1]), known, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"unknown key; {hint}allowed here: {', '.join(known)}"

@@ -53,8 +53,10 @@ class Battery:
         Constant auxiliary load drawn from the bus [MW].
     """
 
+    columns: tuple[str, ...] = ()
+    """Recorder columns of its own: none (the bus records one battery as ``battery_*``)."""
+
     __slots__ = (
-        "_eps_mwh",
         "aux_load_mw",
         "e_max_mwh",
         "e_min_mwh",
@@ -68,6 +70,7 @@ class Battery:
         "p_discharge_max_mw",
         "p_mw",
         "ramp_mw_per_s",
+        "tol_mwh",
     )
 
     def __init__(
@@ -97,7 +100,7 @@ class Battery:
         self.ramp_mw_per_s = 0.0  # its rate of change until the next event [MW/s]
         self.heading = 0  # of a ramping segment: +1 discharging, -1 charging (see set_power)
         # Rounding tolerance: far below any physical quantity, far above float error.
-        self._eps_mwh = 1e-9 * max(energy_nom_mwh, 1e-6)
+        self.tol_mwh = 1e-9 * max(energy_nom_mwh, 1e-6)
 
     @property
     def soc(self) -> float:
@@ -106,14 +109,28 @@ class Battery:
 
     def discharge_limit_mw(self, floor_mwh: float) -> float:
         """Largest discharge now [MW]: the power limit, or 0 once the energy is at ``floor_mwh``."""
-        return self.p_discharge_max_mw if self.energy_mwh > floor_mwh + self._eps_mwh else 0.0
+        return self.p_discharge_max_mw if self.energy_mwh > floor_mwh + self.tol_mwh else 0.0
 
     def charge_limit_mw(self) -> float:
         """Largest charge now [MW] (a magnitude): the power limit, or 0 when full."""
-        return self.p_charge_max_mw if self.energy_mwh < self.e_max_mwh - self._eps_mwh else 0.0
+        return self.p_charge_max_mw if self.energy_mwh < self.e_max_mwh - self.tol_mwh else 0.0
 
-    def set_power(self, p_mw: float, ramp_mw_per_s: float = 0.0) -> None:
-        """Set the bus power line from now on: ``p_mw`` [MW] changing at ``ramp_mw_per_s``.
+    def values(self) -> tuple[float, ...]:
+        """Values of :attr:`columns`: none."""
+        return ()
+
+    def next_threshold_s(self) -> float:
+        """No threshold of its own beyond its bounds (the bus schedules those): ``inf``."""
+        return math.inf
+
+    def deliverable_mwh(self, floor_mwh: float) -> float:
+        """Energy it can put on the bus above ``floor_mwh``: ``(E − floor)·η_d`` [MWh]."""
+        return (self.energy_mwh - floor_mwh) * self.efficiency_discharge
+
+    def set_power(self, p_mw: float, ramp_mw_per_s: float = 0.0, floor_mwh: float = 0.0) -> None:
+        """Set the bus power line from now on: ``p_mw`` [MW] changing at ``ramp_mw_per_s``
+        (``floor_mwh`` is for a plant of several storages, see
+        :class:`sim.power.storage_plant.StoragePlant`; one battery needs none).
 
         The line must not change sign before the next event (the bus makes the zero crossing
         one); its direction is taken from ``p_mw``, or from the ramp when ``p_mw`` is 0.
@@ -148,23 +165,25 @@ class Battery:
             heading = (p_mw > 0.0) - (p_mw < 0.0)
         if heading > 0:
             e = self.energy_mwh - moved_mw_s / self.efficiency_discharge / S_PER_H
-            self.energy_mwh = floor_mwh if e - floor_mwh <= self._eps_mwh else e
+            self.energy_mwh = floor_mwh if e - floor_mwh <= self.tol_mwh else e
         elif heading < 0:
             e = self.energy_mwh - moved_mw_s * self.efficiency_charge / S_PER_H
-            self.energy_mwh = self.e_max_mwh if self.e_max_mwh - e <= self._eps_mwh else e
+            self.energy_mwh = self.e_max_mwh if self.e_max_mwh - e <= self.tol_mwh else e
 
-    def snap_to_bound(self, floor_mwh: float) -> None:
+    def snap_to_bound(self, floor_mwh: float) -> str | None:
         """Put the energy on the bound the current power heads for.
 
         Used when that bound is reached: at its scheduled event, or when it is nearer than the
         clock can resolve (``now + dt == now``). The energy moved is below ``p·ulp(now)/3600``
-        [MWh], which is far below anything physical.
+        [MWh], which is far below anything physical. Returns None (a plant of several
+        storages returns the name of the one that reached its bound).
         """
         direction = self.direction
         if direction > 0:
             self.energy_mwh = floor_mwh
         elif direction < 0:
             self.energy_mwh = self.e_max_mwh
+        return None
 
     def seconds_to_bound(self, floor_mwh: float, top_mwh: float | None = None) -> float:
         """Time until the current power line drives the energy to a bound [s]; ``inf`` if never.

@@ -10,6 +10,8 @@ from sim.config.problems import Key, KeyProblems
 from sim.config.schema.base import (
     MAX_HOURS,
     MAX_SITE_MW,
+    NAME_MAX_CHARS,
+    NAME_PATTERN,
     StrictModel,
     name_field,
 )
@@ -22,6 +24,15 @@ class BatteryConfig(StrictModel):
     efficiencies are at the plant's AC terminal on the site bus.
     """
 
+    name: str | None = Field(
+        None,
+        pattern=NAME_PATTERN,
+        max_length=NAME_MAX_CHARS,
+        description=(
+            "Names the storage (its columns storage_<name>_*, its summary section); required "
+            "when battery: is a list."
+        ),
+    )
     # ~600 Megapacks (2.3 GWh) at Colossus 2 are the largest fleet of facts §2; 1 TWh is 400×.
     energy_mwh: float = Field(
         ge=0, le=1_000_000, description="Nominal stored energy [MWh], 0–1,000,000."

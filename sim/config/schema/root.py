@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Discriminator, Field, Tag, field_validator, model_validator
 
 from sim.config.problems import Key, KeyProblems
 from sim.config.schema.base import (
@@ -83,6 +83,22 @@ def _default_start() -> dt.datetime:
     return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
+MAX_STORAGES = 16
+"""Most storages in a ``battery:`` list."""
+
+
+def _storage_shape(value: Any) -> str:
+    return "list" if isinstance(value, list) else "mapping"
+
+
+StorageField = Annotated[
+    Annotated[BatteryConfig, Tag("mapping")]
+    | Annotated[list[BatteryConfig], Field(min_length=1, max_length=MAX_STORAGES), Tag("list")],
+    Discriminator(_storage_shape),
+]
+"""``battery:``: one storage (a mapping) or several (a list), told apart by their shape."""
+
+
 class Config(StrictModel):
     """A complete, validated run configuration."""
 
@@ -100,7 +116,14 @@ class Config(StrictModel):
         None, description="Exogenous IT load, instead of or on top of the cluster."
     )
     grid: GridConfig = Field(default_factory=GridConfig)
-    battery: BatteryConfig | None = None
+    battery: StorageField | None = Field(
+        None,
+        description=(
+            "A battery plant, or a list of storages (each with a name) dispatched in order: "
+            "the first discharges first, the last recharges first; up to "
+            f"{MAX_STORAGES}."
+        ),
+    )
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     turbines: list[TurbineConfig] = Field(
         default_factory=list,
@@ -128,6 +151,13 @@ class Config(StrictModel):
                 "(the timeseries' timestamps span 1677–2262)"
             )
         return start
+
+    @property
+    def storages(self) -> list[BatteryConfig]:
+        """The storages of ``battery:`` as a list, in dispatch order (empty without one)."""
+        if self.battery is None:
+            return []
+        return self.battery if isinstance(self.battery, list) else [self.battery]
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -157,6 +187,15 @@ class Config(StrictModel):
                     "has no effect unless dispatch.load_management.order includes 'shed'",
                 )
             )
+        if isinstance(self.battery, list):
+            named = [b.name for b in self.battery]
+            for i, name in enumerate(named):
+                if name is None:
+                    items.append((("battery", i, "name"), None, "required when battery: is a list"))
+                elif name in named[:i]:
+                    items.append(
+                        (("battery", i, "name"), name, "must differ from every other storage")
+                    )
         names = [t.name for t in self.turbines]
         for i, name in enumerate(names):
             if name in names[:i]:
