@@ -10,7 +10,7 @@ import math
 from typing import ClassVar
 
 from sim.balance import BusState
-from sim.config import DispatchConfig
+from sim.config import ArbitrageDispatch, DispatchConfig, PeakShaveDispatch, SmoothDispatch
 
 
 class DispatchPolicy:
@@ -36,8 +36,18 @@ class DispatchPolicy:
 
     @classmethod
     def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> DispatchPolicy:
-        """Build the policy from the ``dispatch:`` section."""
+        """Build the policy from the ``dispatch:`` section (the model of its own policy).
+
+        Raises
+        ------
+        TypeError
+            If ``dispatch`` is the section of another policy.
+        """
         raise NotImplementedError
+
+    @classmethod
+    def _other_section(cls, dispatch: DispatchConfig) -> TypeError:
+        return TypeError(f"policy {cls.name} built from the section of policy {dispatch.policy}")
 
     def grid_target(self, s: BusState) -> tuple[float, float, bool]:
         """``(target_mw, target_ramp_mw_per_s, may_charge)`` at the event described by ``s``."""
@@ -64,6 +74,8 @@ class PeakShave(DispatchPolicy):
 
     @classmethod
     def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> PeakShave:
+        if not isinstance(dispatch, PeakShaveDispatch):
+            raise cls._other_section(dispatch)
         target = dispatch.grid_target_mw
         return cls(import_limit_mw if target is None else target)
 
@@ -95,7 +107,8 @@ class Smooth(DispatchPolicy):
 
     @classmethod
     def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> Smooth:
-        assert dispatch.ramp_limit_mw_per_min is not None  # checked by DispatchConfig
+        if not isinstance(dispatch, SmoothDispatch):
+            raise cls._other_section(dispatch)
         return cls(dispatch.ramp_limit_mw_per_min)
 
     def grid_target(self, s: BusState) -> tuple[float, float, bool]:
@@ -148,8 +161,8 @@ class Arbitrage(DispatchPolicy):
 
     @classmethod
     def from_config(cls, dispatch: DispatchConfig, import_limit_mw: float) -> Arbitrage:
-        assert dispatch.charge_below_usd_per_mwh is not None  # checked by DispatchConfig
-        assert dispatch.discharge_above_usd_per_mwh is not None
+        if not isinstance(dispatch, ArbitrageDispatch):
+            raise cls._other_section(dispatch)
         return cls(dispatch.charge_below_usd_per_mwh, dispatch.discharge_above_usd_per_mwh)
 
     def grid_target(self, s: BusState) -> tuple[float, float, bool]:

@@ -415,6 +415,27 @@ def _split_annotated(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
     return annotation, ()
 
 
+def _union_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models of a union of models (``dispatch:``, one model per policy, each
+    ``Annotated`` with its tag), or [] if ``annotation`` is not one."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return []
+    models = [_split_annotated(arm)[0] for arm in typing.get_args(annotation)]
+    ok = all(isinstance(m, type) and issubclass(m, BaseModel) for m in models)
+    return models if ok else []
+
+
+def _merged(first: SchemaKey, other: SchemaKey) -> SchemaKey:
+    """One key of two models of a union: the first's, with the choices of both where each is a
+    ``Literal`` (the tag ``policy``: each model allows its own)."""
+    if typing.get_origin(first.annotation) is Literal is typing.get_origin(other.annotation):
+        choices = dict.fromkeys(
+            (*typing.get_args(first.annotation), *typing.get_args(other.annotation))
+        )
+        return SchemaKey(first.key, Literal[tuple(choices)], first.metadata, first.pattern)
+    return first
+
+
 def _walk(
     annotation: Any, key: Key, metadata: tuple[Any, ...], info: FieldInfo | None
 ) -> list[SchemaKey]:
@@ -426,9 +447,20 @@ def _walk(
     here = SchemaKey(key, annotation, metadata, pattern, info is not None and info.is_required())
     out = [here] if key else []
     origin = typing.get_origin(annotation)
+    models = _union_models(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         for name, sub in annotation.model_fields.items():
             out += _walk(sub.annotation, (*key, name), tuple(sub.metadata), sub)
+    elif models:  # one model per policy: the keys of them all, each once
+        merged: dict[Key, SchemaKey] = {}
+        for model in models:
+            for found in _walk(model, key, (), None)[1:]:  # (the first is the model itself)
+                old = merged.get(found.key)
+                merged[found.key] = found if old is None else _merged(old, found)
+        out += merged.values()
+    elif origin in (typing.Union, types.UnionType):  # battery: a mapping or a list of them
+        for arm in typing.get_args(annotation):
+            out += _walk(arm, key, (), None)[1:]  # (the first is the arm itself)
     elif origin is list:
         out += _walk(typing.get_args(annotation)[0], (*key, 0), (), None)
     elif origin is tuple:

@@ -243,6 +243,8 @@ def test_schema_walk_reaches_every_section():
         "grid.random_outages.mean_duration_h",
         "battery.backup_reserve_soc",
         "dispatch.load_management.order[0]",
+        "dispatch.ramp_limit_mw_per_min",
+        "dispatch.charge_below_usd_per_mwh",
         "turbines[0].max_run_hours_per_year",
         "turbine_trips[0].units",
         "cluster.pools[0].spare_gpus",

@@ -24,7 +24,7 @@ from sim.config.schema.base import (
 )
 from sim.config.schema.cluster import ClusterConfig, JobConfig, cluster_problems
 from sim.config.schema.cooling import CoolingConfig, WeatherConfig
-from sim.config.schema.dispatch import DispatchConfig
+from sim.config.schema.dispatch import DispatchConfig, PeakShaveDispatch
 from sim.config.schema.grid import GridConfig
 from sim.config.schema.power import BatteryConfig, TurbineConfig, TurbineTripConfig
 from sim.config.work import work_problem
@@ -124,7 +124,7 @@ class Config(StrictModel):
             f"{MAX_STORAGES}."
         ),
     )
-    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    dispatch: DispatchConfig = Field(default_factory=PeakShaveDispatch)
     turbines: list[TurbineConfig] = Field(
         default_factory=list,
         max_length=100,
