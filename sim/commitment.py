@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import math
 
-from sim.balance import BusState, GridTarget
-from sim.contracts import Source, Storage
-from sim.power.grid import Grid
-from sim.power.turbines import TurbineFleet
+from sim.balance import Balance, GridTarget
+from sim.bus_step import BusStep
 from sim.units import S_PER_H
 
 RECHARGE_BAND_PU = 0.01
@@ -29,15 +27,9 @@ nominal energy], and go on until it is there: without the band they would chase 
 kilowatt-hour the battery gives while they follow the load."""
 
 
-class TurbineCommitment:
+class TurbineCommitment(BusStep):
     """The bus's commitment step (a mixin of :class:`sim.dispatch.Bus`)."""
 
-    battery: Storage
-    grid: Grid
-    fleet: TurbineFleet | None
-    sources: tuple[Source, ...]
-    state: BusState
-    tol_mw: float
     e_stop_mwh: float
     _recharging: bool
     _grid_target: GridTarget
@@ -51,6 +43,54 @@ class TurbineCommitment:
             source.set_power(p_mw)
             given_mw += p_mw
         return given_mw
+
+    def _supply(self, now: float, demand_mw: float, reserve_mw: float) -> tuple[float, float]:
+        """The commitment step: the registered sources cover what the grid cannot supply
+        (their output kept as ``_others_mw``), then the turbines are committed for the
+        shortfall with the load's reserve ``reserve_mw`` [MW] — what the cluster may draw at
+        its next phase change: shed jobs back, running jobs computing (a restart or checkpoint
+        ends with a step up the turbines cannot ramp to). Returns the turbines' output [MW]
+        and its ramp [MW/s]."""
+        grid_max_mw = self.state.grid_max_mw
+        shortfall_mw = demand_mw + reserve_mw - grid_max_mw
+        if self.sources:
+            self._others_mw = self._dispatch_sources(demand_mw - grid_max_mw)
+            shortfall_mw -= self._others_mw
+        self._shortfall_mw = shortfall_mw
+        fleet = self.fleet
+        if fleet is not None and (fleet.running or shortfall_mw > self.tol_mw):
+            fleet.settle(now)
+            self._commit(now, shortfall_mw, self._floor_mwh)
+            return fleet.p_mw, fleet.ramp_mw_per_s
+        return 0.0, 0.0
+
+    def _settle_turbines(
+        self, now: float, solution: Balance, demand_mw: float
+    ) -> tuple[Balance, float, float]:
+        """After the balance, with turbines running: step them down if their output is spilled,
+        stop them once the grid carries the load and the battery is recharged (balancing again
+        after either). Returns the balance, the turbines' output [MW] and ramp [MW/s]."""
+        fleet, tol = self.fleet, self.tol_mw
+        assert fleet is not None
+        turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+        if (
+            solution.rest_mw < -tol
+            and turbines_mw > 0.0
+            and fleet.step_down(now, -solution.rest_mw)
+        ):
+            turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+            net_mw = demand_mw - turbines_mw - self._others_mw
+            solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh)
+        if (
+            self._shortfall_mw <= tol
+            and self._recharged(solution.battery_mw)
+            and fleet.stop(now, "the grid carries the load, the battery is recharged")
+        ):
+            fleet.dispatch(now, 0.0)
+            turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+            net_mw = demand_mw - turbines_mw - self._others_mw
+            solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh)
+        return solution, turbines_mw, turbines_r
 
     def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:
         """Start turbines for a sustained shortfall; set the output the bus wants from them."""

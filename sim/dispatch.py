@@ -65,6 +65,11 @@ TOL_PU = 1e-10
 """Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
 
 
+NO_SITE_LOAD = (0.0, NO_COOLING, 1.0, 0.0, 0.0)
+"""A site without cluster or cooling plant: what more its load may draw [MW], its cooling,
+facility MW per IT MW, capped and shed [MW] (see :meth:`Bus._site_load`)."""
+
+
 class EngineStuckError(RuntimeError):
     """The engine updates the bus again and again at (nearly) one instant; see
     :data:`MAX_UPDATES_AT_ONE_TIME`."""
@@ -151,7 +156,11 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._timer = Timer(env, self._on_due)  # the bus's next internal event
         self._bound_due_s = math.inf  # when the battery reaches its bound, if that is sooner
         self._updates_still = 0  # updates in a row at (nearly) one instant
-        self._t_update_s = -math.inf  # time of the last update [s]
+        self._still_until_s = -math.inf  # an update before this is at the last one's instant
+        self._still_s = 0.0  # ... how near it is then [s]
+        self._binade_end_s = -math.inf  # the tolerances above hold for now below this [s]
+        self._others_mw = 0.0  # output of the registered sources since the last update [MW]
+        self._shortfall_mw = 0.0  # what the turbines are committed for [MW]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
         self._row: tuple[float, ...] = ()  # the last row recorded (see Recorder.columns)
         self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
@@ -164,6 +173,11 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         for part in self._recorded:
             recorder.declare(part.columns)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
+        # the steps of update() this site has
+        self._load_steps = cluster is not None or cooling is not None
+        self._supply_steps = fleet is not None or bool(self.sources)
+        self._thresholds = fleet is not None or cooling is not None or bool(self._recorded)
+        self._extra_columns = cooling is not None or bool(self._recorded)
 
     def on_grid_change(self, kind: str, detail: str) -> None:
         """Called by the grid at an outage's start or end."""
@@ -184,30 +198,86 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.update()
 
     def update(self) -> None:
-        """Balance the bus now, in its steps (see the module docstring): advance; the limits
-        (the thermal hold and the take-back first); commit (:meth:`_commit`); balance
-        (:meth:`_solve`); manage the load (:meth:`_give_up`); schedule; record. Written as one
-        method with the hot path inlined: a call per step costs ~0.1 µs and an attribute of a
-        shared state ~30 ns, which measured +60 % on the microgrid year (see the issue note)."""
-        battery, grid, fleet, state = self.battery, self.grid, self.fleet, self.state
-        tol = self.tol_mw
+        """Balance the bus now, in its steps (module docstring); a step the site has no part for
+        is skipped at its call, the simplest site's path stays inline (a call is ~0.1 µs)."""
         now = self.integrate_to_now()
         self.n_updates += 1
-        ulp_s = math.ulp(now)
-        if now - self._t_update_s < STILL_S or now - self._t_update_s < STILL_ULPS * ulp_s:
-            self._updates_still += 1
-            if self._updates_still > MAX_UPDATES_AT_ONE_TIME:
-                raise self._stuck(now)
+        if now >= self._binade_end_s:  # the clock's resolution changed: its tolerances too
+            self._time_tolerances(now)
+        self._updates_still = self._updates_still + 1 if now < self._still_until_s else 0
+        if self._updates_still > MAX_UPDATES_AT_ONE_TIME:  # all at (nearly) one instant
+            raise self._stuck(now)
+        self._still_until_s = now + self._still_s
+        # the limits: the import available, the floor, the load (and the cooling on it)
+        battery, grid, state, tol = self.battery, self.grid, self.state, self.tol_mw
+        grid_max_mw, aux_mw = grid.available_mw, battery.aux_load_mw
+        base_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
+        if self._load_steps:
+            it_mw, more_mw, cool, per_it, capped_mw, shed_mw = self._site_load(now, grid_max_mw)
         else:
-            self._updates_still = 0
-        self._t_update_s = now
-        state.tol_s = TIME_TOL_ULPS * ulp_s  # time_tol_s(now), inlined
+            it_mw, more_mw, cool, per_it, capped_mw, shed_mw = self.load.p_mw, *NO_SITE_LOAD
+        demand_mw = it_mw + cool[0] + aux_mw
+        floor_mwh = self._floor(base_mwh, demand_mw - grid_max_mw) if self._pause else base_mwh
+        self._floor_mwh = floor_mwh
+        state.t_s, state.grid_max_mw = now, grid_max_mw
+        if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
+            state.grid_mw = min(demand_mw, grid_max_mw)
+        # commit the sources; balance; manage the load if supply is still short
+        turbines_mw = turbines_r = self._others_mw = 0.0
+        if self._supply_steps:
+            turbines_mw, turbines_r = self._supply(now, demand_mw, more_mw * per_it)
+        net_mw = demand_mw - turbines_mw - self._others_mw  # what battery and grid must supply
+        solution = self._solve(now, net_mw, -turbines_r, floor_mwh)
+        if self.fleet is not None and self.fleet.running:
+            solution, turbines_mw, turbines_r = self._settle_turbines(now, solution, demand_mw)
+        given_mw = 0.0
+        if solution.rest_mw > tol and self.load.order:
+            solution, given_mw, it_mw, cool, capped_mw, shed_mw = self._manage_load(
+                now, solution, (it_mw, cool, per_it, base_mwh), (turbines_mw, turbines_r)
+            )
+        if (capped_mw + shed_mw > tol) != ("load_management" in self._active):
+            self._toggle("load_management", now, capped_mw + shed_mw)
+        # schedule the next internal event
+        b0, br, g0, gr, rest_mw, rest_r, next_s, _ = solution
+        if given_mw > 0.0 and rest_r != 0.0:
+            next_s = min(next_s, LOAD_MANAGEMENT_INTERVAL_S)
+        due_s = self._parts_due(now, now + next_s) if self._thresholds else now + next_s
+        self._timer.at(due_s if due_s > now else math.nextafter(now, math.inf))
+        # record: the rest is unserved (> 0) or spilled (< 0), a residue within tol dropped
+        state.grid_mw, self._grid_ramp_mw_per_s = g0, gr
+        unserved_mw = unserved_r = curtailed_mw = curtailed_r = 0.0
+        if rest_mw > tol or (rest_mw >= -tol and rest_r > 0.0):
+            unserved_mw, unserved_r = max(rest_mw, 0.0), rest_r
+        elif rest_mw < -tol or rest_r < 0.0:
+            curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
+        online = float(self.fleet.n_online) if self.fleet is not None else 0.0
+        head = (now, it_mw, aux_mw, g0, turbines_mw, b0, unserved_mw, curtailed_mw, capped_mw)
+        tail = (shed_mw, battery.energy_mwh, float(grid.up), online, gr, turbines_r, br)
+        row = head + tail + (unserved_r, curtailed_r)  # (in the order of SEGMENT_COLUMNS)
+        self._row = row + self._record_extras(now, cool) if self._extra_columns else row
+        self.recorder.row(self._row)
+        if (unserved_mw > tol) != ("shortfall" in self._active):
+            self._toggle("shortfall", now, unserved_mw)
 
-        base_floor_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
-        grid_max_mw = grid.available_mw
-        aux_mw = battery.aux_load_mw
+    def _time_tolerances(self, now: float) -> None:
+        """Set the tolerances that follow the clock's resolution for the binade of ``now``
+        (``[2^(e−1), 2^e)``, where its ulp is constant): the policies' time tolerance
+        (:func:`sim.engine.time_tol_s`) and the span of updates at one instant
+        (:data:`STILL_S`, :data:`STILL_ULPS`)."""
+        ulp_s = math.ulp(now)
+        self.state.tol_s = TIME_TOL_ULPS * ulp_s
+        self._still_s = max(STILL_S, STILL_ULPS * ulp_s)
+        self._binade_end_s = math.ldexp(1.0, math.frexp(now)[1]) if now > 0.0 else 0.0
+
+    def _site_load(
+        self, now: float, grid_max_mw: float
+    ) -> tuple[float, float, tuple[float, float, float], float, float, float]:
+        """The load with a cluster or a cooling plant: the coolant's hold on the cluster
+        first, what the cluster takes back, then its powers and the plant's on them: ``(IT,
+        more the cluster may draw at its next phase change [MW], the plant's (power, heat
+        rejected, heat not removed) [MW], facility MW per IT MW, capped, shed [MW])``."""
         cluster, cooling = self.cluster, self.cooling
-        cluster_mw = cluster_shed_mw = cluster_capped_mw = cluster_more_mw = 0.0
+        cluster_mw = capped_mw = shed_mw = more_mw = 0.0
         if cluster is not None:
             if cooling is not None:  # first: whether the coolant lets stopped jobs resume
                 self._thermal(cooling, cluster, now)
@@ -217,142 +287,49 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
                 or not cluster.idle_on
                 or cluster.starts_held
             ):
-                # power held back or jobs waiting for supply (inlined: the hot path)
-                self._take_back(cluster, now, grid_max_mw, aux_mw)
-            # the cluster's powers (its properties, inlined: the hot path) [MW]
+                # power held back or jobs waiting for supply
+                self._take_back(cluster, now, grid_max_mw, self.battery.aux_load_mw)
             off_w = 0.0 if cluster.idle_on else cluster.idle_nodes_w()
             cluster_mw = cluster.p_w * 1e-6
-            cluster_shed_mw = (cluster.shed_w + off_w) * 1e-6
-            cluster_capped_mw = cluster.capped_w * 1e-6
-            # what it may draw at its next phase change beyond now: ceiling_mw − p_mw
-            cluster_more_mw = (cluster.reserve_w + cluster.shed_w + off_w + cluster.held_w) * 1e-6
+            shed_mw = (cluster.shed_w + off_w) * 1e-6
+            capped_mw = cluster.capped_w * 1e-6
+            more_mw = (cluster.reserve_w + cluster.shed_w + off_w + cluster.held_w) * 1e-6
         it_mw = self.load.p_mw + cluster_mw
-        if cooling is not None:
-            cool = cooling.power_mw(it_mw)
-            per_it = cooling.marginal(it_mw)  # facility MW per MW of IT
-        else:
-            cool, per_it = NO_COOLING, 1.0
-        demand_mw = it_mw + cool[0] + aux_mw
-        floor_mwh = (
-            self._floor(base_floor_mwh, demand_mw - grid_max_mw) if self._pause else base_floor_mwh
-        )
-        self._floor_mwh = floor_mwh
-        state.t_s, state.grid_max_mw = now, grid_max_mw
-        if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
-            state.grid_mw = min(demand_mw, grid_max_mw)
-        # Turbines are committed for what the cluster may draw: shed jobs back, running jobs
-        # computing (a restart or checkpoint ends with a step up the turbines cannot ramp to).
-        reserve_mw = cluster_more_mw * per_it
-        shortfall_mw = demand_mw + reserve_mw - grid_max_mw
-        others_mw = self._dispatch_sources(demand_mw - grid_max_mw) if self.sources else 0.0
-        shortfall_mw -= others_mw
-        if fleet is not None and (fleet.running or shortfall_mw > tol):
-            fleet.settle(now)
-            self._commit(now, shortfall_mw, floor_mwh)
-            turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-        else:
-            turbines_mw = turbines_r = 0.0
-        given_mw = capped_mw = shed_mw = 0.0
-        solution = self._solve(now, demand_mw - turbines_mw - others_mw, -turbines_r, floor_mwh)
-        rest_mw = solution.rest_mw
-        if fleet is not None and fleet.running:
-            if rest_mw < -tol and turbines_mw > 0.0 and fleet.step_down(now, -rest_mw):
-                turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-                solution = self._solve(
-                    now, demand_mw - turbines_mw - others_mw, -turbines_r, floor_mwh
-                )
-            if (
-                shortfall_mw <= tol
-                and self._recharged(solution.battery_mw)
-                and fleet.stop(now, "the grid carries the load, the battery is recharged")
-            ):
-                fleet.dispatch(now, 0.0)
-                turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-                solution = self._solve(
-                    now, demand_mw - turbines_mw - others_mw, -turbines_r, floor_mwh
-                )
-        rest_mw = solution.rest_mw
-        if rest_mw > tol and self.load.order:  # short: ask the load to give some up
-            rest_it_mw = rest_mw / per_it  # the IT power whose facility power covers it
-            capped_mw, shed_mw = self.load.curtail(rest_it_mw)
-            given_mw = capped_mw + shed_mw
-            if cluster is not None:  # the cluster answers in the same order
-                floor_mwh = self._give_up(cluster, now, rest_it_mw - given_mw, base_floor_mwh)
-                self._floor_mwh = floor_mwh
-                cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
-                cluster_capped_mw = cluster.capped_mw
-            if given_mw > 0.0 or cluster is not None:
-                it_mw = self.load.p_mw + cluster_mw - given_mw
-                if cooling is not None:
-                    cool = cooling.power_mw(it_mw)
-                demand_mw = it_mw + cool[0] + aux_mw
-                solution = self._solve(
-                    now, demand_mw - turbines_mw - others_mw, -turbines_r, floor_mwh, False
-                )
-        managed_mw = given_mw + cluster_shed_mw + cluster_capped_mw
-        if (managed_mw > tol) != ("load_management" in self._active):
-            self._toggle("load_management", now, managed_mw)
+        if cooling is None:
+            return it_mw, more_mw, NO_COOLING, 1.0, capped_mw, shed_mw
+        cool, per_it = cooling.power_mw(it_mw), cooling.marginal(it_mw)
+        return it_mw, more_mw, cool, per_it, capped_mw, shed_mw
 
-        b0, br, g0, gr, rest_mw, rest_r, next_s, _ = solution
-        if given_mw > 0.0 and rest_r != 0.0:
-            next_s = min(next_s, LOAD_MANAGEMENT_INTERVAL_S)
-        due_s = now + next_s
+    def _parts_due(self, now: float, due_s: float) -> float:
+        """The nearest of ``due_s`` and the components' own next events [s]: the turbines',
+        the battery reaching their stop level while they recharge it, the coolant loop
+        reaching a limit, the thresholds of the components with columns of their own."""
+        fleet, battery = self.fleet, self.battery
         if fleet is not None:
             due_s = min(due_s, fleet.next_due_s(now))
             if fleet.running and battery.direction < 0 and battery.energy_mwh < self.e_stop_mwh:
-                # the battery reaching the turbines' stop level is an event too
-                due_s = min(due_s, now + battery.seconds_to_bound(floor_mwh, self.e_stop_mwh))
-        if cooling is not None:
-            due_s = min(due_s, now + cooling.next_s())  # the loop reaching a limit
+                stop_s = battery.seconds_to_bound(self._floor_mwh, self.e_stop_mwh)
+                due_s = min(due_s, now + stop_s)
+        if self.cooling is not None:
+            due_s = min(due_s, now + self.cooling.next_s())
         for part in self._recorded:
             due_s = min(due_s, now + part.next_threshold_s())
-        if due_s <= now:  # nearer than the clock resolves: make sure time moves on
-            due_s = math.nextafter(now, math.inf)
-        self._timer.at(due_s)
+        return due_s
 
-        state.grid_mw, self._grid_ramp_mw_per_s = g0, gr
-        # What is left is unserved (> 0) or supply nobody takes (< 0); at a kink its value
-        # may be a rounding residue of the other sign, within tol: it is dropped.
-        unserved_mw = unserved_r = curtailed_mw = curtailed_r = 0.0
-        if rest_mw > tol or (rest_mw >= -tol and rest_r > 0.0):
-            unserved_mw, unserved_r = max(rest_mw, 0.0), rest_r
-        elif rest_mw < -tol or rest_r < 0.0:
-            curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
-        row: tuple[float, ...] = (  # in the order of SEGMENT_COLUMNS
-            now,
-            self.load.p_mw + cluster_mw - given_mw,
-            aux_mw,
-            g0,
-            turbines_mw,
-            b0,
-            unserved_mw,
-            curtailed_mw,
-            capped_mw + cluster_capped_mw,
-            shed_mw + cluster_shed_mw,
-            battery.energy_mwh,
-            1.0 if grid.up else 0.0,
-            float(fleet.n_online) if fleet is not None else 0.0,
-            gr,
-            turbines_r,
-            br,
-            unserved_r,
-            curtailed_r,
-        )
+    def _record_extras(self, now: float, cool: tuple[float, float, float]) -> tuple[float, ...]:
+        """The values of the columns beyond :data:`SEGMENT_COLUMNS`: the cooling plant's
+        (:data:`COOLING_COLUMNS`; its deficit, heat not removed, logged as a condition) and
+        the components' with columns of their own."""
+        extras: tuple[float, ...] = ()
+        cooling, cluster = self.cooling, self.cluster
         if cooling is not None:
-            thermal = (
-                cooling.supply_c + cooling.excess_c,
-                cooling.rate_c_per_s,
-                cluster.thermal_pu if cluster is not None else 1.0,
-            )
-            row += cool + thermal
+            thermal = cluster.thermal_pu if cluster is not None else 1.0
+            extras = (*cool, cooling.supply_c + cooling.excess_c, cooling.rate_c_per_s, thermal)
+            if (cool[2] > self.tol_mw) != ("cooling_deficit" in self._active):
+                self._toggle("cooling_deficit", now, max(cool[2], 0.0))
         if self._recorded:
-            row += tuple(value for part in self._recorded for value in part.values())
-        self._row = row
-        self.recorder.row(row)
-        if cooling is not None and (cool[2] > tol) != ("cooling_deficit" in self._active):
-            self._toggle("cooling_deficit", now, max(cool[2], 0.0))
-        if (unserved_mw > tol) != ("shortfall" in self._active):
-            self._toggle("shortfall", now, unserved_mw)
+            extras += tuple(value for part in self._recorded for value in part.values())
+        return extras
 
     def _stuck(self, now: float) -> EngineStuckError:
         """The error for an engine stuck at ``now``, with the bus's last powers."""

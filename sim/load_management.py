@@ -5,12 +5,9 @@ energy for pausing (the pause floor) when pausing comes before shedding."""
 
 from __future__ import annotations
 
+from sim.balance import Balance
+from sim.bus_step import BusStep
 from sim.cluster import Cluster
-from sim.contracts import Source, Storage
-from sim.cooling import CoolingPlant
-from sim.loads import ExogenousLoad
-from sim.power.grid import Grid
-from sim.power.turbines import TurbineFleet
 from sim.units import S_PER_H
 
 LOAD_MANAGEMENT_INTERVAL_S = 1.0
@@ -22,19 +19,10 @@ goes the other way, unserved. An assumption: power capping of a GPU fleet acts w
 second."""
 
 
-class LoadManagement:
+class LoadManagement(BusStep):
     """The bus's load-management step (a mixin of :class:`sim.dispatch.Bus`)."""
 
-    battery: Storage
-    grid: Grid
-    fleet: TurbineFleet | None
-    load: ExogenousLoad
-    cluster: Cluster | None
-    cooling: CoolingPlant | None
-    sources: tuple[Source, ...]
-    tol_mw: float
     _pause: bool
-    _floor_mwh: float
 
     def _floor(self, base_mwh: float, deficit_mw: float) -> float:
         """The battery's floor [MWh]: ``base_mwh``, plus — when load management may pause
@@ -52,6 +40,40 @@ class LoadManagement:
             return base_mwh
         write_s = self.cluster.pause_write_s()
         return base_mwh + deficit_mw * write_s / S_PER_H / self.battery.efficiency_discharge
+
+    def _manage_load(
+        self,
+        now: float,
+        solution: Balance,
+        load: tuple[float, tuple[float, float, float], float, float],
+        turbines: tuple[float, float],
+    ) -> tuple[Balance, float, float, tuple[float, float, float], float, float]:
+        """Supply is short after the balance: ask the exogenous load, then the cluster, to give
+        up what is left, in load management's order, and balance again. ``load`` is the IT
+        power [MW], the cooling (power, heat rejected, heat not removed) [MW], facility MW per
+        IT MW and the battery's base floor [MWh]; ``turbines`` their output [MW] and ramp
+        [MW/s]. Returns the balance, what the exogenous load gave up, the IT power, the
+        cooling, and the capped and shed power [MW]."""
+        it_mw, cool, per_it, base_mwh = load
+        turbines_mw, turbines_r = turbines
+        cluster, cooling = self.cluster, self.cooling
+        rest_it_mw = solution.rest_mw / per_it  # the IT power whose facility power covers it
+        capped_mw, shed_mw = self.load.curtail(rest_it_mw)
+        given_mw = capped_mw + shed_mw
+        cluster_mw = cluster_capped_mw = cluster_shed_mw = 0.0
+        if cluster is not None:  # the cluster answers in the same order
+            self._floor_mwh = self._give_up(cluster, now, rest_it_mw - given_mw, base_mwh)
+            cluster_mw, cluster_shed_mw = cluster.p_mw, cluster.shed_mw
+            cluster_capped_mw = cluster.capped_mw
+        if given_mw > 0.0 or cluster is not None:
+            it_mw = self.load.p_mw + cluster_mw - given_mw
+            if cooling is not None:
+                cool = cooling.power_mw(it_mw)
+            demand_mw = it_mw + cool[0] + self.battery.aux_load_mw
+            net_mw = demand_mw - turbines_mw - self._others_mw
+            solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh, False)
+        capped_mw, shed_mw = capped_mw + cluster_capped_mw, shed_mw + cluster_shed_mw
+        return solution, given_mw, it_mw, cool, capped_mw, shed_mw
 
     def _give_up(
         self, cluster: Cluster, now: float, request_mw: float, base_floor_mwh: float

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import math
 
+from sim.bus_step import BusStep
 from sim.cluster import Cluster
 from sim.cooling import LIMIT_TOL_C, CoolingPlant
-from sim.loads import ExogenousLoad
-from sim.recorder import Recorder
 
 
-class ThermalHold:
+class ThermalHold(BusStep):
     """The bus's thermal-hold step (a mixin of :class:`sim.dispatch.Bus`)."""
-
-    load: ExogenousLoad
-    recorder: Recorder
-    tol_mw: float
 
     def _thermal(self, cooling: CoolingPlant, cluster: Cluster, now: float) -> None:
         """The coolant's hold on the cluster: at the throttle rise the GPUs throttle so that

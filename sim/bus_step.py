@@ -1,0 +1,37 @@
+"""What every step of the bus reads: the parts of :class:`sim.dispatch.Bus` the step modules
+(:mod:`sim.commitment`, :mod:`sim.load_management`, :mod:`sim.thermal_hold`) share, declared
+once for the type checker. The bus sets them; a step is a mixin of it."""
+
+from __future__ import annotations
+
+from sim.balance import Balance, BusState
+from sim.cluster import Cluster
+from sim.contracts import Source, Storage
+from sim.cooling import CoolingPlant
+from sim.loads import ExogenousLoad
+from sim.power.grid import Grid
+from sim.power.turbines import TurbineFleet
+from sim.recorder import Recorder
+
+
+class BusStep:
+    """The bus's components and running state, as its steps see them."""
+
+    battery: Storage
+    grid: Grid
+    fleet: TurbineFleet | None
+    load: ExogenousLoad
+    cluster: Cluster | None
+    cooling: CoolingPlant | None
+    sources: tuple[Source, ...]
+    recorder: Recorder
+    state: BusState
+    tol_mw: float
+    _floor_mwh: float  # the battery's floor since the last event [MWh]
+    _others_mw: float  # the registered sources' output at this event [MW]
+
+    def _solve(
+        self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True
+    ) -> Balance:
+        """Balance the net load line; set the battery from it (see ``Bus._solve``)."""
+        raise NotImplementedError
