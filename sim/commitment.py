@@ -44,14 +44,17 @@ class TurbineCommitment(BusStep):
             given_mw += p_mw
         return given_mw
 
-    def _supply(self, now: float, demand_mw: float, reserve_mw: float) -> tuple[float, float]:
+    def _supply(
+        self, now: float, demand_mw: float, reserve_mw: float
+    ) -> tuple[float, float, float]:
         """The commitment step: the registered sources cover what the grid cannot supply
         (their output kept as ``_others_mw``), then the turbines are committed for the
         shortfall with the load's reserve ``reserve_mw`` [MW] — what the cluster may draw at
         its next phase change: shed jobs back, running jobs computing (a restart or checkpoint
-        ends with a step up the turbines cannot ramp to). Returns the turbines' output [MW]
-        and its ramp [MW/s]."""
+        ends with a step up the turbines cannot ramp to). Returns the sources' output [MW],
+        the turbines' output [MW] and its ramp [MW/s]."""
         grid_max_mw = self.state.grid_max_mw
+        self._others_mw = 0.0
         shortfall_mw = demand_mw + reserve_mw - grid_max_mw
         if self.sources:
             self._others_mw = self._dispatch_sources(demand_mw - grid_max_mw)
@@ -61,8 +64,8 @@ class TurbineCommitment(BusStep):
         if fleet is not None and (fleet.running or shortfall_mw > self.tol_mw):
             fleet.settle(now)
             self._commit(now, shortfall_mw, self._floor_mwh)
-            return fleet.p_mw, fleet.ramp_mw_per_s
-        return 0.0, 0.0
+            return self._others_mw, fleet.p_mw, fleet.ramp_mw_per_s
+        return self._others_mw, 0.0, 0.0
 
     def _settle_turbines(
         self, now: float, solution: Balance, demand_mw: float

@@ -65,11 +65,6 @@ TOL_PU = 1e-10
 """Power tolerance of the bus as a share of its largest power (see :mod:`sim.engine`)."""
 
 
-NO_SITE_LOAD = (0.0, NO_COOLING, 1.0, 0.0, 0.0)
-"""A site without cluster or cooling plant: what more its load may draw [MW], its cooling,
-facility MW per IT MW, capped and shed [MW] (see :meth:`Bus._site_load`)."""
-
-
 class EngineStuckError(RuntimeError):
     """The engine updates the bus again and again at (nearly) one instant; see
     :data:`MAX_UPDATES_AT_ONE_TIME`."""
@@ -162,7 +157,6 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._others_mw = 0.0  # output of the registered sources since the last update [MW]
         self._shortfall_mw = 0.0  # what the turbines are committed for [MW]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
-        self._row: tuple[float, ...] = ()  # the last row recorded (see Recorder.columns)
         self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
         if cooling is not None:
             recorder.declare(COOLING_COLUMNS)
@@ -198,24 +192,23 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.update()
 
     def update(self) -> None:
-        """Balance the bus now, in its steps (module docstring); a step the site has no part for
-        is skipped at its call, the simplest site's path stays inline (a call is ~0.1 µs)."""
+        """Balance the bus now, in its steps (see the module docstring)."""
         now = self.integrate_to_now()
         self.n_updates += 1
-        if now >= self._binade_end_s:  # the clock's resolution changed: its tolerances too
-            self._time_tolerances(now)
-        self._updates_still = self._updates_still + 1 if now < self._still_until_s else 0
-        if self._updates_still > MAX_UPDATES_AT_ONE_TIME:  # all at (nearly) one instant
-            raise self._stuck(now)
+        if now < self._still_until_s or now >= self._binade_end_s:
+            self._watch_clock(now)  # at (nearly) the last update's instant, or a new binade
+        else:
+            self._updates_still = 0
         self._still_until_s = now + self._still_s
         # the limits: the import available, the floor, the load (and the cooling on it)
-        battery, grid, state, tol = self.battery, self.grid, self.state, self.tol_mw
+        battery, grid, fleet = self.battery, self.grid, self.fleet
+        state, tol = self.state, self.tol_mw
         grid_max_mw, aux_mw = grid.available_mw, battery.aux_load_mw
         base_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
+        more_mw = capped_mw = shed_mw = 0.0
+        it_mw, cool, per_it = self.load.p_mw, NO_COOLING, 1.0
         if self._load_steps:
             it_mw, more_mw, cool, per_it, capped_mw, shed_mw = self._site_load(now, grid_max_mw)
-        else:
-            it_mw, more_mw, cool, per_it, capped_mw, shed_mw = self.load.p_mw, *NO_SITE_LOAD
         demand_mw = it_mw + cool[0] + aux_mw
         floor_mwh = self._floor(base_mwh, demand_mw - grid_max_mw) if self._pause else base_mwh
         self._floor_mwh = floor_mwh
@@ -223,14 +216,13 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if state.grid_mw != state.grid_mw:  # NaN: the first event; the import was steady
             state.grid_mw = min(demand_mw, grid_max_mw)
         # commit the sources; balance; manage the load if supply is still short
-        turbines_mw = turbines_r = self._others_mw = 0.0
+        turbines_mw = turbines_r = others_mw = given_mw = 0.0
         if self._supply_steps:
-            turbines_mw, turbines_r = self._supply(now, demand_mw, more_mw * per_it)
-        net_mw = demand_mw - turbines_mw - self._others_mw  # what battery and grid must supply
+            others_mw, turbines_mw, turbines_r = self._supply(now, demand_mw, more_mw * per_it)
+        net_mw = demand_mw - turbines_mw - others_mw  # what the battery and the grid supply
         solution = self._solve(now, net_mw, -turbines_r, floor_mwh)
-        if self.fleet is not None and self.fleet.running:
+        if fleet is not None and fleet.running:
             solution, turbines_mw, turbines_r = self._settle_turbines(now, solution, demand_mw)
-        given_mw = 0.0
         if solution.rest_mw > tol and self.load.order:
             solution, given_mw, it_mw, cool, capped_mw, shed_mw = self._manage_load(
                 now, solution, (it_mw, cool, per_it, base_mwh), (turbines_mw, turbines_r)
@@ -250,24 +242,28 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             unserved_mw, unserved_r = max(rest_mw, 0.0), rest_r
         elif rest_mw < -tol or rest_r < 0.0:
             curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
-        online = float(self.fleet.n_online) if self.fleet is not None else 0.0
-        head = (now, it_mw, aux_mw, g0, turbines_mw, b0, unserved_mw, curtailed_mw, capped_mw)
-        tail = (shed_mw, battery.energy_mwh, float(grid.up), online, gr, turbines_r, br)
-        row = head + tail + (unserved_r, curtailed_r)  # (in the order of SEGMENT_COLUMNS)
-        self._row = row + self._record_extras(now, cool) if self._extra_columns else row
-        self.recorder.row(self._row)
+        online = float(fleet.n_online) if fleet is not None else 0.0
+        row = (now, it_mw, aux_mw, g0, turbines_mw, b0, unserved_mw, curtailed_mw, capped_mw,
+               shed_mw, battery.energy_mwh, 1.0 if grid.up else 0.0, online, gr, turbines_r, br,
+               unserved_r, curtailed_r)  # (SEGMENT_COLUMNS)  # fmt: skip
+        self.recorder.row(row + self._record_extras(now, cool) if self._extra_columns else row)
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
 
-    def _time_tolerances(self, now: float) -> None:
-        """Set the tolerances that follow the clock's resolution for the binade of ``now``
-        (``[2^(e−1), 2^e)``, where its ulp is constant): the policies' time tolerance
-        (:func:`sim.engine.time_tol_s`) and the span of updates at one instant
-        (:data:`STILL_S`, :data:`STILL_ULPS`)."""
-        ulp_s = math.ulp(now)
-        self.state.tol_s = TIME_TOL_ULPS * ulp_s
-        self._still_s = max(STILL_S, STILL_ULPS * ulp_s)
-        self._binade_end_s = math.ldexp(1.0, math.frexp(now)[1]) if now > 0.0 else 0.0
+    def _watch_clock(self, now: float) -> None:
+        """Count an update at (nearly) the last one's instant (too many in a row: the engine is
+        stuck); in a new binade of the clock (``[2^(e−1), 2^e)``, where its ulp is constant),
+        set the tolerances that follow its resolution: the policies' time tolerance
+        (:func:`sim.engine.time_tol_s`) and the span of one instant (:data:`STILL_S`,
+        :data:`STILL_ULPS`)."""
+        self._updates_still = self._updates_still + 1 if now < self._still_until_s else 0
+        if self._updates_still > MAX_UPDATES_AT_ONE_TIME:
+            raise self._stuck(now)
+        if now >= self._binade_end_s:
+            ulp_s = math.ulp(now)
+            self.state.tol_s = TIME_TOL_ULPS * ulp_s
+            self._still_s = max(STILL_S, STILL_ULPS * ulp_s)
+            self._binade_end_s = math.ldexp(1.0, math.frexp(now)[1]) if now > 0.0 else 0.0
 
     def _site_load(
         self, now: float, grid_max_mw: float
@@ -333,7 +329,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
 
     def _stuck(self, now: float) -> EngineStuckError:
         """The error for an engine stuck at ``now``, with the bus's last powers."""
-        row = self.recorder.named(self._row) if self._row else {}
+        rows = self.recorder.rows
+        row = self.recorder.named(rows[-1]) if rows else {}
         lines = (
             ", ".join(
                 f"{name} {row[f'{name}_mw']:.6g} MW at {row[ramp_column(f'{name}_mw')]:.6g} MW/s"
@@ -388,7 +385,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
     def finish(self) -> None:
         """Integrate to the end of the run and record the final state (a row of no length):
         the last row's lines moved to now, the stored quantities now."""
-        row = self.recorder.named(self._row)
+        row = self.recorder.named(self.recorder.rows[-1])
         now = self.integrate_to_now()
         dt = now - row["time_s"]
         row["time_s"] = now
