@@ -9,10 +9,11 @@ changes state, and each change is handed to the bus.
 
 Assumptions (stated here and in the README): only nodes running a job fail (free and spare
 nodes are idle and are taken not to, nor to age); a failed node is off while repaired, for an
-exponential time of mean ``repair_h``, then returns as good as new, as a hot spare if the pool
-is short of them, else free. Scheduler: submitted jobs in order of priority (larger first),
-then submission (FIFO), then config order; a job starts when its pool has enough free nodes;
-a job that does not fit does not block smaller ones behind it (backfill without reservation).
+exponential time of mean ``repair_h`` (in parallel with the pool's other failed nodes, by its
+repair crew: :mod:`sim.repairs`), then returns as good as new, as a hot spare if the pool is
+short of them, else free. Scheduler: submitted jobs in order of priority (larger first), then
+submission (FIFO), then config order; a job starts when its pool has enough free nodes; a job
+that does not fit does not block smaller ones behind it (backfill without reservation).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from sim.jobs import (
     Job,
 )
 from sim.recorder import Recorder
+from sim.repairs import RepairCrew
 from sim.rng import stream
 from sim.timer import Timer
 from sim.units import S_PER_H
@@ -163,6 +165,7 @@ class Cluster:
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.submit_s, j.index))
         self.repair_mean_s = cfg.repair_h * S_PER_H
+        self.crews: dict[str, RepairCrew] = {}  # each pool's repair crew (set by start)
         self.recorder = recorder
         self.env: simpy.Environment | None = None
         self.on_change: Callable[[], None] = lambda: None
@@ -195,6 +198,11 @@ class Cluster:
     def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
         """Place the first jobs at t = 0; ``on_change()`` follows every power change."""
         self.env, self.on_change = env, on_change
+        mean_s, rng = self.repair_mean_s, self.rng_repairs
+        self.crews = {
+            name: RepairCrew(env, mean_s, rng, functools.partial(self._on_repaired, pool))
+            for name, pool in self.pools.items()
+        }
         for job in self.jobs:
             job.timer = Timer(env, functools.partial(self._on_job_due, job))
             if job.submit_s > env.now:
@@ -346,9 +354,7 @@ class Cluster:
         job.fail_s = now_s  # drawn again when the job restarts
         pool = job.pool
         pool.in_repair += 1
-        assert self.env is not None
-        timer = self.env.timeout(float(self.rng_repairs.exponential(self.repair_mean_s)))
-        timer.callbacks.append(lambda _ev: self._on_repaired(pool))
+        self.crews[pool.name].take()
         self.recorder.event(now_s, "node_failure", job.name, f"in {phase}")
         job.drop_failed_node()
         life = pool.take_replacement()
@@ -558,6 +564,7 @@ class Cluster:
             self._schedule_all(now_s, room_mw)
 
     def _on_repaired(self, pool: Pool) -> None:
+        """A node of ``pool`` is back from repair (its crew calls this)."""
         assert self.env is not None
         now_s = self.env.now
         self._advance(now_s)

@@ -312,6 +312,26 @@ def test_a_unit_stops_at_its_permitted_hours_and_waits_for_the_next_year():
     assert rec.times("turbine_start") == [0.0, YEAR_S]
 
 
+def test_a_unit_stopped_while_starting_and_started_again_keeps_the_order_of_its_new_start():
+    """Each unit's timer is released when it goes off: its next start's end is a timeout
+    started then, so among events at that same time it comes where such a timeout comes."""
+    bus, rec = fleet_of(unit_config(count=1, min_run_s=0.0))
+    bus.need_at(0.0, 10.0)  # unit 0 starts at 0 s (its start would end at 600 s)
+    bus.need_at(100.0, 0.0)  # stopped while starting: off at once
+    bus.need_at(200.0, 10.0)  # started again: online at 200 + 600 = 800 s
+    bus.at(300.0)
+    # The need drops to 0 at 800 s too, from a timeout started at 300 s: after the unit's
+    # (started at 200 s), so the unit comes online first and then stops (0 MW: off at once).
+    # Had the start's end waited for the stale timeout of 600 s, it would come after the need
+    # and the unit would be stopped while starting, never online.
+    bus.need_at(800.0, 0.0)
+    g = bus.at(1000.0)
+    assert rec.times("turbine_start") == [0.0, 200.0]
+    assert rec.times("turbine_online") == [200.0 + START_S]
+    assert rec.times("turbine_stop") == rec.times("turbine_stopped") == [200.0 + START_S]
+    assert (g.state, g.n_online, g.n_starting) == ([OFF], 0, 0)
+
+
 def test_the_turbine_modules_are_short_and_the_facade_keeps_every_imported_name():
     """``from sim.power.turbines import X`` anywhere in sim/, tests/ and bench/ finds X, and no
     module of the turbines is over 450 lines."""

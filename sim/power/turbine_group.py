@@ -29,6 +29,7 @@ from sim.power.turbine_unit import (
     no_load_fuel_mmbtu_per_s,
     ramp_rate_mw_per_s,
 )
+from sim.timer import Timer
 from sim.units import S_PER_H
 
 OFF, STARTING, ONLINE = 0, 1, 2
@@ -86,7 +87,7 @@ class TurbineGroup:
         )
 
         self.state = [OFF] * cfg.count
-        self.token = [0] * cfg.count  # bumped at every change: stale timeouts see another
+        self.timers: list[Timer] = []  # each unit's next event (set by the fleet's start)
         self.online_since_s = [0.0] * cfg.count
         self.available_s = [0.0] * cfg.count  # a tripped unit may start again from then
         self.years: list[list[UnitLog]] = [[UnitLog() for _ in range(cfg.count)]]

@@ -14,6 +14,7 @@ turbines from this module.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ from sim.power.turbine_group import (
     UnitLog,
 )
 from sim.recorder import Recorder
+from sim.timer import Timer
 from sim.units import S_PER_H
 
 __all__ = [
@@ -51,8 +53,10 @@ class TurbineFleet:
     The bus drives it: it integrates the fleet with everything else, asks it to start units
     for a shortfall (:meth:`commit`) or to stop (:meth:`stop`), sets the output it wants
     (:meth:`dispatch`) and takes the fleet's next internal event (:meth:`next_due_s`).
-    Starts completing and trips are the fleet's own timeouts; each one integrates the bus to
-    now, changes the fleet and asks the bus to update.
+    Starts completing and forced trips are the fleet's own events: each unit has one
+    :class:`~sim.timer.Timer`, set when it starts (to its start's end) and when it comes
+    online (to its forced trip), released when it goes off; it integrates the bus to now,
+    changes the fleet and asks the bus to update.
     """
 
     def __init__(
@@ -88,8 +92,12 @@ class TurbineFleet:
         self, env: simpy.Environment, integrate: Callable[[], float], update: Callable[[], None]
     ) -> None:
         """Wire the fleet to the bus: ``integrate()`` brings every stored quantity to now
-        (returning now), ``update()`` re-solves the bus."""
+        (returning now), ``update()`` re-solves the bus. Gives each unit its timer."""
         self.env, self._integrate, self._update = env, integrate, update
+        for g in self.groups:
+            g.timers = [
+                Timer(env, functools.partial(self._on_unit_due, g, u)) for u in range(g.count)
+            ]
         if self.trips:
             env.process(self._scheduled_trips(env))
 
@@ -284,9 +292,7 @@ class TurbineFleet:
     # ---- unit transitions --------------------------------------------------------------
 
     def _start_unit(self, g: TurbineGroup, u: int, now_s: float, reason: str) -> None:
-        assert self.env is not None
         g.state[u] = STARTING
-        g.token[u] += 1
         g.n_starting += 1
         self.n_burning += 1
         self.wake_s = -math.inf  # this start may use the unit's last permitted one
@@ -294,30 +300,28 @@ class TurbineFleet:
         g.year_log(now_s)[u].starts += 1
         g.begin_burning(u)
         self.recorder.event(now_s, "turbine_start", g.name, f"unit {u}: {reason}")
-        timer = self.env.timeout(g.start_s)
-        token = g.token[u]
-        timer.callbacks.append(lambda _ev: self._on_online(g, u, token))
+        g.timers[u].after(g.start_s)  # (released when it last went off: a new timeout now)
 
-    def _on_online(self, g: TurbineGroup, u: int, token: int) -> None:
-        if g.token[u] != token:
-            return  # cancelled since
+    def _on_unit_due(self, g: TurbineGroup, u: int, _due_s: float) -> None:
+        """Unit ``u``'s timer: a starting unit comes online, an online one trips (a unit
+        going off releases its timer, so an off unit's never fires)."""
+        if g.state[u] == STARTING:
+            self._on_online(g, u)
+        else:
+            self._on_forced_trip(g, u)
+
+    def _on_online(self, g: TurbineGroup, u: int) -> None:
         now_s = self._integrate()
         g.state[u] = ONLINE
-        g.token[u] += 1
         g.n_starting -= 1
         g.n_online += 1
         g.online_since_s[u] = now_s
         self.recorder.event(now_s, "turbine_online", g.name, f"unit {u}")
         if g.mean_s_to_trip < math.inf:
-            assert self.env is not None
-            timer = self.env.timeout(float(self.rng.exponential(g.mean_s_to_trip)))
-            token = g.token[u]
-            timer.callbacks.append(lambda _ev: self._on_forced_trip(g, u, token))
+            g.timers[u].after(float(self.rng.exponential(g.mean_s_to_trip)))
         self._update()
 
-    def _on_forced_trip(self, g: TurbineGroup, u: int, token: int) -> None:
-        if g.token[u] != token:
-            return  # the unit has stopped since
+    def _on_forced_trip(self, g: TurbineGroup, u: int) -> None:
         now_s = self._integrate()
         self._trip(g, u, now_s, "forced")
         self._update()
@@ -365,7 +369,7 @@ class TurbineFleet:
             g.n_starting -= 1
             self.n_burning -= 1
         g.state[u] = OFF
-        g.token[u] += 1
+        g.timers[u].cancel(release=True)  # no start to end, no trip; its next start: a new timeout
         self.wake_s = -math.inf  # recomputed when next asked: the unit may be in repair
         if g.n_online == 0:
             g.p_mw, g.ramp_mw_per_s, g.ramp_end_s, g.setpoint_mw = 0.0, 0.0, math.inf, 0.0
