@@ -154,6 +154,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._still_until_s = -math.inf  # an update before this is at the last one's instant
         self._still_s = 0.0  # ... how near it is then [s]
         self._binade_end_s = -math.inf  # the tolerances above hold for now below this [s]
+        self._settling = False  # an update is due at the end of this instant
         self._others_mw = 0.0  # output of the registered sources since the last update [MW]
         self._shortfall_mw = 0.0  # what the turbines are committed for [MW]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
@@ -179,7 +180,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if self.cooling is not None:
             self.integrate_to_now()  # (the plant's state changes now)
             self.cooling.on_grid(self.grid.up)
-        self.update()
+        self.changed()
 
     def grid_import_mw(self) -> float:
         """Grid import now [MW] (0 before the first event)."""
@@ -189,6 +190,23 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
     def on_price(self, price_usd_per_mwh: float) -> None:
         """Called when the energy price changes (for policies that need it)."""
         self.state.price_usd_per_mwh = price_usd_per_mwh
+        self.changed()
+
+    def changed(self) -> None:
+        """Something on the bus changed now: balance it once every change of this instant is
+        in — at once if no other event is due now, else in one event after those due now
+        (same-time changes coalesce into one update)."""
+        if self._settling:
+            return
+        env = self.env
+        if env.peek() > env.now:
+            self.update()
+        else:
+            self._settling = True
+            env.timeout(0.0).callbacks.append(self._settle)
+
+    def _settle(self, _event: simpy.Event) -> None:
+        self._settling = False
         self.update()
 
     def update(self) -> None:
@@ -431,4 +449,4 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         now = self.integrate_to_now()
         if due_s == self._bound_due_s:
             self._reach_bound(now)  # this event is the battery's crossing
-        self.update()
+        self.changed()

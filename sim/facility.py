@@ -186,14 +186,14 @@ class Facility:
         if self.bus.policy.needs_price:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)
-        self.load.start(self.env, self.bus.update)
+        self.load.start(self.env, self.bus.changed)
         if self.cluster is not None:
-            self.cluster.start(self.env, self.bus.update)
+            self.cluster.start(self.env, self.bus.changed)
         if self.cooling is not None:
-            self.cooling.start(self.env, self.bus.integrate_to_now, self.bus.update)
+            self.cooling.start(self.env, self.bus.integrate_to_now, self.bus.changed)
         self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
         if self.fleet is not None:
-            self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.update)
+            self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.changed)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:
