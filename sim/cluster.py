@@ -24,9 +24,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from sim.config import ClusterConfig, FailuresConfig, HardwareConfig, JobConfig, hardware_catalog
+from sim.contracts import Section
 from sim.jobs import (
     CHECKPOINT,
     COMPUTE,
@@ -582,3 +584,53 @@ class Cluster:
         self.recorder.event(now_s, "job_done", job.name, f"{job.committed_s / S_PER_H:g} h of work")
         self._schedule_all(now_s)
         self.on_change()
+
+    # ---- the end of the run and the summary ---------------------------------------------
+
+    def finish(self, end_s: float) -> None:
+        """Close the jobs' accounts and progress traces at the end of the run, ``end_s`` [s]
+        (once: the reports and :meth:`progress` read them)."""
+        for job in self.jobs:
+            job.close(end_s)
+        self._advance(end_s)
+
+    def sections(self) -> list[Section]:
+        """Its summary sections: ``jobs`` (:meth:`report_jobs`) and ``cluster``
+        (:meth:`report`)."""
+        return [Section("jobs", self.report_jobs), Section("cluster", self.report)]
+
+    def report_jobs(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+        """Each job's numbers over the run, by name (see :meth:`sim.jobs.Job.report`)."""
+        return {job.name: job.report(end_s) for job in self.jobs}
+
+    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+        """GPU-hours by node state, for the cluster and each pool (see :meth:`gpu_hours`)."""
+        return {"gpu_hours": self.gpu_hours(end_s)}
+
+    def progress(self) -> pd.DataFrame:
+        """Each job's useful compute against time, from its exact trace (closed by
+        :meth:`finish`): ``time_h, job, progress_h``."""
+        frames = [
+            pd.DataFrame(
+                {
+                    "time_h": np.frombuffer(job.trace, dtype=float)[0::2] / S_PER_H,
+                    "job": job.name,
+                    "progress_h": np.frombuffer(job.trace, dtype=float)[1::2] / S_PER_H,
+                }
+            )
+            for job in self.jobs
+        ]
+        if not frames:
+            return no_progress()
+        return pd.concat(frames, ignore_index=True)
+
+    def throttle_traces(self) -> list[tuple[int, np.ndarray]]:
+        """Each job's GPUs and progress trace (``time_s, progress_s`` pairs, flat), for the
+        cooling's throttle cost (see :func:`sim.summary.throttle_cost`)."""
+        return [(job.n_gpus, np.frombuffer(job.trace, dtype=float)) for job in self.jobs]
+
+
+def no_progress() -> pd.DataFrame:
+    """The progress frame of a site without jobs: no rows, the columns of
+    :meth:`Cluster.progress`."""
+    return pd.DataFrame({"time_h": [], "job": [], "progress_h": []}).astype({"job": str})

@@ -37,6 +37,7 @@ new component is written against.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -47,13 +48,29 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class Reports(Protocol):
-    """What has a summary section of its own: its name (the section's key) and its report."""
+    """What has a summary section of its own: its name (the section's key) and its report.
+
+    The summary is the run's own keys (energy, peaks, swings, money) and one section per
+    reporting part of the site (:attr:`sim.facility.Facility.reporting`), each from the
+    record; a part reads no other part.
+    """
 
     name: str
 
-    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+    def report(self, segments: pd.DataFrame, end_s: float) -> Any:
         """The summary section, from the segment record (see
-        :meth:`sim.recorder.Recorder.segments`) of a run that ended at ``end_s`` [s]."""
+        :meth:`sim.recorder.Recorder.segments`) of a run that ended at ``end_s`` [s]: a
+        mapping of numbers, or a list (one entry per outage or window)."""
+
+
+@dataclass
+class Section:
+    """One summary section of a component that has several (the grid's outages and
+    demand-response windows, the cluster's jobs and GPU-hours): the section's name and the
+    component's method that reports it, ``report(segments, end_s)`` (see :class:`Reports`)."""
+
+    name: str
+    report: Callable[[pd.DataFrame, float], Any]
 
 
 @runtime_checkable

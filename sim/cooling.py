@@ -40,16 +40,21 @@ while the loop's thermal mass carries the heat.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
 from sim.config import CoolingConfig
 from sim.recorder import Recorder
+from sim.summary import cooling_summary
 from sim.timer import Timer
 from sim.units import S_PER_H
 from sim.weather import Weather
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ZERO_C_K = 273.15
 LIMIT_TOL_C = 1e-9
@@ -71,12 +76,26 @@ def chiller_cop(
 
 
 class CoolingPlant:
-    """The plant's state now: weather, chillers online; its power for a given IT power."""
+    """The plant's state now: weather, chillers online; its power for a given IT power.
+
+    ``throttled_traces()`` gives the GPUs its throttle slows, as (GPUs, progress trace) per
+    job (the cluster's, :meth:`sim.cluster.Cluster.throttle_traces`; none without one), for
+    the throttle's cost in its report.
+    """
+
+    name = "cooling"
+    """Its summary section (see :meth:`report`)."""
 
     def __init__(
-        self, cfg: CoolingConfig, weather: Weather, rng: np.random.Generator, recorder: Recorder
+        self,
+        cfg: CoolingConfig,
+        weather: Weather,
+        rng: np.random.Generator,
+        recorder: Recorder,
+        throttled_traces: Callable[[], Sequence[tuple[int, np.ndarray]]] = list,
     ):
         self.cfg = cfg
+        self.throttled_traces = throttled_traces
         self.weather = weather
         self.rng = rng
         self.recorder = recorder
@@ -258,3 +277,15 @@ class CoolingPlant:
             )
             self._update_state()
             self.on_change()
+
+    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+        """The ``cooling`` section: the record's numbers (PUE, water, heat, the loop's
+        temperature, the throttle and its cost; see :func:`sim.summary.cooling_summary`),
+        then the shutdowns of the nodes for heat, the hours of free cooling
+        (:meth:`free_cooling_h`) and the chiller failures."""
+        return {
+            **cooling_summary(segments, end_s, self.water_l_per_kwh, self.throttled_traces()),
+            "shutdowns": self.recorder.count("cooling_shutdown"),
+            "free_cooling_h": self.free_cooling_h(end_s),
+            "chiller_failures": self.recorder.count("chiller_fail"),
+        }

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import simpy
 from tqdm import tqdm
 
-from sim.cluster import Cluster
+from sim.cluster import Cluster, no_progress
 from sim.config import BatteryConfig, Config, LoadConfig, WeatherConfig
-from sim.contracts import Reports, build_sources
+from sim.contracts import Reports, Section, build_sources
 from sim.cooling import CoolingPlant
 from sim.dispatch import POLICIES, Bus
 from sim.loads import ExogenousLoad
@@ -22,6 +23,7 @@ from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
 from sim.signals import carbon_schedule, price_schedule
+from sim.summary import turbine_summary
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
 from sim.weather import Weather, relative_humidity_pu, site_normals, synthetic, wet_bulb_c
@@ -104,7 +106,16 @@ def build_battery(cfg: BatteryConfig | list[BatteryConfig] | None) -> Battery | 
 
 
 class Facility:
-    """One site: a SimPy environment with its load, grid, battery and bus, ready to run."""
+    """One site: a SimPy environment with its load, grid, battery and bus, ready to run.
+
+    Attributes
+    ----------
+    reporting : list of Reports
+        The parts of the site with a summary section each (see
+        :class:`sim.contracts.Reports`): the grid's outages and demand response, the
+        turbines (with zero totals on a site without), the cluster's jobs and GPU-hours, the
+        cooling, the registered sources, the storage.
+    """
 
     def __init__(self, config: Config):
         self.config = config
@@ -134,7 +145,7 @@ class Facility:
             flexible_pu = config.load.flexible_pu if config.load is not None else 0.0
             self.load.manage(management.order, management.it_floor_pu, flexible_pu)
         self.battery = build_battery(config.battery)
-        self.recorder = Recorder()
+        self.recorder = Recorder(self.battery.energy_nom_mwh)
         self.cluster = (
             Cluster(config.cluster, config.jobs, config.seed, self.recorder)
             if config.cluster is not None
@@ -157,15 +168,24 @@ class Facility:
                 self.weather,
                 stream(config.seed, "cooling.chillers"),
                 self.recorder,
+                self.cluster.throttle_traces if self.cluster is not None else list,
             )
             if config.cooling is not None and self.weather is not None
             else None
         )
         self.sources = build_sources(config)  # registered extra sources (sim.contracts)
-        # components with summary sections of their own: the sources, a plant of storages
-        self.reporting: list[Reports] = list(self.sources)
-        if isinstance(self.battery, StoragePlant):
-            self.reporting.append(self.battery)
+        self.reporting: list[Reports] = [
+            *self.grid.sections(),
+            self.fleet if self.fleet is not None else Section("turbines", _no_turbines),
+            *(self.cluster.sections() if self.cluster is not None else []),
+            *([self.cooling] if self.cooling is not None else []),
+            *self.sources,
+            *(
+                self.battery.sections()
+                if isinstance(self.battery, StoragePlant)
+                else [self.battery]
+            ),
+        ]
         self.bus = Bus(
             self.env,
             self.load,
@@ -216,3 +236,20 @@ class Facility:
                     self.env.run(until=self.end_s * k / PROGRESS_STEPS)
                     bar.update(total_h * k / PROGRESS_STEPS - bar.n)
         self.bus.finish()
+        if self.cluster is not None:
+            self.cluster.finish(self.end_s)
+
+    @property
+    def n_updates(self) -> int:
+        """Updates of the bus so far: the events of the run."""
+        return self.bus.n_updates
+
+    def progress(self) -> pd.DataFrame:
+        """Each job's useful compute against time (after :meth:`run`): ``time_h, job,
+        progress_h``; no rows without jobs."""
+        return self.cluster.progress() if self.cluster is not None else no_progress()
+
+
+def _no_turbines(segments: pd.DataFrame, end_s: float) -> dict[str, object]:
+    """The ``turbines`` section of a site without turbines: zero totals, no groups."""
+    return turbine_summary([])

@@ -301,14 +301,19 @@ class Job:
             return self.committed_s + self.in_flight_s + (now_s - self.phase_start_s) * self.speed
         return self.committed_s + self.in_flight_s
 
-    def report(self, end_s: float) -> dict[str, float | int | None]:
-        """The job's numbers over the run (units in the keys)."""
+    def close(self, end_s: float) -> None:
+        """Close the job's accounts at the end of the run, ``end_s`` [s] (once): its energy,
+        the last point of its progress trace, and a wait for nodes still under way."""
         self._set_power(end_s, self.power_w)
-        useful_s = self.progress_s(end_s)
-        self.trace.extend((end_s, useful_s))
+        self.trace.extend((end_s, self.progress_s(end_s)))
         if self.state == WAIT_NODE:  # still waiting at the end of the run
             self.wait_node_s += end_s - self.phase_start_s
             self.phase_start_s = end_s
+
+    def report(self, end_s: float) -> dict[str, float | int | None]:
+        """The job's numbers over a run that ended at ``end_s`` [s] (units in the keys; call
+        :meth:`close` first)."""
+        useful_s = self.progress_s(end_s)
         wall_s = max(0.0, (self.end_s if self.end_s is not None else end_s) - self.submit_s)
         useful_gpu_h = useful_s * self.n_gpus / S_PER_H
         return {

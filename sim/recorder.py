@@ -9,6 +9,8 @@ cumulative energy at bin edges.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -71,12 +73,21 @@ class Recorder:
 
     A row holds :data:`SEGMENT_COLUMNS` (the bus's own), then the columns the components
     declare (:meth:`declare`), in the order declared. Rows are plain tuples (the cheapest thing
-    to build per event); :meth:`named` reads one by column name.
+    to build per event); :meth:`named` reads one by column name. Discrete events are kept in
+    order, and counted by kind as they are recorded (:meth:`count`, :meth:`event_counts`).
+
+    Parameters
+    ----------
+    battery_energy_nom_mwh : float
+        Nominal energy of the site's storage [MWh]: the ``battery_soc`` of :meth:`segments`
+        is its stored energy over this (0 without a storage).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, battery_energy_nom_mwh: float = 0.0) -> None:
+        self.battery_energy_nom_mwh = battery_energy_nom_mwh
         self.rows: list[tuple[float, ...]] = []
         self.events: list[tuple[float, str, str, str]] = []
+        self._counts: Counter[str] = Counter()  # events by kind, kept by event()
         self.columns: tuple[str, ...] = SEGMENT_COLUMNS
         self.extra_power_columns: tuple[str, ...] = ()  # declared powers beyond MEAN_COLUMNS
 
@@ -117,13 +128,23 @@ class Recorder:
     def event(self, time_s: float, kind: str, source: str, detail: str = "") -> None:
         """Record a discrete event."""
         self.events.append((time_s, kind, source, detail))
+        self._counts[kind] += 1
 
-    def segments(self, battery_energy_nom_mwh: float) -> pd.DataFrame:
+    def count(self, kind: str) -> int:
+        """Events of ``kind`` recorded so far (0 for a kind never recorded)."""
+        return self._counts[kind]
+
+    def event_counts(self) -> Counter[str]:
+        """Events recorded so far by kind (a copy), in the order each kind first occurred."""
+        return Counter(self._counts)
+
+    def segments(self, battery_energy_nom_mwh: float | None = None) -> pd.DataFrame:
         """The exact record: one row per segment (powers are lines in it), with derived columns.
 
         Adds ``time_h``, ``load_mw`` (= it + cooling + battery aux), ``cooling_mw``,
         ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes, with their ramps) and
-        ``battery_soc`` [pu].
+        ``battery_soc`` [pu] = stored energy / ``battery_energy_nom_mwh`` (default: the
+        recorder's own, :attr:`battery_energy_nom_mwh`).
         """
         columns = list(self.columns)
         data = np.asarray(self.rows, dtype=float).reshape(-1, len(columns))
@@ -142,7 +163,11 @@ class Recorder:
         df["battery_discharge_ramp_mw_per_s"] = np.where(discharging, r, 0.0)
         df["battery_charge_mw"] = np.where(charging, -p, 0.0)
         df["battery_charge_ramp_mw_per_s"] = np.where(charging, -r, 0.0)
-        nom = battery_energy_nom_mwh
+        nom = (
+            self.battery_energy_nom_mwh
+            if battery_energy_nom_mwh is None
+            else battery_energy_nom_mwh
+        )
         df["battery_soc"] = df["battery_energy_mwh"] / nom if nom > 0 else 0.0
         return df
 

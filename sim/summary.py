@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -280,3 +281,77 @@ def demand_response_summary(
             )
         out.append(entry)
     return out
+
+
+def throttle_cost(
+    segments: pd.DataFrame,
+    dt_s: np.ndarray,
+    throttled: np.ndarray,
+    traces: Sequence[tuple[int, np.ndarray]],
+) -> tuple[float, float]:
+    """GPU-hours computing under the cooling's throttle, and the compute they lost [GPU-h].
+
+    ``traces`` holds each job's GPUs and its progress trace (``time_s, progress_s`` pairs,
+    flat; linear between points, a point at every change of slope, so a stretch is throttled
+    throughout or not at all); ``throttled`` marks the segments (of lengths ``dt_s`` [s])
+    under the throttle. Over the computing stretches (progress rising) inside throttled time:
+    ``Σ n_gpus·Δt`` and ``Σ n_gpus·(Δt − Δprogress)``. (Where a load-management cap acts at
+    the same time, its slowdown is counted here too.)
+    """
+    if not traces or not throttled.any():
+        return 0.0, 0.0
+    t_s = segments["time_s"].to_numpy()
+    cum_throttled = np.concatenate([[0.0], np.cumsum(np.where(throttled, dt_s, 0.0))])
+    edges = np.append(t_s, t_s[-1] + dt_s[-1])
+
+    def throttled_until(x: np.ndarray) -> np.ndarray:  # ∫ 1[throttled] dt from 0 to x
+        k = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(t_s) - 1)
+        return cum_throttled[k] + np.where(throttled[k], x - edges[k], 0.0)
+
+    gpu_s = lost_s = 0.0
+    for n_gpus, trace in traces:
+        t, p = trace[0::2], trace[1::2]
+        dt, dp = np.diff(t), np.diff(p)
+        inside = (dp > 0) & (throttled_until(t[1:]) - throttled_until(t[:-1]) > 0.5 * dt)
+        gpu_s += n_gpus * float(np.sum(dt[inside]))
+        lost_s += n_gpus * float(np.sum((dt - dp)[inside]))
+    return gpu_s / S_PER_H, lost_s / S_PER_H
+
+
+def cooling_summary(
+    segments: pd.DataFrame,
+    end_s: float,
+    water_l_per_kwh: float,
+    traces: Sequence[tuple[int, np.ndarray]] = (),
+) -> dict[str, Any]:
+    """The cooling plant's numbers from the record (the plant adds its counts and free
+    cooling, see :meth:`sim.cooling.CoolingPlant.report`).
+
+    PUE = (IT + cooling + battery aux) / IT energy over the run, the highest PUE of any
+    segment with IT load, water [m³] = heat rejected [kWh] × make-up ``water_l_per_kwh``
+    [L/kWh] / 1000, WUE [L per kWh of IT], heat rejected and heat the chillers could not
+    remove [MWh], the loop's highest temperature [°C], the throttle's hours, and the GPU-hours
+    and compute it cost the jobs of ``traces`` (see :func:`throttle_cost`).
+    """
+    e = energy_mwh(segments, end_s)
+    dt_s = durations_s(segments, end_s)
+    stored = segments["heat_stored_mw"].to_numpy()
+    throttled = segments["throttle_pu"].to_numpy() < 1.0
+    coolant_end = segments["coolant_c"].to_numpy() + segments["coolant_rate_c_per_s"] * dt_s
+    it = segments["it_mw"].to_numpy()
+    facility_mw = it + segments["cooling_mw"].to_numpy() + segments["battery_aux_mw"].to_numpy()
+    has_it = it > 1e-9 * it.max() if len(it) else it > 0  # (a vanishing IT load has no PUE)
+    throttled_gpu_h, lost_gpu_h = throttle_cost(segments, dt_s, throttled, traces)
+    water_m3 = e["heat_rejected"] * 1000.0 * water_l_per_kwh / 1000.0
+    return {
+        "pue": (e["it"] + e["cooling"] + e["battery_aux"]) / e["it"] if e["it"] > 0 else None,
+        "pue_max": float(np.max(facility_mw[has_it] / it[has_it])) if has_it.any() else None,
+        "water_m3": water_m3,
+        "wue_l_per_kwh": water_m3 * 1000.0 / (e["it"] * 1000.0) if e["it"] > 0 else None,
+        "heat_rejected_mwh": e["heat_rejected"],
+        "heat_not_removed_mwh": float(np.sum(np.maximum(stored, 0.0) * dt_s)) / S_PER_H,
+        "coolant_max_c": float(max(segments["coolant_c"].max(), np.max(coolant_end))),
+        "throttled_h": float(np.sum(dt_s[throttled])) / S_PER_H,
+        "throttled_gpu_h": throttled_gpu_h,
+        "throttle_lost_gpu_h": lost_gpu_h,
+    }

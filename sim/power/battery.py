@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from sim.engine import line_integral, time_to_integral
+from sim.summary import battery_summary
 from sim.units import S_PER_H
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def heading_of(p_mw: float, ramp_mw_per_s: float) -> int:
@@ -52,6 +57,9 @@ class Battery:
     aux_load_mw : float
         Constant auxiliary load drawn from the bus [MW].
     """
+
+    name = "battery"
+    """Its summary section (see :meth:`report`)."""
 
     columns: tuple[str, ...] = ()
     """Recorder columns of its own: none (the bus records one battery as ``battery_*``)."""
@@ -221,3 +229,8 @@ class Battery:
         if rate_mw > 0.0:
             return (e_top_mwh - self.energy_mwh) / rate_mw * S_PER_H
         return math.inf
+
+    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, float]:
+        """The ``battery`` section: final and lowest state of charge [pu] and equivalent full
+        cycles, from the bus's ``battery_*`` columns (see :func:`sim.summary.battery_summary`)."""
+        return battery_summary(segments, self.energy_nom_mwh, end_s)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.contracts import Section
+from sim.summary import demand_response_summary, outage_summary
 from sim.units import S_PER_H
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Grid:
@@ -29,6 +35,10 @@ class Grid:
         import at the window's start (the other None); they must not overlap one another
         (they may overlap an outage, which then wins). The caps applied are kept in
         ``applied_caps_mw``, in the order given.
+
+    Its summary sections (:meth:`sections`): ``outage_ride_through`` and ``outages`` (the
+    outages labelled "scheduled"), ``random_outages`` (those labelled "random") and
+    ``demand_response``.
     """
 
     def __init__(
@@ -42,6 +52,8 @@ class Grid:
         self.cap_mw = math.inf
         self.cap_end_s = math.inf  # end of the demand-response window under way [s]
         self.available_mw = import_limit_mw  # import available now [MW]; see _refresh
+        self.outages_h = list(outages_h)
+        self.caps_h = list(caps_h)
         self._outages_now = 0  # outages under way (they may overlap)
         # Transitions as (time_s, order, kind, outage delta, new cap, detail); at one time,
         # ends come first.
@@ -97,3 +109,44 @@ class Grid:
                 self.cap_mw, self.cap_end_s = cap, math.inf
             self._refresh()
             on_change(kind, detail)
+
+    # ---- summary -------------------------------------------------------------------------
+
+    def sections(self) -> list[Section]:
+        """The grid's summary sections (see :class:`sim.contracts.Reports`)."""
+        return [
+            Section("outage_ride_through", self.report_ride_through),
+            Section("outages", self.report_outages),
+            Section("random_outages", self.report_random_outages),
+            Section("demand_response", self.report_demand_response),
+        ]
+
+    def outages_of(self, label: str) -> list[tuple[float, float]]:
+        """``(start_h, duration_h)`` of the outages labelled ``label``, in the order given."""
+        return [
+            (start_h, duration_h) for start_h, duration_h, lab in self.outages_h if lab == label
+        ]
+
+    def report_outages(self, segments: pd.DataFrame, end_s: float) -> list[dict[str, Any]]:
+        """Per scheduled outage: unserved energy while it lasted and whether it was ridden
+        through (see :func:`sim.summary.outage_summary`)."""
+        return outage_summary(segments, self.outages_of("scheduled"), end_s)
+
+    def report_ride_through(self, segments: pd.DataFrame, end_s: float) -> list[bool | None]:
+        """Whether each scheduled outage was ridden through (null: after the run's end)."""
+        return [o["ride_through"] for o in self.report_outages(segments, end_s)]
+
+    def report_random_outages(self, segments: pd.DataFrame, end_s: float) -> list[dict[str, Any]]:
+        """:meth:`report_outages` of the random outages, as drawn."""
+        return outage_summary(segments, self.outages_of("random"), end_s)
+
+    def report_demand_response(self, segments: pd.DataFrame, end_s: float) -> list[dict[str, Any]]:
+        """Per demand-response window: the cap applied, the largest import in it and what
+        covered the gap (see :func:`sim.summary.demand_response_summary`)."""
+        windows = [
+            (start_h, duration_h, cap_mw)
+            for (start_h, duration_h, _, _), cap_mw in zip(
+                self.caps_h, self.applied_caps_mw, strict=True
+            )
+        ]
+        return demand_response_summary(segments, windows, end_s)

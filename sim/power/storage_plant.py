@@ -25,9 +25,11 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from sim.contracts import Section
 from sim.engine import time_to_integral
 from sim.power.battery import Battery, heading_of
 from sim.recorder import segment_energy_mw_s
+from sim.summary import battery_summary
 from sim.units import S_PER_H
 
 if TYPE_CHECKING:
@@ -189,6 +191,16 @@ class StoragePlant:
     def values(self) -> tuple[float, ...]:
         """Values of :attr:`columns` now."""
         return tuple(v for b in self.members for v in (b.p_mw, b.ramp_mw_per_s, b.energy_mwh))
+
+    def sections(self) -> list[Section]:
+        """Its summary sections: ``battery``, the plant as one storage (:meth:`report_total`),
+        then ``storages``, its members (:meth:`report`)."""
+        return [Section("battery", self.report_total), Section(self.name, self.report)]
+
+    def report_total(self, segments: pd.DataFrame, end_s: float) -> dict[str, float]:
+        """The ``battery`` section of the plant as one storage, from the bus's ``battery_*``
+        columns (see :func:`sim.summary.battery_summary`)."""
+        return battery_summary(segments, self.energy_nom_mwh, end_s)
 
     def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
         """Each member's final and lowest state of charge [pu] and equivalent full cycles

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -32,8 +33,12 @@ from sim.power.turbine_group import (
     UnitLog,
 )
 from sim.recorder import Recorder
+from sim.summary import turbine_summary
 from sim.timer import Timer
 from sim.units import S_PER_H
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "OFF",
@@ -373,3 +378,13 @@ class TurbineFleet:
         self.wake_s = -math.inf  # recomputed when next asked: the unit may be in repair
         if g.n_online == 0:
             g.p_mw, g.ramp_mw_per_s, g.ramp_end_s, g.setpoint_mw = 0.0, 0.0, math.inf, 0.0
+
+    # ---- summary -------------------------------------------------------------------------
+
+    name = "turbines"
+    """Its summary section (see :meth:`report`)."""
+
+    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
+        """The ``turbines`` section: the fleet's totals and each group's report (see
+        :func:`sim.summary.turbine_summary`), from the groups' own accounts over the run."""
+        return turbine_summary([g.report() for g in self.groups])
