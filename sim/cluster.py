@@ -397,6 +397,20 @@ class Cluster:
         """What the power cap takes off the computing jobs now [MW] (IT demand given up)."""
         return self.capped_w * 1e-6
 
+    def holds_back(self) -> bool:
+        """Whether it holds power back (a cap, stopped jobs, idle nodes off) or has jobs
+        waiting for supply: then load management may give some back."""
+        return self.cap_pu < 1.0 or bool(self.n_stopped) or not self.idle_on or self.starts_held
+
+    def powers_mw(self) -> tuple[float, float, float, float]:
+        """The cluster at the bus now [MW]: what it draws, what it has given up by stopping
+        (stopped jobs at their computing power, idle nodes off), what the cap takes off, and
+        what more it may draw at its next phase change (shed jobs back, running jobs
+        computing)."""
+        off_w = 0.0 if self.idle_on else self.idle_nodes_w()
+        more_w = self.reserve_w + self.shed_w + off_w + self.held_w
+        return self.p_w * 1e-6, (self.shed_w + off_w) * 1e-6, self.capped_w * 1e-6, more_w * 1e-6
+
     @property
     def shed_mw(self) -> float:
         """IT demand given up by stopping [MW]: stopped jobs at their computing power, and

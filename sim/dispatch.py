@@ -199,7 +199,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if self._settling:
             return
         env = self.env
-        if env.peek() > env.now:
+        queue = env._queue  # (SimPy's own: peek() and now would cost a call each, per change)
+        if not queue or queue[0][0] > env._now:
             self.update()
         else:
             self._settling = True
@@ -295,19 +296,9 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if cluster is not None:
             if cooling is not None:  # first: whether the coolant lets stopped jobs resume
                 self._thermal(cooling, cluster, now)
-            if (
-                cluster.cap_pu < 1.0
-                or cluster.n_stopped
-                or not cluster.idle_on
-                or cluster.starts_held
-            ):
-                # power held back or jobs waiting for supply
+            if cluster.holds_back():  # it may take some back
                 self._take_back(cluster, now, grid_max_mw, self.battery.aux_load_mw)
-            off_w = 0.0 if cluster.idle_on else cluster.idle_nodes_w()
-            cluster_mw = cluster.p_w * 1e-6
-            shed_mw = (cluster.shed_w + off_w) * 1e-6
-            capped_mw = cluster.capped_w * 1e-6
-            more_mw = (cluster.reserve_w + cluster.shed_w + off_w + cluster.held_w) * 1e-6
+            cluster_mw, shed_mw, capped_mw, more_mw = cluster.powers_mw()
         it_mw = self.load.p_mw + cluster_mw
         if cooling is None:
             return it_mw, more_mw, NO_COOLING, 1.0, capped_mw, shed_mw
