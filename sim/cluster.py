@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 import simpy
 
 from sim.config import ClusterConfig, FailuresConfig, HardwareConfig, JobConfig, hardware_catalog
-from sim.contracts import Section
+from sim.contracts import NO_SITE, Section, Site
 from sim.jobs import (
     CHECKPOINT,
     COMPUTE,
@@ -170,7 +169,7 @@ class Cluster:
         self.crews: dict[str, RepairCrew] = {}  # each pool's repair crew (set by start)
         self.recorder = recorder
         self.env: simpy.Environment | None = None
-        self.on_change: Callable[[], None] = lambda: None
+        self.site: Site = NO_SITE
         self.p_w = self.idle_nodes_w()
         self.peak_mw = 1e-6 * sum(
             (p.n_nodes + p.spare_target)
@@ -197,9 +196,9 @@ class Cluster:
         """IT power of the cluster now [MW]."""
         return self.p_w * 1e-6
 
-    def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
-        """Place the first jobs at t = 0; ``on_change()`` follows every power change."""
-        self.env, self.on_change = env, on_change
+    def start(self, env: simpy.Environment, site: Site) -> None:
+        """Place the first jobs at t = 0; the site learns of every power change."""
+        self.env, self.site = env, site
         mean_s, rng = self.repair_mean_s, self.rng_repairs
         self.crews = {
             name: RepairCrew(env, mean_s, rng, functools.partial(self._on_repaired, pool))
@@ -214,7 +213,7 @@ class Cluster:
     def _on_submit(self, _event: simpy.Event) -> None:
         assert self.env is not None
         self._schedule_all(self.env.now)
-        self.on_change()
+        self.site.changed()
 
     # ---- accounting ---------------------------------------------------------------------
 
@@ -345,7 +344,7 @@ class Cluster:
                 self.recorder.event(now_s, "job_paused", job.name, "checkpoint written; nodes off")
             else:
                 self._enter(job, COMPUTE, now_s)
-        self.on_change()
+        self.site.changed()
 
     def _fail(self, job: Job, now_s: float) -> None:
         """A node of ``job`` fails now: roll back, send the node to repair, replace it."""
@@ -587,7 +586,7 @@ class Cluster:
         pool.give_back()
         self._idle_delta(pool, 1)
         self._schedule_all(now_s)
-        self.on_change()
+        self.site.changed()
 
     def _finish(self, job: Job, now_s: float) -> None:
         self._advance(now_s)  # node counts change: integrate them first
@@ -597,7 +596,7 @@ class Cluster:
         self._idle_delta(job.pool, job.n_nodes)
         self.recorder.event(now_s, "job_done", job.name, f"{job.committed_s / S_PER_H:g} h of work")
         self._schedule_all(now_s)
-        self.on_change()
+        self.site.changed()
 
     # ---- the end of the run and the summary ---------------------------------------------
 

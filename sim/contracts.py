@@ -47,6 +47,34 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
+class Site(Protocol):
+    """The bus as its components see it: ``start(env, site)`` gives it to them. A component
+    says it changed with one call, after the change; it keeps what it integrates up to date
+    itself before changing it (the bus brings every other stored quantity to now)."""
+
+    def changed(self) -> None:
+        """Something of the component changed now (its power, its limits, its state): the
+        bus is balanced once every change of this instant is in."""
+
+    def grid_import_mw(self) -> float:
+        """Grid import now [MW] (what a relative demand-response cut applies to)."""
+
+
+class _NoSite:
+    """Stands in for the bus until a component is started: its changes go nowhere."""
+
+    def changed(self) -> None:
+        pass
+
+    def grid_import_mw(self) -> float:
+        return 0.0
+
+
+NO_SITE: Site = _NoSite()
+"""The site of a component not started yet."""
+
+
+@runtime_checkable
 class Reports(Protocol):
     """What has a summary section of its own: its name (the section's key) and its report.
 

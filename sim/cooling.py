@@ -47,6 +47,7 @@ import numpy as np
 import simpy
 
 from sim.config import CoolingConfig
+from sim.contracts import NO_SITE, Site
 from sim.recorder import Recorder
 from sim.summary import cooling_summary
 from sim.timer import Timer
@@ -111,8 +112,7 @@ class CoolingPlant:
         self.excess_c = 0.0  # loop temperature above supply_c [°C]
         self.rate_c_per_s = 0.0  # its rate of change until the next event
         self.env: simpy.Environment | None = None
-        self.integrate: Callable[[], object] = lambda: None
-        self.on_change: Callable[[], None] = lambda: None
+        self.site: Site = NO_SITE
         self._update_state()
 
     def _ambient_c(self) -> float:
@@ -228,28 +228,21 @@ class CoolingPlant:
     def _restarted(self, _due_s: float) -> None:
         """The chillers cool again, ``restart_s`` after the grid returned."""
         assert self.env is not None
-        self.integrate()
         self.powered = True
         self.recorder.event(self.env.now, "chillers_on", "cooling", "restarted")
         self._update_state()
-        self.on_change()
+        self.site.changed()
 
-    def start(
-        self,
-        env: simpy.Environment,
-        integrate: Callable[[], object],
-        on_change: Callable[[], None],
-    ) -> None:
-        """Replay the weather and run the chillers' failures and restarts: at each,
-        ``integrate()`` (the bus brings the loop's temperature to now), the change, then
-        ``on_change()``."""
-        self.env, self.integrate, self.on_change = env, integrate, on_change
+    def start(self, env: simpy.Environment, site: Site) -> None:
+        """Replay the weather and run the chillers' failures and restarts; the site learns of
+        each change. (The loop's temperature moves along the rate the bus last set, which no
+        change here alters: the bus brings it to now at its next update.)"""
+        self.env, self.site = env, site
         self._restart = Timer(env, self._restarted)
 
         def weather_changed() -> None:
-            integrate()
             self._update_state()
-            on_change()
+            site.changed()
 
         self.weather.start(env, weather_changed)
         ch = self.cfg.chillers
@@ -264,19 +257,17 @@ class CoolingPlant:
         mean_up_s = 1000.0 * S_PER_H / ch.failure_rate_per_1000h
         while True:
             yield env.timeout(float(self.rng.exponential(mean_up_s)))
-            self.integrate()
             self.online -= 1
             self.recorder.event(env.now, "chiller_fail", f"chiller{unit}", f"{self.online} online")
             self._update_state()
-            self.on_change()
+            self.site.changed()
             yield env.timeout(float(self.rng.exponential(ch.repair_h * S_PER_H)))
-            self.integrate()
             self.online += 1
             self.recorder.event(
                 env.now, "chiller_repaired", f"chiller{unit}", f"{self.online} online"
             )
             self._update_state()
-            self.on_change()
+            self.site.changed()
 
     def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
         """The ``cooling`` section: the record's numbers (PUE, water, heat, the loop's

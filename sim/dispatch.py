@@ -174,14 +174,6 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._thresholds = fleet is not None or cooling is not None or bool(self._recorded)
         self._extra_columns = cooling is not None or bool(self._recorded)
 
-    def on_grid_change(self, kind: str, detail: str) -> None:
-        """Called by the grid at an outage's start or end."""
-        self.recorder.event(self.env.now, kind, "grid", detail)
-        if self.cooling is not None:
-            self.integrate_to_now()  # (the plant's state changes now)
-            self.cooling.on_grid(self.grid.up)
-        self.changed()
-
     def grid_import_mw(self) -> float:
         """Grid import now [MW] (0 before the first event)."""
         self.integrate_to_now()
@@ -417,7 +409,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             if self.cooling is not None:
                 self.cooling.advance(dt)
             if self.fleet is not None:
-                self.fleet.integrate(self._t_last_s, dt)
+                self.fleet.advance_to(now)
             for source in self.sources:
                 source.advance(dt)
             self.state.grid_mw += self._grid_ramp_mw_per_s * dt  # (NaN before the first row)

@@ -206,14 +206,15 @@ class Facility:
         if self.bus.policy.needs_price:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)
-        self.load.start(self.env, self.bus.changed)
+        self.load.start(self.env, self.bus)
         if self.cluster is not None:
-            self.cluster.start(self.env, self.bus.changed)
+            self.cluster.start(self.env, self.bus)
         if self.cooling is not None:
-            self.cooling.start(self.env, self.bus.integrate_to_now, self.bus.changed)
-        self.grid.start(self.env, self.bus.on_grid_change, self.bus.grid_import_mw)
+            self.cooling.start(self.env, self.bus)
+        observers = [self.cooling.on_grid] if self.cooling is not None else []
+        self.grid.start(self.env, self.bus, self.recorder, observers)
         if self.fleet is not None:
-            self.fleet.start(self.env, self.bus.integrate_to_now, self.bus.changed)
+            self.fleet.start(self.env, self.bus)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import simpy
+
+from sim.contracts import Site
 
 
 class ExogenousLoad:
@@ -58,16 +60,14 @@ class ExogenousLoad:
         """A load that never changes [MW]."""
         return cls([0.0], [p_mw])
 
-    def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
-        """Start replaying the changes; ``on_change()`` is called after each one."""
+    def start(self, env: simpy.Environment, site: Site) -> None:
+        """Start replaying the changes; the site learns of each one."""
         if len(self.times_s) > 1:
-            env.process(self._replay(env, on_change))
+            env.process(self._replay(env, site))
 
-    def _replay(
-        self, env: simpy.Environment, on_change: Callable[[], None]
-    ) -> simpy.events.ProcessGenerator:
-        timeout = env.timeout
+    def _replay(self, env: simpy.Environment, site: Site) -> simpy.events.ProcessGenerator:
+        timeout, changed = env.timeout, site.changed
         for t_s, p_mw in zip(self.times_s[1:], self.loads_mw[1:], strict=True):
             yield timeout(t_s - env.now)
             self.p_mw = p_mw
-            on_change()
+            changed()

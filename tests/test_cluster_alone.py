@@ -63,16 +63,20 @@ POWER_OF = {"compute": COMPUTE_MW, "checkpoint": IDLE_MW, "done": IDLE_MW}  # af
 
 
 class StubBus:
-    """What the bus gives the cluster: ``on_change()``, here recording ``(clock, IT MW)``."""
+    """The site the cluster sees (sim.contracts.Site): ``changed()``, here recording
+    ``(clock, IT MW)``."""
 
     def __init__(self, env: simpy.Environment, cluster: Cluster) -> None:
         self.env, self.cluster = env, cluster
         self.changes: list[tuple[float, float]] = []
-        cluster.start(env, self.on_change)
+        cluster.start(env, self)
         self.p0_mw = cluster.p_mw  # (the bus's first update follows the start)
 
-    def on_change(self) -> None:
+    def changed(self) -> None:
         self.changes.append((self.env.now, self.cluster.p_mw))
+
+    def grid_import_mw(self) -> float:
+        return 0.0
 
     def at(self, time_s: float) -> Cluster:
         run_through(self.env, time_s)

@@ -80,7 +80,7 @@ class StubBus:
         self.limits_s: list[float] = []
         self.updates_s: list[float] = []
         self.power = (math.nan, math.nan, math.nan)
-        plant.start(env, self.integrate, self.update)
+        plant.start(env, self)
         self.update()  # (the bus's first update)
 
     def integrate(self) -> float:
@@ -98,6 +98,12 @@ class StubBus:
         self.due_s = due_s
         if due_s < math.inf:
             self.env.timeout(due_s - now_s).callbacks.append(lambda _ev: self._on_due(due_s))
+
+    def changed(self) -> None:  # (sim.contracts.Site)
+        self.update()
+
+    def grid_import_mw(self) -> float:
+        return 0.0
 
     def _on_due(self, due_s: float) -> None:
         if due_s == self.due_s:

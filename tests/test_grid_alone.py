@@ -29,19 +29,27 @@ CAPS_H: list[tuple[float, float, float | None, float | None]] = [
 
 
 class StubBus:
-    """What the bus gives the grid: ``on_change(kind, detail)`` and ``import_now_mw()``."""
+    """The site the grid sees (sim.contracts.Site: ``changed()``, ``grid_import_mw()``) and a
+    recorder: each change recorded as ``(clock, kind, detail, up, available MW)``."""
 
     def __init__(self, env: simpy.Environment, grid: Grid) -> None:
         self.env, self.grid = env, grid
         self.changes: list[tuple[float, str, str, bool, float]] = []
         self.asked_s: list[float] = []
-        grid.start(env, self.on_change, self.import_now_mw)
+        self.told: list[tuple[float, bool]] = []  # what an observer (a cooling plant) hears
+        grid.start(env, self, self, [lambda up: self.told.append((env.now, up))])
 
-    def on_change(self, kind: str, detail: str) -> None:
+    def event(self, time_s: float, kind: str, source: str, detail: str = "") -> None:
+        assert source == "grid"
+        assert time_s == self.env.now
         g = self.grid
         self.changes.append((self.env.now, kind, detail, g.up, g.available_mw))
 
-    def import_now_mw(self) -> float:
+    def changed(self) -> None:
+        assert self.changes  # the change is recorded before the site hears of it
+        assert self.changes[-1][0] == self.env.now
+
+    def grid_import_mw(self) -> float:
         self.asked_s.append(self.env.now)
         return IMPORT_MW
 
@@ -171,3 +179,28 @@ def test_a_fixed_cap_above_the_limit_leaves_the_limit(limit_mw):
     StubBus(env, grid)
     env.run(until=1.5 * 3600)
     assert grid.available_mw == min(limit_mw, 50.0)
+
+
+def test_observers_hear_whether_the_grid_is_up_at_every_transition():
+    """A cooling plant off backup observes the grid: at each window edge it hears ``up``, which
+    is false while any outage of OUTAGES_H lasts (the windows' edges, by hand)."""
+    env = simpy.Environment()
+    bus = StubBus(env, Grid(LIMIT_MW, OUTAGES_H, CAPS_H))
+    env.run(until=10 * 3600)
+    edges_h = sorted(
+        {t for s, d, _ in OUTAGES_H for t in (s, s + d)}
+        | {t for s, d, *_ in CAPS_H for t in (s, s + d)}
+    )
+    down = [(s * 3600, (s + d) * 3600) for s, d, _ in OUTAGES_H]
+    expected = []
+    for t_h in edges_h:
+        t_s = t_h * 3600
+        starts = sum(1 for s, _, _ in OUTAGES_H if s == t_h) + sum(
+            1 for s, *_ in CAPS_H if s == t_h
+        )
+        ends = sum(1 for s, d, _ in OUTAGES_H if s + d == t_h) + sum(
+            1 for s, d, *_ in CAPS_H if s + d == t_h
+        )
+        up = not any(a <= t_s < b for a, b in down)
+        expected += [(t_s, up)] * (starts + ends)
+    assert bus.told == expected

@@ -92,16 +92,17 @@ class StubBus:
     def __init__(self, env: simpy.Environment, fleet: TurbineFleet) -> None:
         self.env, self.fleet = env, fleet
         self.need_mw = 0.0
-        self.t_last_s = 0.0
         self.due_s = math.inf
-        fleet.start(env, self.integrate, self.update)
+        fleet.start(env, self)
 
     def integrate(self) -> float:
-        now_s = self.env.now
-        if now_s > self.t_last_s:
-            self.fleet.integrate(self.t_last_s, now_s - self.t_last_s)
-            self.t_last_s = now_s
-        return now_s
+        return self.fleet.advance_to(self.env.now)
+
+    def changed(self) -> None:  # (sim.contracts.Site)
+        self.update()
+
+    def grid_import_mw(self) -> float:
+        return 0.0
 
     def update(self) -> None:
         now_s = self.integrate()

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.contracts import Section
+from sim.contracts import Section, Site
+from sim.recorder import Recorder
 from sim.summary import demand_response_summary, outage_summary
 from sim.units import S_PER_H
 
@@ -80,19 +81,22 @@ class Grid:
     def start(
         self,
         env: simpy.Environment,
-        on_change: Callable[[str, str], None],
-        import_now_mw: Callable[[], float],
+        site: Site,
+        recorder: Recorder,
+        observers: Sequence[Callable[[bool], None]] = (),
     ) -> None:
-        """Start the transitions process; ``on_change(kind, detail)`` follows each one, and
-        ``import_now_mw()`` gives the import a relative demand-response cut applies to."""
+        """Start the transitions process: each is recorded as an event (source ``grid``), told
+        to the ``observers`` (``observer(up)``: a cooling plant off backup) and to the site;
+        a relative demand-response cut applies to the site's import at the window's start."""
         if self._changes:
-            env.process(self._transitions(env, on_change, import_now_mw))
+            env.process(self._transitions(env, site, recorder, tuple(observers)))
 
     def _transitions(
         self,
         env: simpy.Environment,
-        on_change: Callable[[str, str], None],
-        import_now_mw: Callable[[], float],
+        site: Site,
+        recorder: Recorder,
+        observers: tuple[Callable[[bool], None], ...],
     ) -> simpy.events.ProcessGenerator:
         for time_s, _, kind, delta, cap, detail in self._changes:
             if time_s > env.now:
@@ -101,14 +105,19 @@ class Grid:
             self.up = self._outages_now == 0
             if isinstance(cap, tuple):  # a window starts: fix its cap now
                 limit_mw, cut_pu, index, duration_h = cap
-                cap_mw = limit_mw if limit_mw is not None else (1.0 - cut_pu) * import_now_mw()
+                cap_mw = (
+                    limit_mw if limit_mw is not None else (1.0 - cut_pu) * site.grid_import_mw()
+                )
                 self.cap_mw = self.applied_caps_mw[index] = cap_mw
                 self.cap_end_s = time_s + duration_h * S_PER_H
                 detail = f"import capped at {cap_mw:g} MW for {duration_h:g} h"
             elif cap is not None:
                 self.cap_mw, self.cap_end_s = cap, math.inf
             self._refresh()
-            on_change(kind, detail)
+            recorder.event(env.now, kind, "grid", detail)
+            for observer in observers:
+                observer(self.up)
+            site.changed()
 
     # ---- summary -------------------------------------------------------------------------
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
 from sim.config import TurbineConfig, TurbineTripConfig
+from sim.contracts import NO_SITE, Site
 from sim.power.turbine_group import (
     OFF,
     ONLINE,
@@ -80,8 +80,8 @@ class TurbineFleet:
         self.n_burning = 0  # units starting or online, over all groups
         self.wake_s = math.inf  # next time a unit may start again (repair done, new year)
         self.env: simpy.Environment | None = None
-        self._integrate: Callable[[], float] = lambda: 0.0
-        self._update: Callable[[], None] = lambda: None
+        self.site: Site = NO_SITE
+        self._t_s = 0.0  # the time its fuel and running hours are integrated to [s]
 
     @classmethod
     def from_config(
@@ -93,12 +93,11 @@ class TurbineFleet:
     ) -> TurbineFleet:
         return cls([TurbineGroup(t) for t in turbines], trips, recorder, rng)
 
-    def start(
-        self, env: simpy.Environment, integrate: Callable[[], float], update: Callable[[], None]
-    ) -> None:
-        """Wire the fleet to the bus: ``integrate()`` brings every stored quantity to now
-        (returning now), ``update()`` re-solves the bus. Gives each unit its timer."""
-        self.env, self._integrate, self._update = env, integrate, update
+    def start(self, env: simpy.Environment, site: Site) -> None:
+        """Start the fleet on the site (which learns of every change; the fleet brings its own
+        fuel and running hours to now before one, :meth:`advance_to`). Gives each unit its
+        timer."""
+        self.env, self.site, self._t_s = env, site, env.now
         for g in self.groups:
             g.timers = [
                 Timer(env, functools.partial(self._on_unit_due, g, u)) for u in range(g.count)
@@ -132,11 +131,22 @@ class TurbineFleet:
         """Rated output of the units starting or online and not stopping [MW]."""
         return sum(g.burning * g.p_nom_mw for g in self.groups if not g.stopping)
 
-    def integrate(self, t0_s: float, dt_s: float) -> None:
-        """Advance every group exactly over ``dt_s`` [s] from ``t0_s``."""
-        for g in self.groups:
-            if g.burning:
-                g.integrate(t0_s, dt_s)
+    def advance_to(self, now_s: float) -> float:
+        """Advance every burning group exactly from the fleet's last time to ``now_s`` [s]
+        (output, fuel, running hours); return ``now_s``."""
+        t0_s = self._t_s
+        if now_s > t0_s:
+            dt_s = now_s - t0_s
+            for g in self.groups:
+                if g.burning:
+                    g.integrate(t0_s, dt_s)
+            self._t_s = now_s
+        return now_s
+
+    def _advance(self) -> float:
+        """Bring the fleet to now before a change of its own (:meth:`advance_to`); return now."""
+        assert self.env is not None
+        return self.advance_to(self.env.now)
 
     def next_due_s(self, now_s: float) -> float:
         """Time of the fleet's next internal event [s]: a ramp's end, the end of the minimum
@@ -316,7 +326,7 @@ class TurbineFleet:
             self._on_forced_trip(g, u)
 
     def _on_online(self, g: TurbineGroup, u: int) -> None:
-        now_s = self._integrate()
+        now_s = self._advance()
         g.state[u] = ONLINE
         g.n_starting -= 1
         g.n_online += 1
@@ -324,12 +334,12 @@ class TurbineFleet:
         self.recorder.event(now_s, "turbine_online", g.name, f"unit {u}")
         if g.mean_s_to_trip < math.inf:
             g.timers[u].after(float(self.rng.exponential(g.mean_s_to_trip)))
-        self._update()
+        self.site.changed()
 
     def _on_forced_trip(self, g: TurbineGroup, u: int) -> None:
-        now_s = self._integrate()
+        now_s = self._advance()
         self._trip(g, u, now_s, "forced")
-        self._update()
+        self.site.changed()
 
     def _scheduled_trips(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
         by_name = {g.name: g for g in self.groups}
@@ -337,7 +347,7 @@ class TurbineFleet:
             time_s = trip.time_h * S_PER_H
             if time_s > env.now:
                 yield env.timeout(time_s - env.now)
-            now_s = self._integrate()
+            now_s = self._advance()
             g = by_name[trip.turbine]
             online = [u for u, state in enumerate(g.state) if state == ONLINE]
             if not online:
@@ -345,7 +355,7 @@ class TurbineFleet:
                 continue
             for u in online[-trip.units :]:
                 self._trip(g, u, now_s, "scheduled")
-            self._update()
+            self.site.changed()
 
     def _trip(self, g: TurbineGroup, u: int, now_s: float, cause: str) -> None:
         """Unit ``u`` drops off at once and is unavailable for the repair time."""
