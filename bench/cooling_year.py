@@ -41,18 +41,25 @@ COOLING = {
 }
 
 
+def cooled_config(folder: Path) -> tuple[dict, dict]:
+    """The power-island year without and with the cooling plant (the IT trace scaled by
+    1 / IT_SCALE, written to ``folder``)."""
+    base = config(folder)
+    trace = pd.read_csv(base["load"]["trace_csv"])
+    trace["load_mw"] /= IT_SCALE
+    scaled = folder / "it_scaled.csv"
+    trace.to_csv(scaled, index=False)
+    cooled = {**base, "name": "cooling_year", "cooling": COOLING}
+    cooled["load"] = {"trace_csv": str(scaled)}
+    return base, cooled
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        base = config(Path(tmp))
-        trace = pd.read_csv(base["load"]["trace_csv"])
-        trace["load_mw"] /= IT_SCALE
-        scaled = Path(tmp) / "it_scaled.csv"
-        trace.to_csv(scaled, index=False)
-        cooled = {**base, "name": "cooling_year", "cooling": COOLING}
-        cooled["load"] = {"trace_csv": str(scaled)}
+        base, cooled = cooled_config(Path(tmp))
         configs = {"without": config_from_dict(base), "with": config_from_dict(cooled)}
         times: dict[str, list[float]] = {"without": [], "with": []}
         results = {}

@@ -50,6 +50,24 @@ def write_trace(
     return path
 
 
+def microgrid_config(folder: Path) -> dict:
+    """The microgrid year's config, its load trace written to ``folder``."""
+    return {
+        "name": "microgrid_year",
+        "duration_h": YEAR_H,
+        "output": {"resolution_s": 3600},
+        "load": {"trace_csv": str(write_trace(folder))},
+        "battery": {
+            "energy_mwh": 0.4,
+            "power_mw": 0.25,
+            "efficiency_charge": 0.95,
+            "efficiency_discharge": 0.95,
+            "soc_initial": 0.5,
+        },
+        "dispatch": {"policy": "peak_shave", "grid_target_mw": 0.9},
+    }
+
+
 def timed_runs(config: Config, repeat: int) -> tuple[Result, list[float], list[float]]:
     """Run ``config`` ``repeat`` times: the last result, and the wall seconds of each run's
     simulation alone and of the whole ``run()``."""
@@ -66,23 +84,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        trace = write_trace(Path(tmp))
-        config = config_from_dict(
-            {
-                "name": "microgrid_year",
-                "duration_h": YEAR_H,
-                "output": {"resolution_s": 3600},
-                "load": {"trace_csv": str(trace)},
-                "battery": {
-                    "energy_mwh": 0.4,
-                    "power_mw": 0.25,
-                    "efficiency_charge": 0.95,
-                    "efficiency_discharge": 0.95,
-                    "soc_initial": 0.5,
-                },
-                "dispatch": {"policy": "peak_shave", "grid_target_mw": 0.9},
-            }
-        )
+        config = config_from_dict(microgrid_config(Path(tmp)))
         result, sim_s, total_s = timed_runs(config, args.repeat)
     s = result.summary
     sim_med = statistics.median(sim_s)

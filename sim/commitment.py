@@ -117,7 +117,7 @@ class TurbineCommitment(BusStep):
                 )
             if reason:
                 fleet.commit(now, shortfall_mw, reason)
-        e_mwh = battery.energy_mwh
+        e_mwh = battery.stored_mwh
         if e_mwh >= self.e_stop_mwh - battery.tol_mwh:
             self._recharging = False
         elif e_mwh < self.e_stop_mwh - RECHARGE_BAND_PU * battery.energy_nom_mwh:
@@ -131,4 +131,4 @@ class TurbineCommitment(BusStep):
         """Whether the battery no longer needs the turbines: recharged to the stop level, or
         not being charged by the policy."""
         battery = self.battery
-        return battery_mw >= 0.0 or battery.energy_mwh >= self.e_stop_mwh - battery.tol_mwh
+        return battery_mw >= 0.0 or battery.stored_mwh >= self.e_stop_mwh - battery.tol_mwh

@@ -176,7 +176,7 @@ class Storage(Protocol):
     columns: tuple[str, ...]
 
     @property
-    def energy_mwh(self) -> float:
+    def stored_mwh(self) -> float:
         """Stored energy now [MWh]."""
 
     @property

@@ -255,7 +255,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             curtailed_mw, curtailed_r = max(-rest_mw, 0.0), -rest_r
         online = float(fleet.n_online) if fleet is not None else 0.0
         row = (now, it_mw, aux_mw, g0, turbines_mw, b0, unserved_mw, curtailed_mw, capped_mw,
-               shed_mw, battery.energy_mwh, 1.0 if grid.up else 0.0, online, gr, turbines_r, br,
+               shed_mw, battery.stored_mwh, 1.0 if grid.up else 0.0, online, gr, turbines_r, br,
                unserved_r, curtailed_r)  # (SEGMENT_COLUMNS)  # fmt: skip
         self.recorder.row(row + self._record_extras(now, cool) if self._extra_columns else row)
         if (unserved_mw > tol) != ("shortfall" in self._active):
@@ -304,7 +304,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         fleet, battery = self.fleet, self.battery
         if fleet is not None:
             due_s = min(due_s, fleet.next_due_s(now))
-            if fleet.running and battery.direction < 0 and battery.energy_mwh < self.e_stop_mwh:
+            if fleet.running and battery.direction < 0 and battery.stored_mwh < self.e_stop_mwh:
                 stop_s = battery.seconds_to_bound(self._floor_mwh, self.e_stop_mwh)
                 due_s = min(due_s, now + stop_s)
         if self.cooling is not None:
@@ -392,7 +392,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         row["time_s"] = now
         for column in LINE_COLUMNS:
             row[column] += row[ramp_column(column)] * dt
-        row["battery_energy_mwh"] = self.battery.energy_mwh
+        row["battery_energy_mwh"] = self.battery.stored_mwh
         row["grid_up_pu"] = 1.0 if self.grid.up else 0.0
         if self.cooling is not None:
             row["coolant_c"] = self.cooling.supply_c + self.cooling.excess_c

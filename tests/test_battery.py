@@ -28,14 +28,14 @@ def test_discharge_one_hour_exact():
     b = make(soc_initial=0.9)
     b.p_mw = 18.0
     b.advance(3600.0, b.e_min_mwh)
-    assert b.energy_mwh == pytest.approx(90.0 - 18.0 / 0.9, rel=1e-15)
+    assert b.stored_mwh == pytest.approx(90.0 - 18.0 / 0.9, rel=1e-15)
 
 
 def test_charge_stores_power_times_efficiency():
     b = make()
     b.p_mw = -20.0
     b.advance(1800.0, b.e_min_mwh)  # half an hour: 20 * 0.8 * 0.5 = 8 MWh
-    assert b.energy_mwh == pytest.approx(58.0, rel=1e-15)
+    assert b.stored_mwh == pytest.approx(58.0, rel=1e-15)
 
 
 def test_seconds_to_floor_and_to_top():
@@ -54,11 +54,11 @@ def test_advance_to_bound_lands_exactly_on_it():
     b = make(soc_initial=0.77)
     b.p_mw = 13.7
     b.advance(b.seconds_to_bound(b.e_min_mwh), b.e_min_mwh)
-    assert b.energy_mwh == b.e_min_mwh  # snapped, not merely close
+    assert b.stored_mwh == b.e_min_mwh  # snapped, not merely close
     assert b.discharge_limit_mw(b.e_min_mwh) == 0.0
     b.p_mw = -7.3
     b.advance(b.seconds_to_bound(b.e_min_mwh), b.e_min_mwh)
-    assert b.energy_mwh == b.e_max_mwh
+    assert b.stored_mwh == b.e_max_mwh
     assert b.charge_limit_mw() == 0.0
 
 
@@ -81,7 +81,7 @@ def test_advance_snaps_only_to_the_bound_it_heads_for():
     b = make(soc_min=0.0, reserve_soc=1e-12, soc_initial=0.5)
     b.p_mw = 10.0
     b.advance(b.seconds_to_bound(b.e_reserve_mwh), b.e_reserve_mwh)
-    assert b.energy_mwh == b.e_reserve_mwh
+    assert b.stored_mwh == b.e_reserve_mwh
 
 
 def test_bound_nearer_than_the_clock_resolves_does_not_loop():
@@ -97,7 +97,7 @@ def test_bound_nearer_than_the_clock_resolves_does_not_loop():
 
     env = simpy.Environment(initial_time=1e7)
     battery = Battery(1e-6, 150.0, 150.0, soc_initial=0.0)
-    battery.energy_mwh = battery.e_min_mwh + 1e-13
+    battery.stored_mwh = battery.e_min_mwh + 1e-13
     bus = Bus(env, ExogenousLoad.constant(200.0), Grid(), battery, PeakShave(0.0), Recorder())
     bus.update()
     for _ in range(100):
@@ -106,5 +106,5 @@ def test_bound_nearer_than_the_clock_resolves_does_not_loop():
         env.step()
     assert env.peek() == float("inf")  # nothing left to do: no timeout loop at `now`
     assert bus.n_updates == 1
-    assert battery.energy_mwh == battery.e_min_mwh
+    assert battery.stored_mwh == battery.e_min_mwh
     assert battery.p_mw == 0.0

@@ -145,21 +145,21 @@ def test_discharging_at_a_constant_power_then_on_a_ramp_moves_the_line_integral_
     # 20 MW for 1800 s: ΔE = −20·1800 / 0.95 / 3600 = −10.526 MWh.
     b = bus.at(1800.0)
     e1_mwh = e0_mwh - 20.0 * 1800.0 / ETA_D / 3600
-    assert b.energy_mwh == pytest.approx(e1_mwh, rel=REL)
+    assert b.stored_mwh == pytest.approx(e1_mwh, rel=REL)
     # Then 20 MW rising at 0.01 MW/s for 1000 s (to 30 MW):
     # ΔE = −(20·1000 + 0.01·1000²/2) / 0.95 / 3600 = −25000 / 0.95 / 3600 = −7.310 MWh.
     b = bus.at(2300.0)
     assert b.p_mw == pytest.approx(20.0 + 0.01 * 500.0, rel=REL)  # the power moves along its line
-    assert b.energy_mwh == pytest.approx(
+    assert b.stored_mwh == pytest.approx(
         e1_mwh - (20.0 * 500.0 + 0.01 * 500.0**2 / 2) / ETA_D / 3600, rel=REL
     )
     b = bus.at(2800.0)
     e2_mwh = e1_mwh - (20.0 * 1000.0 + 0.01 * 1000.0**2 / 2) / ETA_D / 3600
     assert e2_mwh == pytest.approx(60.0 - 36000 / 3420 - 25000 / 3420, rel=REL)
-    assert b.energy_mwh == pytest.approx(e2_mwh, rel=REL)
+    assert b.stored_mwh == pytest.approx(e2_mwh, rel=REL)
     # Idle afterwards: nothing moves.
     b = bus.at(5000.0)
-    assert b.energy_mwh == pytest.approx(e2_mwh, rel=REL)
+    assert b.stored_mwh == pytest.approx(e2_mwh, rel=REL)
     assert bus.recorder.events == []
 
 
@@ -173,13 +173,13 @@ def test_charging_stores_the_line_integral_times_eta_c():
     b = bus.at(3600.0)
     e1_mwh = e0_mwh + 30.0 * 3600.0 * ETA_C / 3600
     assert e1_mwh == pytest.approx(57.6, rel=REL)
-    assert b.energy_mwh == pytest.approx(e1_mwh, rel=REL)
+    assert b.stored_mwh == pytest.approx(e1_mwh, rel=REL)
     # −10 MW falling at 0.005 MW/s for 2000 s (to −20 MW):
     # ΔE = (10·2000 + 0.005·2000²/2)·0.92/3600 = 30000·0.92/3600 = +7.667 MWh.
     b = bus.at(4600.0)
     assert b.p_mw == pytest.approx(-10.0 - 0.005 * 1000.0, rel=REL)  # along its line
     b = bus.at(5600.0)
-    assert b.energy_mwh == pytest.approx(e1_mwh + 30000.0 * ETA_C / 3600, rel=REL)
+    assert b.stored_mwh == pytest.approx(e1_mwh + 30000.0 * ETA_C / 3600, rel=REL)
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_the_time_to_the_floor_or_the_top_is_the_root_of_the_energy_quadratic(
         # line_seconds_to_bound tries a line without setting it ...
         t_s = b.line_seconds_to_bound(p0_mw, r_mw_per_s, heading, floor_mwh, top_mwh)
         assert t_s == pytest.approx(expected_s, rel=1e-10)
-        assert (b.energy_mwh, b.p_mw, b.ramp_mw_per_s) == (e_mwh, 0.0, 0.0)
+        assert (b.stored_mwh, b.p_mw, b.ramp_mw_per_s) == (e_mwh, 0.0, 0.0)
         # ... seconds_to_bound gives the same for the line set.
         b.set_power(p0_mw, r_mw_per_s)
         assert b.seconds_to_bound(floor_mwh, top_mwh) == pytest.approx(expected_s, rel=1e-10)
@@ -221,9 +221,9 @@ def test_the_time_to_the_floor_or_the_top_is_the_root_of_the_energy_quadratic(
         # end of the line.
         b.advance(expected_s, floor_mwh)
         if discharging or top_mwh is None:
-            assert b.energy_mwh == (floor_mwh if discharging else E_MAX_MWH)
+            assert b.stored_mwh == (floor_mwh if discharging else E_MAX_MWH)
         else:
-            assert b.energy_mwh == pytest.approx(top_mwh, rel=REL)
+            assert b.stored_mwh == pytest.approx(top_mwh, rel=REL)
         assert b.p_mw == pytest.approx(p0_mw + r_mw_per_s * expected_s, rel=1e-10, abs=1e-12)
         b = battery(soc_initial=soc)
 
@@ -247,7 +247,7 @@ def test_on_the_environment_the_bound_is_an_event_at_the_closed_form_time_and_th
     assert empty_s == pytest.approx(4750.0, rel=REL)
     b = bus.at(empty_s + 100.0)
     assert bus.recorder.times("battery_empty") == [pytest.approx(empty_s, rel=REL)]
-    assert b.energy_mwh == E_MIN_MWH  # put on it, not near it
+    assert b.stored_mwh == E_MIN_MWH  # put on it, not near it
     assert b.discharge_limit_mw(E_MIN_MWH) == 0.0
     assert b.charge_limit_mw() == P_CHARGE_MAX_MW
     # Then charge from 10 MWh on a ramp −8 MW − 0.004 MW/s·t to the top 90 MWh:
@@ -257,7 +257,7 @@ def test_on_the_environment_the_bound_is_an_event_at_the_closed_form_time_and_th
     full_s = start_s + root_s(8.0, 0.004, (E_MAX_MWH - E_MIN_MWH) / ETA_C * 3600)
     b = bus.at(full_s + 100.0)
     assert bus.recorder.times("battery_full") == [pytest.approx(full_s, rel=REL)]
-    assert b.energy_mwh == E_MAX_MWH
+    assert b.stored_mwh == E_MAX_MWH
     assert b.charge_limit_mw() == 0.0
     assert b.discharge_limit_mw(E_MIN_MWH) == P_DISCHARGE_MAX_MW
     assert bus.recorder.kinds() == ["battery_empty", "battery_full"]
@@ -281,21 +281,21 @@ def test_the_limits_are_the_ratings_inside_the_window_and_zero_at_its_bounds():
     assert b.charge_limit_mw() == P_CHARGE_MAX_MW
     # At the floor, and within the tolerance 1e-9·E_nom of it: nothing more to discharge.
     for e_mwh in (E_MIN_MWH, E_MIN_MWH + 0.5 * EPS_MWH):
-        b.energy_mwh = e_mwh
+        b.stored_mwh = e_mwh
         assert b.discharge_limit_mw(E_MIN_MWH) == 0.0
         assert b.charge_limit_mw() == P_CHARGE_MAX_MW
-    b.energy_mwh = E_MIN_MWH + 2 * EPS_MWH
+    b.stored_mwh = E_MIN_MWH + 2 * EPS_MWH
     assert b.discharge_limit_mw(E_MIN_MWH) == P_DISCHARGE_MAX_MW
     # The floor is the caller's: the reserve stops a discharge the window's bottom would allow.
-    b.energy_mwh = E_RESERVE_MWH
+    b.stored_mwh = E_RESERVE_MWH
     assert b.discharge_limit_mw(E_RESERVE_MWH) == 0.0
     assert b.discharge_limit_mw(E_MIN_MWH) == P_DISCHARGE_MAX_MW
     # At the top, and within the tolerance of it: nothing more to charge.
     for e_mwh in (E_MAX_MWH, E_MAX_MWH - 0.5 * EPS_MWH):
-        b.energy_mwh = e_mwh
+        b.stored_mwh = e_mwh
         assert b.charge_limit_mw() == 0.0
         assert b.discharge_limit_mw(E_MIN_MWH) == P_DISCHARGE_MAX_MW
-    b.energy_mwh = E_MAX_MWH - 2 * EPS_MWH
+    b.stored_mwh = E_MAX_MWH - 2 * EPS_MWH
     assert b.charge_limit_mw() == P_CHARGE_MAX_MW
 
 
@@ -304,7 +304,7 @@ def test_the_energy_snaps_onto_the_bound_it_heads_for_and_no_other():
     b = battery(soc_initial=0.3)
     b.set_power(20.0)
     b.advance(3 * 3600.0, E_MIN_MWH)
-    assert b.energy_mwh == E_MIN_MWH
+    assert b.stored_mwh == E_MIN_MWH
     # Ending within the tolerance above the floor: on it; twice the tolerance above: not.
     for above_mwh, snapped in ((0.5 * EPS_MWH, True), (2 * EPS_MWH, False)):
         b = battery(soc_initial=0.3)
@@ -313,24 +313,24 @@ def test_the_energy_snaps_onto_the_bound_it_heads_for_and_no_other():
         dt_s = (0.3 * E_NOM_MWH - E_MIN_MWH - above_mwh) * ETA_D * 3600 / 20.0
         b.advance(dt_s, E_MIN_MWH)
         if snapped:
-            assert b.energy_mwh == E_MIN_MWH
+            assert b.stored_mwh == E_MIN_MWH
         else:
-            assert b.energy_mwh == pytest.approx(E_MIN_MWH + above_mwh, abs=1e-3 * EPS_MWH)
-            assert b.energy_mwh > E_MIN_MWH
+            assert b.stored_mwh == pytest.approx(E_MIN_MWH + above_mwh, abs=1e-3 * EPS_MWH)
+            assert b.stored_mwh > E_MIN_MWH
     # Charging past the top: on it.
     b = battery(soc_initial=0.8)
     b.set_power(-40.0)
     b.advance(3600.0, E_MIN_MWH)  # 80 + 40·0.92 > 90
-    assert b.energy_mwh == E_MAX_MWH
+    assert b.stored_mwh == E_MAX_MWH
     # A discharge ending near the top, or a charge ending near the floor, is not snapped.
     b = battery(soc_initial=0.9)
     b.set_power(1.0)
     b.advance(0.5 * EPS_MWH * ETA_D * 3600, E_MIN_MWH)  # moves 0.5·eps below the top
-    assert b.energy_mwh < E_MAX_MWH
+    assert b.stored_mwh < E_MAX_MWH
     b = battery(soc_initial=0.1)
     b.set_power(-1.0)
     b.advance(0.5 * EPS_MWH / ETA_C * 3600, E_MIN_MWH)  # moves 0.5·eps above the floor
-    assert b.energy_mwh > E_MIN_MWH
+    assert b.stored_mwh > E_MIN_MWH
 
 
 @pytest.mark.parametrize(
@@ -349,7 +349,7 @@ def test_snap_to_bound_puts_the_energy_on_the_bound_of_its_direction(
     b = battery(soc_initial=0.55)
     b.set_power(p_mw, r_mw_per_s)
     b.snap_to_bound(E_RESERVE_MWH)
-    assert b.energy_mwh == pytest.approx(expected_mwh, rel=REL)
+    assert b.stored_mwh == pytest.approx(expected_mwh, rel=REL)
 
 
 # ---- a property over random lines ----------------------------------------------------------
@@ -380,7 +380,7 @@ def test_random_lines_keep_the_energy_in_the_window_and_move_the_integral_over_e
     moves exactly ``∫p dt / η_d`` out or ``∫|p| dt · η_c`` in (to 1e-9 of the larger of it and
     E_nom: the tolerance at a bound is 1e-9·E_nom)."""
     b = battery(soc_initial=soc_initial)
-    e0_mwh = b.energy_mwh
+    e0_mwh = b.stored_mwh
     out_mwh = in_mwh = 0.0
     for direction, a0, a1, dt_s in segments:
         limit_mw = (
@@ -392,14 +392,14 @@ def test_random_lines_keep_the_energy_in_the_window_and_move_the_integral_over_e
         bound_s = b.seconds_to_bound(E_MIN_MWH)
         reaches = bound_s <= dt_s
         dt_s = min(dt_s, bound_s)
-        before_mwh = b.energy_mwh
+        before_mwh = b.stored_mwh
         b.advance(dt_s, E_MIN_MWH)
         if reaches:
             b.snap_to_bound(E_MIN_MWH)  # the bound's event
-            assert b.energy_mwh == (E_MIN_MWH if b.direction > 0 else E_MAX_MWH)
-        assert E_MIN_MWH <= b.energy_mwh <= E_MAX_MWH
+            assert b.stored_mwh == (E_MIN_MWH if b.direction > 0 else E_MAX_MWH)
+        assert E_MIN_MWH <= b.stored_mwh <= E_MAX_MWH
         expected_mwh = delta_mwh(p0_mw, r_mw_per_s, dt_s) if direction else 0.0
-        assert abs(b.energy_mwh - before_mwh - expected_mwh) <= 1e-9 * max(
+        assert abs(b.stored_mwh - before_mwh - expected_mwh) <= 1e-9 * max(
             abs(expected_mwh), E_NOM_MWH
         )
         if expected_mwh < 0:
@@ -407,6 +407,6 @@ def test_random_lines_keep_the_energy_in_the_window_and_move_the_integral_over_e
         else:
             in_mwh += expected_mwh
     # Over the whole sequence: E_end − E_0 = (∫|p_charge| dt)·η_c − (∫p_discharge dt)/η_d.
-    assert abs(b.energy_mwh - (e0_mwh + in_mwh - out_mwh)) <= 1e-9 * max(
+    assert abs(b.stored_mwh - (e0_mwh + in_mwh - out_mwh)) <= 1e-9 * max(
         in_mwh + out_mwh, E_NOM_MWH
     )

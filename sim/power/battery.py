@@ -26,7 +26,8 @@ def heading_of(p_mw: float, ramp_mw_per_s: float) -> int:
 class Battery:
     """An energy store on the site bus with separate charge and discharge efficiencies.
 
-    State is the energy in the cells, ``energy_mwh``. Power ``p_mw`` is at the bus terminal and
+    State is the energy stored in the cells, ``stored_mwh`` (``energy_nom_mwh`` is the
+    nominal energy, the config's ``battery.energy_mwh``). Power ``p_mw`` is at the bus terminal and
     signed by :mod:`sim.units`: positive discharges into the bus, negative charges from it.
 
     Notes
@@ -71,13 +72,13 @@ class Battery:
         "e_reserve_mwh",
         "efficiency_charge",
         "efficiency_discharge",
-        "energy_mwh",
         "energy_nom_mwh",
         "heading",
         "p_charge_max_mw",
         "p_discharge_max_mw",
         "p_mw",
         "ramp_mw_per_s",
+        "stored_mwh",
         "tol_mwh",
     )
 
@@ -102,7 +103,7 @@ class Battery:
         self.e_min_mwh = soc_min * energy_nom_mwh
         self.e_max_mwh = soc_max * energy_nom_mwh
         self.e_reserve_mwh = (soc_min if reserve_soc is None else reserve_soc) * energy_nom_mwh
-        self.energy_mwh = soc_initial * energy_nom_mwh
+        self.stored_mwh = soc_initial * energy_nom_mwh
         self.aux_load_mw = aux_load_mw
         self.p_mw = 0.0  # bus power at the last event [MW]
         self.ramp_mw_per_s = 0.0  # its rate of change until the next event [MW/s]
@@ -113,15 +114,15 @@ class Battery:
     @property
     def soc(self) -> float:
         """State of charge [pu of nominal energy]."""
-        return self.energy_mwh / self.energy_nom_mwh if self.energy_nom_mwh > 0 else 0.0
+        return self.stored_mwh / self.energy_nom_mwh if self.energy_nom_mwh > 0 else 0.0
 
     def discharge_limit_mw(self, floor_mwh: float) -> float:
         """Largest discharge now [MW]: the power limit, or 0 once the energy is at ``floor_mwh``."""
-        return self.p_discharge_max_mw if self.energy_mwh > floor_mwh + self.tol_mwh else 0.0
+        return self.p_discharge_max_mw if self.stored_mwh > floor_mwh + self.tol_mwh else 0.0
 
     def charge_limit_mw(self) -> float:
         """Largest charge now [MW] (a magnitude): the power limit, or 0 when full."""
-        return self.p_charge_max_mw if self.energy_mwh < self.e_max_mwh - self.tol_mwh else 0.0
+        return self.p_charge_max_mw if self.stored_mwh < self.e_max_mwh - self.tol_mwh else 0.0
 
     def values(self) -> tuple[float, ...]:
         """Values of :attr:`columns`: none."""
@@ -133,7 +134,7 @@ class Battery:
 
     def deliverable_mwh(self, floor_mwh: float) -> float:
         """Energy it can put on the bus above ``floor_mwh``: ``(E − floor)·η_d`` [MWh]."""
-        return (self.energy_mwh - floor_mwh) * self.efficiency_discharge
+        return (self.stored_mwh - floor_mwh) * self.efficiency_discharge
 
     def set_power(self, p_mw: float, ramp_mw_per_s: float = 0.0, floor_mwh: float = 0.0) -> None:
         """Set the bus power line from now on: ``p_mw`` [MW] changing at ``ramp_mw_per_s``
@@ -172,11 +173,11 @@ class Battery:
             moved_mw_s = p_mw * dt_s
             heading = (p_mw > 0.0) - (p_mw < 0.0)
         if heading > 0:
-            e = self.energy_mwh - moved_mw_s / self.efficiency_discharge / S_PER_H
-            self.energy_mwh = floor_mwh if e - floor_mwh <= self.tol_mwh else e
+            e = self.stored_mwh - moved_mw_s / self.efficiency_discharge / S_PER_H
+            self.stored_mwh = floor_mwh if e - floor_mwh <= self.tol_mwh else e
         elif heading < 0:
-            e = self.energy_mwh - moved_mw_s * self.efficiency_charge / S_PER_H
-            self.energy_mwh = self.e_max_mwh if self.e_max_mwh - e <= self.tol_mwh else e
+            e = self.stored_mwh - moved_mw_s * self.efficiency_charge / S_PER_H
+            self.stored_mwh = self.e_max_mwh if self.e_max_mwh - e <= self.tol_mwh else e
 
     def snap_to_bound(self, floor_mwh: float) -> str | None:
         """Put the energy on the bound the current power heads for.
@@ -188,9 +189,9 @@ class Battery:
         """
         direction = self.direction
         if direction > 0:
-            self.energy_mwh = floor_mwh
+            self.stored_mwh = floor_mwh
         elif direction < 0:
-            self.energy_mwh = self.e_max_mwh
+            self.stored_mwh = self.e_max_mwh
         return None
 
     def seconds_to_bound(self, floor_mwh: float, top_mwh: float | None = None) -> float:
@@ -219,15 +220,15 @@ class Battery:
         e_top_mwh = self.e_max_mwh if top_mwh is None else top_mwh
         if r != 0.0:
             if heading > 0:
-                room_mw_s = (self.energy_mwh - floor_mwh) * self.efficiency_discharge * S_PER_H
+                room_mw_s = (self.stored_mwh - floor_mwh) * self.efficiency_discharge * S_PER_H
                 return time_to_integral(p_mw, r, room_mw_s)
-            room_mw_s = (e_top_mwh - self.energy_mwh) / self.efficiency_charge * S_PER_H
+            room_mw_s = (e_top_mwh - self.stored_mwh) / self.efficiency_charge * S_PER_H
             return time_to_integral(-p_mw, -r, room_mw_s)
         if p_mw > 0.0:
-            return (self.energy_mwh - floor_mwh) * self.efficiency_discharge / p_mw * S_PER_H
+            return (self.stored_mwh - floor_mwh) * self.efficiency_discharge / p_mw * S_PER_H
         rate_mw = -p_mw * self.efficiency_charge  # may underflow to 0 for a subnormal power
         if rate_mw > 0.0:
-            return (e_top_mwh - self.energy_mwh) / rate_mw * S_PER_H
+            return (e_top_mwh - self.stored_mwh) / rate_mw * S_PER_H
         return math.inf
 
     def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, float]:

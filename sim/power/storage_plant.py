@@ -80,14 +80,14 @@ class StoragePlant:
     # ---- state -------------------------------------------------------------------------
 
     @property
-    def energy_mwh(self) -> float:
+    def stored_mwh(self) -> float:
         """Stored energy of all members [MWh]."""
-        return sum(b.energy_mwh for b in self.members)
+        return sum(b.stored_mwh for b in self.members)
 
     @property
     def soc(self) -> float:
         """State of charge of the plant [pu of its nominal energy]."""
-        return self.energy_mwh / self.energy_nom_mwh if self.energy_nom_mwh > 0 else 0.0
+        return self.stored_mwh / self.energy_nom_mwh if self.energy_nom_mwh > 0 else 0.0
 
     @property
     def direction(self) -> int:
@@ -190,7 +190,7 @@ class StoragePlant:
 
     def values(self) -> tuple[float, ...]:
         """Values of :attr:`columns` now."""
-        return tuple(v for b in self.members for v in (b.p_mw, b.ramp_mw_per_s, b.energy_mwh))
+        return tuple(v for b in self.members for v in (b.p_mw, b.ramp_mw_per_s, b.stored_mwh))
 
     def sections(self) -> list[Section]:
         """Its summary sections: ``battery``, the plant as one storage (:meth:`report_total`),
@@ -245,7 +245,7 @@ class StoragePlant:
             c = sum(
                 -qr * b.efficiency_charge for b, (_, qr) in zip(self.members, lines, strict=True)
             )
-            reach_s = time_to_integral(a, c, (top_mwh - self.energy_mwh) * S_PER_H)
+            reach_s = time_to_integral(a, c, (top_mwh - self.stored_mwh) * S_PER_H)
         else:
             reach_s = math.inf
         return min(
