@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sim.engine import clamp_line, crossing_s
-from sim.power.battery import heading_of
+from sim.engine import clamp_line, crossing_s, heading_of
 
 NAN = float("nan")
 _new = tuple.__new__  # builds a Balance without its keyword-checking __new__ (the hot path)

@@ -4,14 +4,18 @@ once for the type checker. The bus sets them; a step is a mixin of it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sim.balance import Balance, BusState
-from sim.cluster import Cluster
 from sim.contracts import Source, Storage
-from sim.cooling import CoolingPlant
-from sim.loads import ExogenousLoad
-from sim.power.grid import Grid
-from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
+
+if TYPE_CHECKING:  # (the built-in components, for the type checker only)
+    from sim.cluster import Cluster
+    from sim.cooling import CoolingPlant
+    from sim.loads import ExogenousLoad
+    from sim.power.grid import Grid
+    from sim.power.turbines import TurbineFleet
 
 
 class BusStep:

@@ -27,24 +27,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import simpy
 
 from sim.balance import NO_COOLING, Balance, BusState, balance
-from sim.cluster import Cluster
 from sim.commitment import RECHARGE_BAND_PU, TurbineCommitment
 from sim.contracts import Source, Storage
-from sim.cooling import CoolingPlant
 from sim.engine import TIME_TOL_ULPS
 from sim.load_management import LOAD_MANAGEMENT_INTERVAL_S, LoadManagement
-from sim.loads import ExogenousLoad
 from sim.policies import POLICIES, Arbitrage, Backup, DispatchPolicy, PeakShave, Smooth
-from sim.power.grid import Grid
-from sim.power.turbines import TurbineFleet
 from sim.recorder import COOLING_COLUMNS, Recorder, ramp_column
 from sim.thermal_hold import ThermalHold
 from sim.timer import Timer
 from sim.units import S_PER_H
+
+if TYPE_CHECKING:  # (the built-in components, for the type checker only)
+    from sim.cluster import Cluster
+    from sim.cooling import CoolingPlant
+    from sim.loads import ExogenousLoad
+    from sim.power.grid import Grid
+    from sim.power.turbines import TurbineFleet
 
 MAX_UPDATES_AT_ONE_TIME = 100_000
 """More bus updates than this in a row, each less than :data:`STILL_S` (or

@@ -94,3 +94,13 @@ def time_to_integral(p0: float, r: float, target: float) -> float:
         return math.inf
     denom = p0 + math.sqrt(disc)
     return 2.0 * target / denom if denom > 0.0 else math.inf
+
+
+def heading_of(p_mw: float, ramp_mw_per_s: float) -> int:
+    """Which way a bus power line goes: +1 discharging, -1 charging, 0 idle; from ``p_mw``,
+    or from the ramp when ``p_mw`` is 0."""
+    if p_mw > 0.0 or (p_mw == 0.0 and ramp_mw_per_s > 0.0):
+        return 1
+    if p_mw < 0.0 or ramp_mw_per_s < 0.0:
+        return -1
+    return 0

@@ -5,10 +5,14 @@ energy for pausing (the pause floor) when pausing comes before shedding."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sim.balance import Balance
 from sim.bus_step import BusStep
-from sim.cluster import Cluster
 from sim.units import S_PER_H
+
+if TYPE_CHECKING:  # (the built-in components, for the type checker only)
+    from sim.cluster import Cluster
 
 LOAD_MANAGEMENT_INTERVAL_S = 1.0
 """Control interval of load management while a ramp moves the shortfall [s]. The load side

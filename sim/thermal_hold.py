@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from sim.bus_step import BusStep
-from sim.cluster import Cluster
-from sim.cooling import LIMIT_TOL_C, CoolingPlant
+from sim.cooling import LIMIT_TOL_C
+
+if TYPE_CHECKING:  # (the built-in components, for the type checker only)
+    from sim.cluster import Cluster
+    from sim.cooling import CoolingPlant
 
 
 class ThermalHold(BusStep):

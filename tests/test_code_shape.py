@@ -109,3 +109,34 @@ def test_no_test_patches_a_facade():
             if owner in FACADES:
                 found.append(f"{relative(path)}:{node.lineno}: {ast.unparse(node)}")
     assert found == []
+
+
+BUS_MODULES = ("dispatch", "bus_step", "balance", "commitment", "load_management", "thermal_hold")
+COMPONENT_MODULES = ("sim.cluster", "sim.jobs", "sim.cooling", "sim.loads", "sim.power")
+
+
+def runtime_names(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of the ``from sim... import name`` a module runs (not those under
+    ``if TYPE_CHECKING:``)."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in tree.body:  # (module level only: an import in a function is still run)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.ImportFrom) and (sub.module or "").startswith("sim"):
+                found += [(str(sub.module), alias.name) for alias in sub.names]
+    return found
+
+
+@pytest.mark.parametrize("name", BUS_MODULES)
+def test_the_bus_imports_no_component_class(name):
+    """The bus and its steps meet the components through sim.contracts: no class of a
+    component module is imported at run time (its constants may be)."""
+    imported = runtime_names(ROOT / "sim" / f"{name}.py")
+    classes = [
+        f"{module}.{item}"
+        for module, item in imported
+        if module.startswith(COMPONENT_MODULES) and not item.isupper()
+    ]
+    assert classes == []

@@ -5,22 +5,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.engine import line_integral, time_to_integral
+from sim.engine import heading_of, line_integral, time_to_integral
 from sim.summary import battery_summary
 from sim.units import S_PER_H
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def heading_of(p_mw: float, ramp_mw_per_s: float) -> int:
-    """Which way a bus power line goes: +1 discharging, -1 charging, 0 idle; from ``p_mw``,
-    or from the ramp when ``p_mw`` is 0."""
-    if p_mw > 0.0 or (p_mw == 0.0 and ramp_mw_per_s > 0.0):
-        return 1
-    if p_mw < 0.0 or ramp_mw_per_s < 0.0:
-        return -1
-    return 0
 
 
 class Battery:

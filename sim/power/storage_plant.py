@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sim.contracts import Section
-from sim.engine import time_to_integral
-from sim.power.battery import Battery, heading_of
+from sim.engine import heading_of, time_to_integral
+from sim.power.battery import Battery
 from sim.recorder import segment_energy_mw_s
 from sim.summary import battery_summary
 from sim.units import S_PER_H
