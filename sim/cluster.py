@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.config import ClusterConfig, FailuresConfig, HardwareConfig, JobConfig, hardware_catalog
+from sim.config import ClusterConfig, JobConfig, hardware_catalog
 from sim.contracts import NO_SITE, Section, Site
 from sim.jobs import (
     CHECKPOINT,
@@ -40,104 +40,12 @@ from sim.jobs import (
     WAIT_NODE,
     Job,
 )
+from sim.pools import GPU_STATES, Pool
 from sim.recorder import Recorder
 from sim.repairs import RepairCrew
 from sim.rng import stream
 from sim.timer import Timer
 from sim.units import S_PER_H
-
-GPU_STATES = ("busy", "idle", "spare", "repair")
-
-
-class Pool:
-    """Nodes of one hardware type, counted by state (free, spare, busy, in repair).
-
-    With Weibull failures a node ages while it runs a job, so each idle node's remaining life
-    [s of running] is kept (``free_lives``, ``spare_lives``; a job keeps its nodes' own). The
-    node taken is the last one listed — the most recently returned (an assumption: with
-    shape ≠ 1 which node a scheduler picks matters; this one reuses aged nodes first). A
-    repaired node returns as good as new: a fresh life ``η·E^(1/k)``, E ~ Exp(1) (the inverse
-    of the cumulative hazard ``(t/η)^k``). With exponential failures lives are not kept.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        hardware: HardwareConfig,
-        gpus: int,
-        spare_gpus: int,
-        failures: FailuresConfig,
-        rng: np.random.Generator,
-    ):
-        self.name = name
-        self.hardware = hardware
-        gpn = hardware.gpus_per_node
-        self.n_nodes = math.ceil(gpus / gpn)
-        self.spare_target = math.ceil(spare_gpus / gpn)
-        self.free = self.n_nodes
-        self.spare = self.spare_target
-        self.in_repair = 0
-        self.failure_rate_per_node_s = failures.rate_per_node_day / 86400.0
-        self.node_idle_w = hardware.node_overhead_w + gpn * (
-            hardware.gpu_idle_w + hardware.network_w_per_gpu
-        )
-        self.waiting_for_node: list[Job] = []  # jobs that lost a node and found no spare
-        self.gpu_s = dict.fromkeys(GPU_STATES, 0.0)  # GPU-seconds by node state
-        self.weibull = failures.distribution == "weibull" and self.failure_rate_per_node_s > 0
-        self.rng = rng
-        if self.weibull:
-            assert failures.shape is not None
-            self.shape = failures.shape
-            # mean life 1/λ = η·Γ(1 + 1/k)
-            self.scale_s = 1.0 / self.failure_rate_per_node_s / math.gamma(1.0 + 1.0 / self.shape)
-        self.free_lives = self.draw_lives(self.free)
-        self.spare_lives = self.draw_lives(self.spare)
-
-    def draw_lives(self, n: int) -> list[float]:
-        """Lives of ``n`` new nodes [s of running]: ``η·E^(1/k)`` (empty unless Weibull)."""
-        if not self.weibull:
-            return []
-        with np.errstate(over="ignore"):  # a life past the largest float never ends: inf
-            return (self.scale_s * self.rng.exponential(size=n) ** (1.0 / self.shape)).tolist()
-
-    @property
-    def idle_nodes(self) -> int:
-        """Healthy nodes running nothing: free ones and hot spares."""
-        return self.free + self.spare
-
-    def take_free(self, n: int) -> list[float]:
-        """Take ``n`` free nodes for a job; returns their lives (empty unless Weibull)."""
-        self.free -= n
-        if not self.weibull:
-            return []
-        lives = self.free_lives[len(self.free_lives) - n :]
-        del self.free_lives[len(self.free_lives) - n :]
-        return lives
-
-    def return_free(self, lives: list[float]) -> None:
-        """A job's nodes return, free, with their lives left (empty unless Weibull)."""
-        self.free_lives.extend(lives)
-
-    def take_replacement(self) -> float | None:
-        """Take a node to replace a failed one: a spare first, else a free node. Returns its
-        life left [s] (``inf`` unless Weibull), or None if there is none."""
-        if self.spare > 0:
-            self.spare -= 1
-            return self.spare_lives.pop() if self.weibull else math.inf
-        if self.free > 0:
-            self.free -= 1
-            return self.free_lives.pop() if self.weibull else math.inf
-        return None
-
-    def give_back(self) -> None:
-        """A repaired node returns, as good as new: as a spare if short of them, else free."""
-        self.in_repair -= 1
-        to_spare = self.spare < self.spare_target
-        if to_spare:
-            self.spare += 1
-        else:
-            self.free += 1
-        (self.spare_lives if to_spare else self.free_lives).extend(self.draw_lives(1))
 
 
 class Cluster:
@@ -396,7 +304,7 @@ class Cluster:
         """What the power cap takes off the computing jobs now [MW] (IT demand given up)."""
         return self.capped_w * 1e-6
 
-    def holds_back(self) -> bool:
+    def may_take_back(self) -> bool:
         """Whether it holds power back (a cap, stopped jobs, idle nodes off) or has jobs
         waiting for supply: then load management may give some back."""
         return self.cap_pu < 1.0 or bool(self.n_stopped) or not self.idle_on or self.starts_held

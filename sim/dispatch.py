@@ -291,7 +291,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if cluster is not None:
             if cooling is not None:  # first: whether the coolant lets stopped jobs resume
                 self._thermal(cooling, cluster, now)
-            if cluster.holds_back():  # it may take some back
+            if cluster.may_take_back():
                 self._take_back(cluster, now, grid_max_mw, self.battery.aux_load_mw)
             cluster_mw, shed_mw, capped_mw, more_mw = cluster.powers_mw()
         it_mw = self.load.p_mw + cluster_mw

@@ -35,7 +35,7 @@ from sim.timer import Timer
 from sim.units import S_PER_H
 
 if TYPE_CHECKING:
-    from sim.cluster import Pool
+    from sim.pools import Pool
 
 CAP_SPEED_EXPONENT = 0.3
 """Throughput under a power cap: ``speed = cap_pu ** 0.3``, with ``cap_pu`` the GPUs' capped

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.cluster import Pool
 from sim.config import FailuresConfig, hardware_catalog
+from sim.pools import Pool
 from sim.repairs import RepairCrew
 
 SEED = 11
