@@ -21,6 +21,7 @@ import simpy
 import sim.power.turbines
 from sim.config import TurbineConfig, TurbineTripConfig
 from sim.power.turbines import OFF, ONLINE, YEAR_S, TurbineFleet, TurbineGroup
+from tests.stubs import StubRecorder
 
 ROOT = Path(__file__).resolve().parents[1]
 REL = 1e-12
@@ -56,20 +57,6 @@ def heat_rate_mmbtu_per_mwh(p_unit_mw: float) -> float:
     """The configured part-load heat-rate curve of one unit at ``p_unit_mw`` [MW]:
     ``HR(P) = HR_full·(f0·P_nom/P + 1 − f0)`` [MMBtu/MWh]."""
     return HR_FULL_MMBTU_PER_MWH * (F0_PU * P_NOM_MW / p_unit_mw + 1.0 - F0_PU)
-
-
-class StubRecorder:
-    """What the fleet asks of a recorder: ``event(time_s, kind, source, detail)``."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[float, str, str, str]] = []
-
-    def event(self, time_s: float, kind: str, source: str, detail: str = "") -> None:
-        self.events.append((time_s, kind, source, detail))
-
-    def times(self, kind: str) -> list[float]:
-        """Times [s] of the events of ``kind``."""
-        return [t for t, k, _, _ in self.events if k == kind]
 
 
 class StubRng:
