@@ -248,7 +248,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if given_mw > 0.0 and rest_r != 0.0:
             next_s = min(next_s, LOAD_MANAGEMENT_INTERVAL_S)
         due_s = self._parts_due(now, now + next_s) if self._thresholds else now + next_s
-        self._timer.at(due_s if due_s > now else math.nextafter(now, math.inf))
+        if due_s != self._timer.due_s:
+            self._timer.at(due_s if due_s > now else math.nextafter(now, math.inf))
         # record: the rest is unserved (> 0) or spilled (< 0), a residue within tol dropped
         state.grid_mw, self._grid_ramp_mw_per_s = g0, gr
         unserved_mw = unserved_r = curtailed_mw = curtailed_r = 0.0

@@ -140,3 +140,44 @@ def test_the_bus_imports_no_component_class(name):
         if module.startswith(COMPONENT_MODULES) and not item.isupper()
     ]
     assert classes == []
+
+
+def module_imports(path: Path) -> set[str]:
+    """The sim modules a module imports when it is imported (module level, not under
+    ``if TYPE_CHECKING:``; an import inside a function runs later and is left out)."""
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.ImportFrom) and (sub.module or "").startswith("sim"):
+                found.add(str(sub.module))
+            elif isinstance(sub, ast.Import):
+                found.update(a.name for a in sub.names if a.name.startswith("sim"))
+    return found
+
+
+def test_no_import_cycle():
+    """No module of sim/ imports (through others) a module that imports it back: the
+    import graph at import time is acyclic (a depth-first search finds no back edge)."""
+    names = {}
+    for path in (ROOT / "sim").rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {name: {m for m in module_imports(path) if m in names} for name, path in names.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for other in sorted(graph[name]):
+            if state.get(other) == 1:
+                cycles.append([*trail[trail.index(other) :], other])
+            elif other not in state:
+                visit(other, [*trail, other])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == [], cycles
