@@ -316,6 +316,11 @@ class Cluster:
         if it waits for the old one, is interrupted to wait for the new one instead (the old
         one fires with no one waiting). Later: nothing now; the process wakes at the old
         time and waits again, for the rest (:meth:`_life`). ``inf``: it acts when told.
+        These are the rules of :class:`sim.timer.Timer`, so each timeout starts where the job's
+        timer started it. The interrupt (like a process's start and end) is an event now that
+        changes nothing; the bus, which balances after the events due now
+        (:meth:`sim.dispatch.Bus.changed`), may then balance one event later in the same
+        instant, on the same state.
         """
         due_s = job.next_s()
         job.due_s = due_s
