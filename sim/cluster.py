@@ -7,6 +7,13 @@ one. With Weibull failures each node's remaining life is kept too (one float per
 cluster's IT power is piecewise constant: it changes only when a job changes phase or a node
 changes state, and each change is handed to the bus.
 
+Each job is a SimPy process (:meth:`Cluster._life`): it waits for its next wake-up (phase end,
+part end or failure) and makes the change; the scheduler, the repair crews and load management
+change a job at once and interrupt its process when they move its wake-up earlier. Nodes stay
+aggregated in pools: a process per GPU (or per node) would cost memory and buy nothing
+statistically, since a job's failures are one stream (see :mod:`sim.jobs`) and the pool's nodes
+are interchangeable but for their Weibull lives, which are kept as numbers.
+
 Assumptions (stated here and in the README): only nodes running a job fail (free and spare
 nodes are idle and are taken not to, nor to age); a failed node is off while repaired, for an
 exponential time of mean ``repair_h`` (in parallel with the pool's other failed nodes, by its
@@ -44,7 +51,6 @@ from sim.pools import GPU_STATES, Pool
 from sim.recorder import Recorder
 from sim.repairs import RepairCrew
 from sim.rng import stream
-from sim.timer import Timer
 from sim.units import S_PER_H
 
 
@@ -105,7 +111,8 @@ class Cluster:
         return self.p_w * 1e-6
 
     def start(self, env: simpy.Environment, site: Site) -> None:
-        """Place the first jobs at t = 0; the site learns of every power change."""
+        """Start each job's process (:meth:`_life`) and place the first jobs at t = 0; the site
+        learns of every power change."""
         self.env, self.site = env, site
         mean_s, rng = self.repair_mean_s, self.rng_repairs
         self.crews = {
@@ -113,15 +120,10 @@ class Cluster:
             for name, pool in self.pools.items()
         }
         for job in self.jobs:
-            job.timer = Timer(env, functools.partial(self._on_job_due, job))
-            if job.submit_s > env.now:
-                env.timeout(job.submit_s - env.now).callbacks.append(self._on_submit)
+            later = job.submit_s > env.now
+            submitted = env.timeout(job.submit_s - env.now) if later else None
+            job.process = env.process(self._life(job, submitted))
         self._schedule_all(env.now)  # the bus's first update follows
-
-    def _on_submit(self, _event: simpy.Event) -> None:
-        assert self.env is not None
-        self._schedule_all(self.env.now)
-        self.site.changed()
 
     # ---- accounting ---------------------------------------------------------------------
 
@@ -155,7 +157,6 @@ class Cluster:
         self._forget(job)
         self.p_w += job.enter(now_s, state, self.rng_failures)
         self._count(job)
-        assert self.env is not None
         self._schedule(job)
 
     @staticmethod
@@ -216,43 +217,98 @@ class Cluster:
                 self._enter(job, RESTART, now_s)
                 self.recorder.event(now_s, "job_start", job.name, f"{job.n_gpus} GPUs")
 
-    @staticmethod
-    def _schedule(job: Job) -> None:
-        """Move the job's wake-up to its next event (phase end, part end or failure)."""
-        assert job.timer is not None
-        job.timer.at(job.next_s())
+    def _schedule(self, job: Job) -> None:
+        """Move the job's wake-up to its next event (phase end, part end or failure).
 
-    def _on_job_due(self, job: Job, _due_s: float) -> None:
-        assert self.env is not None
-        now_s = self.env.now
-        if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
-            self._fail(job, now_s)
-        elif job.sub_end_s < job.phase_end_s:  # the next part of an iteration
-            self._forget(job)
-            self.p_w += job.toggle(now_s)
-            self._count(job)
-            self._schedule(job)
-        elif job.state == RESTART:
-            self._enter(job, COMPUTE, now_s)
-        elif job.state == COMPUTE:
-            job.end_stretch()
-            if job.final_stretch:  # (not a comparison of sums: rounding could miss it)
+        Earlier than the timeout its process waits for: a new timeout now, and the process,
+        if it waits for the old one, is interrupted to wait for the new one instead (the old
+        one fires with no one waiting). Later: nothing now; the process wakes at the old
+        time and waits again, for the rest (:meth:`_life`). ``inf``: it acts when told.
+        These are the rules of :class:`sim.timer.Timer`, so each timeout starts where the job's
+        timer started it. The interrupt (like a process's start and end) is an event now that
+        changes nothing; the bus, which balances after the events due now
+        (:meth:`sim.dispatch.Bus.changed`), may then balance one event later in the same
+        instant, on the same state.
+        """
+        due_s = job.next_s()
+        job.due_s = due_s
+        if due_s < job.armed_s:
+            env = self.env
+            assert env is not None
+            job.wake, job.armed_s = env.timeout(due_s - env.now), due_s
+            if job.parked:  # (not its own process, which waits for ``job.wake`` next)
+                job.parked = False  # (one interrupt is enough: it then waits for the newest)
+                assert job.process is not None
+                job.process.interrupt("its wake-up moved earlier")
+
+    def _life(self, job: Job, submitted: simpy.Event | None) -> simpy.events.ProcessGenerator:
+        """The job's process: queued → restart → compute ⇄ checkpoint → done.
+
+        It waits for its submission (``submitted``; then it runs the scheduler), then for
+        each of its wake-ups (:attr:`Job.wake`) and acts on it: a failure (drawn on the job's
+        running clock, :meth:`Job.next_s`) sends a node to repair and the job back to its
+        restart (or to wait for a node); the next part of an iteration begins; a restart
+        ends in compute; a compute stretch in a checkpoint, or in the job's end; a checkpoint
+        in compute, or in a pause. Its start, a replacement node, a shed, a pause and a cap
+        are the cluster's and the bus's, done at once (the bus needs the new power now): an
+        interrupt tells the process when they move its wake-up earlier; moved later, the
+        process finds, when it wakes, that its time has not come, and waits for the rest (a
+        wake-up moved later starts no timeout until then). With no wake-up (queued, waiting
+        for a node, stopped), it waits for an interrupt. It ends when the job is done.
+        """
+        env = self.env
+        assert env is not None
+        if submitted is not None:
+            yield submitted
+            self._schedule_all(env.now)
+            self.site.changed()
+        idle = env.event()  # never triggered: what it waits on with no wake-up (interrupted)
+        while True:
+            wake = job.wake
+            job.parked = True
+            try:
+                yield idle if wake is None else wake
+            except simpy.Interrupt:
+                continue  # its wake-up moved earlier (a new timeout): wait for that one
+            job.parked = False
+            armed_s, due_s = job.armed_s, job.due_s
+            job.wake, job.armed_s = None, math.inf
+            if due_s != armed_s:  # moved later (or to inf) since the timeout was started
+                if due_s < math.inf:
+                    job.wake, job.armed_s = env.timeout(due_s - env.now), due_s
+                continue
+            job.due_s = math.inf
+            now_s = env.now
+            if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
+                self._fail(job, now_s)
+            elif job.sub_end_s < job.phase_end_s:  # the next part of an iteration
+                self._forget(job)
+                self.p_w += job.toggle(now_s)
+                self._count(job)
+                self._schedule(job)
+            elif job.state == RESTART:
+                self._enter(job, COMPUTE, now_s)
+            elif job.state == COMPUTE:
+                job.end_stretch()
+                if job.final_stretch:  # (not a comparison of sums: rounding could miss it)
+                    job.committed_s += job.in_flight_s
+                    job.in_flight_s = 0.0
+                    self._finish(job, now_s)
+                    return
+                self._enter(job, CHECKPOINT, now_s)
+            elif job.state == CHECKPOINT:
                 job.committed_s += job.in_flight_s
                 job.in_flight_s = 0.0
-                self._finish(job, now_s)
-                return
-            self._enter(job, CHECKPOINT, now_s)
-        elif job.state == CHECKPOINT:
-            job.committed_s += job.in_flight_s
-            job.in_flight_s = 0.0
-            job.checkpoints += 1
-            if job.pausing:
-                job.paused_count += 1
-                self._stop(job, now_s)
-                self.recorder.event(now_s, "job_paused", job.name, "checkpoint written; nodes off")
-            else:
-                self._enter(job, COMPUTE, now_s)
-        self.site.changed()
+                job.checkpoints += 1
+                if job.pausing:
+                    job.paused_count += 1
+                    self._stop(job, now_s)
+                    self.recorder.event(
+                        now_s, "job_paused", job.name, "checkpoint written; nodes off"
+                    )
+                else:
+                    self._enter(job, COMPUTE, now_s)
+            self.site.changed()
 
     def _fail(self, job: Job, now_s: float) -> None:
         """A node of ``job`` fails now: roll back, send the node to repair, replace it."""
@@ -364,7 +420,6 @@ class Cluster:
                 self.p_w += job.set_cap(now_s, cap_pu)
                 self._count(job)
                 if job.state == COMPUTE:
-                    assert self.env is not None
                     self._schedule(job)
 
     def cap(self, now_s: float, request_mw: float, floor_pu: float) -> float:

@@ -17,8 +17,13 @@ failures each node has its own life in running time; the job keeps its nodes' de
 running clock in a heap, and its next failure is the earliest: a failure costs ``O(log n)``.
 Either way the cost grows with the number of failures, not with nodes × time.
 
-Each job keeps a single pending wake-up (the end of its phase or its next failure, whichever
-is first) in a :class:`sim.timer.Timer`, moved at every change of plan. No interrupts.
+Each job is a SimPy process (:meth:`sim.cluster.Cluster._life`): it waits for its single pending
+wake-up — the end of its phase, of the part of an iteration it is in, or its next failure,
+whichever is first (:meth:`Job.next_s`) — and acts on it: the phase changes, or the job fails.
+What others decide (its start, a replacement node, a shed, a pause, a cap that moves its
+phase's end) is done by the cluster at once, as the bus needs the new power at once; the
+process learns of it by an interrupt when its wake-up moves earlier, and by waiting again when
+it moves later (see :attr:`Job.wake`).
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config import JobConfig
-from sim.timer import Timer
 from sim.units import S_PER_H
 
 if TYPE_CHECKING:
+    import simpy
+
     from sim.pools import Pool
 
 CAP_SPEED_EXPONENT = 0.3
@@ -111,7 +117,12 @@ class Job:
         self.phase_start_s = 0.0
         self.phase_end_s = math.inf
         self.fail_s = math.inf
-        self.timer: Timer | None = None  # its next event (set by the cluster at the start)
+        # Its process and wake-up (the cluster's; see Cluster._life)
+        self.process: simpy.Process | None = None  # (started by the cluster)
+        self.wake: simpy.Timeout | None = None  # the timeout it waits for (None: none)
+        self.armed_s = math.inf  # when ``wake`` fires [s]
+        self.due_s = math.inf  # when the job next acts [s] (``inf``: when told)
+        self.parked = False  # its process waits for a wake-up it must be told is replaced
         self.power_w = 0.0  # drawn by the job's nodes now (the pool counts them as busy)
         self._t_power_s = 0.0  # since when ``power_w`` holds
         # Results

@@ -3,8 +3,9 @@
 SimPy cannot take back a timeout once scheduled, and interrupting a process costs about three
 plain events. A :class:`Timer` therefore starts a new timeout whenever its due time moves and
 remembers which one is its own; the timeout it replaced, when it fires, finds it is no longer
-the timer's and does nothing (it is *stale*). The bus, every job, every turbine unit and the
-cooling plant's restart each keep one.
+the timer's and does nothing (it is *stale*). The bus, every turbine unit and the cooling
+plant's restart each keep one. A training job's process keeps the same rule for its own wake-up
+(:meth:`sim.cluster.Cluster._schedule`), so that its timeouts are started when a timer's would be.
 """
 
 from __future__ import annotations

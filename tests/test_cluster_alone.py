@@ -268,3 +268,99 @@ def test_without_a_spare_the_job_waits_for_the_repaired_node():
     report = cluster.jobs[0].report(30_000.0)
     assert report["waiting_for_nodes_h"] == pytest.approx(5000.0 / 3600, rel=REL)
     assert report["lost_h"] == pytest.approx(540.0 / 3600, rel=REL)
+
+
+def at_time(env: simpy.Environment, time_s: float, action) -> None:
+    """Call ``action()`` at ``time_s`` [s] (as load management would, from outside the job)."""
+    env.timeout(time_s - env.now).callbacks.append(lambda _event: action())
+
+
+def test_the_jobs_process_ends_with_the_job_and_a_queued_one_is_woken_to_start():
+    """Two jobs of 4 nodes each on 8 nodes with the first's 4 taken by a third: the second
+    waits in the queue (its process idle, no wake-up) and is woken (an interrupt) when the
+    first is done, at 8400 s; each job's process ends with the job."""
+    cfg = ClusterConfig(
+        pools=[{"name": "p", "hardware": "h100-sxm", "gpus": 2 * JOB_GPUS}],
+        failures={"rate_per_node_day": 0.0},
+    )
+    jobs = [
+        JobConfig(
+            name=name,
+            pool="p",
+            gpus=JOB_GPUS,
+            restart_s=R_S,
+            checkpoint_interval_s=TAU_S,
+            checkpoint_write_s=DELTA_S,
+            work_h=WORK_S / 3600,
+            priority=priority,
+        )
+        for name, priority in (("first", 1), ("second", 0), ("third", 1))
+    ]
+    recorder = StubRecorder()
+    cluster = Cluster(cfg, jobs, seed=0, recorder=recorder)
+    bus = StubBus(simpy.Environment(), cluster)
+    first, second, third = cluster.jobs
+    bus.at(1.0)
+    assert (first.wake is not None, second.wake, third.wake is not None) == (True, None, True)
+    assert all(job.process is not None and job.process.is_alive for job in cluster.jobs)
+    bus.at(30_000.0)
+    end_s = finish_s(0.0, WORK_S)  # 8400 s
+    assert recorder.times("job_start") == [0.0, 0.0, pytest.approx(end_s, rel=REL)]
+    assert recorder.times("job_done") == [
+        pytest.approx(t, rel=REL) for t in (end_s, end_s, finish_s(end_s, WORK_S))
+    ]
+    assert not any(job.process is not None and job.process.is_alive for job in cluster.jobs)
+
+
+def test_a_cap_moves_the_phase_end_later_and_then_earlier():
+    """A cap to 0.5 at 1000 s, 400 s into the first stretch (600–2400 s), slows the job to
+    ``s = 0.5^0.3``: the 1400 s of compute left end at ``1000 + 1400 / s`` (later: no new
+    timeout; the process wakes at 2400 s and waits again, for the rest). Lifted at 2500 s,
+    what is left, ``1400 − 1500·s``, ends at ``2500 + 1400 − 1500·s``, earlier than the
+    capped end: a new timeout, and an interrupt has the process wait for it."""
+    bus, _, _, _ = cluster_of()
+    cluster = bus.cluster
+    job = cluster.jobs[0]
+    assert job.process is not None
+    interrupts: list[float] = []
+    interrupt = job.process.interrupt
+    job.process.interrupt = lambda cause=None: (interrupts.append(bus.env.now), interrupt(cause))
+    speed = 0.5**0.3
+    capped_end_s = 1000.0 + 1400.0 / speed
+    at_time(bus.env, 1000.0, lambda: cluster.set_cap(1000.0, 0.5))
+    bus.at(1200.0)
+    assert job.due_s == pytest.approx(capped_end_s, rel=REL)
+    assert job.armed_s == 2400.0  # the uncapped end: the timeout waited for
+    bus.at(2450.0)
+    assert job.armed_s == job.due_s == pytest.approx(capped_end_s, rel=REL)  # waits again
+    at_time(bus.env, 2500.0, lambda: cluster.set_cap(2500.0, 1.0))
+    bus.at(2550.0)
+    write_s = 2500.0 + 1400.0 - 1500.0 * speed
+    assert write_s < capped_end_s
+    assert job.armed_s == job.due_s == pytest.approx(write_s, rel=REL)
+    assert interrupts == [2500.0]
+    bus.at(30_000.0)
+    checkpoints = [t for t, p_mw in bus.changes if p_mw == pytest.approx(IDLE_MW, rel=REL)]
+    assert checkpoints[0] == pytest.approx(write_s, rel=REL)
+    assert job.committed_s == pytest.approx(WORK_S, rel=REL)
+    assert job.end_s == pytest.approx(write_s + DELTA_S + (WORK_S - TAU_S) + 3 * DELTA_S, rel=REL)
+    assert interrupts == [2500.0]  # (its own phase changes interrupt nothing)
+
+
+def test_a_shed_job_stops_waking_and_a_resumed_one_restarts():
+    """Shed at 3000 s, 540 s into its second stretch: it loses those 540 s, its nodes go off,
+    and its process waits (the wake-up at the stretch's end, 4260 s, finds it stopped). Taken
+    back at 5000 s, it restarts there with ``W − τ`` left."""
+    bus, rec, _, _ = cluster_of()
+    cluster = bus.cluster
+    at_time(bus.env, 3000.0, lambda: cluster.shed(3000.0, 1e-9))
+    cluster = bus.at(4500.0)
+    job = cluster.jobs[0]
+    assert rec.times("job_shed") == [3000.0]
+    assert job.lost_s == pytest.approx(540.0, rel=REL)
+    assert [t for t, _ in bus.changes if t > 3000.0] == []  # nothing at 4260 s
+    assert (job.wake, job.due_s, job.parked) == (None, math.inf, True)
+    at_time(bus.env, 5000.0, lambda: cluster.take_back(5000.0, 1e3))
+    bus.at(30_000.0)
+    assert rec.times("job_resumed") == [5000.0]
+    assert rec.times("job_done") == [pytest.approx(finish_s(5000.0, WORK_S - TAU_S), rel=REL)]
