@@ -45,17 +45,17 @@ class TurbineCommitment(BusStep):
         return given_mw
 
     def _supply(
-        self, now: float, demand_mw: float, reserve_mw: float
+        self, now: float, demand_mw: float, shortfall_mw: float
     ) -> tuple[float, float, float]:
         """The commitment step: the registered sources cover what the grid cannot supply
-        (their output kept as ``_others_mw``), then the turbines are committed for the
-        shortfall with the load's reserve ``reserve_mw`` [MW] — what the cluster may draw at
-        its next phase change: shed jobs back, running jobs computing (a restart or checkpoint
-        ends with a step up the turbines cannot ramp to). Returns the sources' output [MW],
-        the turbines' output [MW] and its ramp [MW/s]."""
+        (their output kept as ``_others_mw``), then the turbines are committed for the rest of
+        ``shortfall_mw`` [MW] — the demand over the grid's import with the load's reserve, what
+        the cluster may draw at its next phase change: shed jobs back, running jobs computing
+        (a restart or checkpoint ends with a step up the turbines cannot ramp to). Returns the
+        sources' output [MW], the turbines' output [MW] and its ramp [MW/s]. (The bus calls it
+        only with sources, running turbines or a shortfall.)"""
         grid_max_mw = self.state.grid_max_mw
         self._others_mw = 0.0
-        shortfall_mw = demand_mw + reserve_mw - grid_max_mw
         if self.sources:
             self._others_mw = self._dispatch_sources(demand_mw - grid_max_mw)
             shortfall_mw -= self._others_mw

@@ -173,7 +173,6 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
         # the steps of update() this site has
         self._load_steps = cluster is not None or cooling is not None
-        self._supply_steps = fleet is not None or bool(self.sources)
         self._thresholds = fleet is not None or cooling is not None or bool(self._recorded)
         self._extra_columns = cooling is not None or bool(self._recorded)
 
@@ -231,8 +230,9 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             state.grid_mw = min(demand_mw, grid_max_mw)
         # commit the sources; balance; manage the load if supply is still short
         turbines_mw = turbines_r = others_mw = given_mw = 0.0
-        if self._supply_steps:
-            others_mw, turbines_mw, turbines_r = self._supply(now, demand_mw, more_mw * per_it)
+        short_mw = demand_mw + more_mw * per_it - grid_max_mw  # with the load's reserve
+        if self.sources or (fleet is not None and (fleet.running or short_mw > tol)):
+            others_mw, turbines_mw, turbines_r = self._supply(now, demand_mw, short_mw)
         net_mw = demand_mw - turbines_mw - others_mw  # what the battery and the grid supply
         solution = self._solve(now, net_mw, -turbines_r, floor_mwh)
         if fleet is not None and fleet.running:
