@@ -26,9 +26,6 @@ from tests.test_config_package import (
 SIM = ROOT / "sim"
 MAX_LINES = 500
 
-LONG = ("sim/cluster.py",)
-"""The modules still longer than :data:`MAX_LINES`; remove one once it is split."""
-
 SWEEP = SIM / "sweep"
 SWEEP_LAYERS: list[tuple[str, ...]] = [
     ("errors", "ids"),
@@ -52,14 +49,7 @@ def relative(path: Path) -> str:
 
 @pytest.mark.parametrize("path", sorted(SIM.rglob("*.py")), ids=relative)
 def test_no_module_is_long(path):
-    if relative(path) not in LONG:
-        assert lines(path) <= MAX_LINES
-
-
-@pytest.mark.parametrize("name", LONG)
-def test_the_long_modules_are_still_long(name):
-    """So the list only shrinks: a module split below the limit leaves it."""
-    assert lines(ROOT / name) > MAX_LINES, f"{name} is no longer long: remove it from LONG"
+    assert lines(path) <= MAX_LINES
 
 
 def test_the_sweep_layers_name_every_module_of_the_package():
