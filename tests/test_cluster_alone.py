@@ -62,6 +62,20 @@ COMPUTE_MW = (JOB_NODES * NODE_COMPUTE_W + (ALL_NODES - JOB_NODES) * NODE_IDLE_W
 POWER_OF = {"compute": COMPUTE_MW, "checkpoint": IDLE_MW, "done": IDLE_MW}  # after a phase begins
 
 
+def the_job() -> JobConfig:
+    """The one job of these tests: JOB_GPUS GPUs, restart R_S, checkpoints every TAU_S of
+    compute written in DELTA_S, WORK_S of work."""
+    return JobConfig(
+        name="j",
+        pool="p",
+        gpus=JOB_GPUS,
+        restart_s=R_S,
+        checkpoint_interval_s=TAU_S,
+        checkpoint_write_s=DELTA_S,
+        work_h=WORK_S / 3600,
+    )
+
+
 class StubBus:
     """The site the cluster sees (sim.contracts.Site): ``changed()``, here recording
     ``(clock, IT MW)``."""
@@ -91,15 +105,7 @@ def cluster_of(
         failures={"rate_per_node_day": rate_per_node_day},
         repair_h=REPAIR_H,
     )
-    job = JobConfig(
-        name="j",
-        pool="p",
-        gpus=JOB_GPUS,
-        restart_s=R_S,
-        checkpoint_interval_s=TAU_S,
-        checkpoint_write_s=DELTA_S,
-        work_h=WORK_S / 3600,
-    )
+    job = the_job()
     recorder = StubRecorder()
     cluster = Cluster(cfg, [job], seed=0, recorder=recorder)
     failures, repairs = ScriptedRng(failure_draws), ScriptedRng(repair_draws)
@@ -244,15 +250,7 @@ def test_without_a_spare_the_job_waits_for_the_repaired_node():
         pools=[{"name": "p", "hardware": "h100-sxm", "gpus": JOB_GPUS}],
         failures={"rate_per_node_day": FAILURES_PER_NODE_DAY},
     )
-    job = JobConfig(
-        name="j",
-        pool="p",
-        gpus=JOB_GPUS,
-        restart_s=R_S,
-        checkpoint_interval_s=TAU_S,
-        checkpoint_write_s=DELTA_S,
-        work_h=WORK_S / 3600,
-    )
+    job = the_job()
     recorder = StubRecorder()
     cluster = Cluster(cfg, [job], seed=0, recorder=recorder)
     cluster.rng_failures = ScriptedRng([3000.0, 1e15])
