@@ -57,8 +57,8 @@ from sim.units import S_PER_H
 class Cluster(ClusterLoadManagement):
     """Pools, jobs and the scheduler; the live IT load of the site.
 
-    ``p_mw`` is the cluster's IT power now [MW]; ``on_change()`` (the bus) is called after
-    every change of it. ``peak_mw`` bounds it (every node at its computing power).
+    ``p_mw`` is the cluster's IT power now [MW]; its site (the bus) learns of every change of
+    it (``site.changed()``). ``peak_mw`` bounds it (every node at its computing power).
     """
 
     def __init__(self, cfg: ClusterConfig, jobs: list[JobConfig], seed: int, recorder: Recorder):

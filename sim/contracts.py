@@ -30,8 +30,11 @@ the turbines are committed for what is left. Registering one needs no edit of ``
 
     register_source("fuel_cell", lambda config: FuelCell(10.0, 80.0))
 
-The built-in components keep their own fast paths in the bus for now; the contract is what a
-new component is written against.
+Every component is started with ``start(env, site)`` and tells the :class:`Site` (the bus) of
+a change with one call, ``site.changed()``; same-time changes coalesce into one balance. The
+bus reads the built-in cluster, turbine fleet and cooling plant in its steps (their richer
+interfaces are typed by their classes, for the type checker only); a new component is written
+against the protocols here.
 """
 
 from __future__ import annotations
