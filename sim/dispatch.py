@@ -34,7 +34,7 @@ import simpy
 from sim.balance import NO_COOLING, Balance, BusState, balance
 from sim.commitment import RECHARGE_BAND_PU, TurbineCommitment
 from sim.contracts import Source, Storage
-from sim.engine import TIME_TOL_ULPS
+from sim.engine import time_tol_s
 from sim.load_management import LOAD_MANAGEMENT_INTERVAL_S, LoadManagement
 from sim.policies import POLICIES, Arbitrage, Backup, DispatchPolicy, PeakShave, Smooth
 from sim.recorder import COOLING_COLUMNS, Recorder, ramp_column
@@ -275,9 +275,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if self._updates_still > MAX_UPDATES_AT_ONE_TIME:
             raise self._stuck(now)
         if now >= self._binade_end_s:
-            ulp_s = math.ulp(now)
-            self.state.tol_s = TIME_TOL_ULPS * ulp_s
-            self._still_s = max(STILL_S, STILL_ULPS * ulp_s)
+            self.state.tol_s = time_tol_s(now)
+            self._still_s = max(STILL_S, STILL_ULPS * math.ulp(now))
             self._binade_end_s = math.ldexp(1.0, math.frexp(now)[1]) if now > 0.0 else 0.0
 
     def _site_load(

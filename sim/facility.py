@@ -80,15 +80,19 @@ def build_load(cfg: LoadConfig | None) -> ExogenousLoad:
     return ExogenousLoad.constant(cfg.constant_mw)
 
 
-def build_battery(cfg: BatteryConfig | list[BatteryConfig] | None) -> Battery | StoragePlant:
-    """The storage of a config: one battery, a plant of several (a list, see
-    :mod:`sim.power.storage_plant`), or an empty battery (0 MWh, 0 MW) when there is none."""
-    if cfg is None:
+def build_storage(storages: list[BatteryConfig]) -> Battery | StoragePlant:
+    """The storage of a config (:attr:`sim.config.Config.storages`): an empty battery (0 MWh,
+    0 MW) when there is none, one battery, or a plant of several in order (see
+    :mod:`sim.power.storage_plant`)."""
+    if not storages:
         return Battery(0.0, 0.0, 0.0, soc_initial=0.0)
-    if isinstance(cfg, list):
-        if len(cfg) == 1:
-            return build_battery(cfg[0])
-        return StoragePlant([(str(c.name), build_battery(c)) for c in cfg])  # type: ignore[misc]
+    if len(storages) > 1:
+        return StoragePlant([(str(c.name), build_battery(c)) for c in storages])
+    return build_battery(storages[0])
+
+
+def build_battery(cfg: BatteryConfig) -> Battery:
+    """One battery of the config."""
     return Battery(
         energy_nom_mwh=cfg.energy_mwh,
         p_charge_max_mw=cfg.power_mw if cfg.charge_power_mw is None else cfg.charge_power_mw,
@@ -144,7 +148,7 @@ class Facility:
         if management is not None:
             flexible_pu = config.load.flexible_pu if config.load is not None else 0.0
             self.load.manage(management.order, management.it_floor_pu, flexible_pu)
-        self.battery = build_battery(config.battery)
+        self.battery = build_storage(config.storages)
         self.recorder = Recorder(self.battery.energy_nom_mwh)
         self.cluster = (
             Cluster(config.cluster, config.jobs, config.seed, self.recorder)

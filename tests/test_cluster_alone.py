@@ -62,17 +62,18 @@ COMPUTE_MW = (JOB_NODES * NODE_COMPUTE_W + (ALL_NODES - JOB_NODES) * NODE_IDLE_W
 POWER_OF = {"compute": COMPUTE_MW, "checkpoint": IDLE_MW, "done": IDLE_MW}  # after a phase begins
 
 
-def the_job() -> JobConfig:
-    """The one job of these tests: JOB_GPUS GPUs, restart R_S, checkpoints every TAU_S of
+def the_job(name: str = "j", priority: int = 0) -> JobConfig:
+    """The job of these tests: JOB_GPUS GPUs, restart R_S, checkpoints every TAU_S of
     compute written in DELTA_S, WORK_S of work."""
     return JobConfig(
-        name="j",
+        name=name,
         pool="p",
         gpus=JOB_GPUS,
         restart_s=R_S,
         checkpoint_interval_s=TAU_S,
         checkpoint_write_s=DELTA_S,
         work_h=WORK_S / 3600,
+        priority=priority,
     )
 
 
@@ -282,17 +283,7 @@ def test_the_jobs_process_ends_with_the_job_and_a_queued_one_is_woken_to_start()
         failures={"rate_per_node_day": 0.0},
     )
     jobs = [
-        JobConfig(
-            name=name,
-            pool="p",
-            gpus=JOB_GPUS,
-            restart_s=R_S,
-            checkpoint_interval_s=TAU_S,
-            checkpoint_write_s=DELTA_S,
-            work_h=WORK_S / 3600,
-            priority=priority,
-        )
-        for name, priority in (("first", 1), ("second", 0), ("third", 1))
+        the_job(name, priority) for name, priority in (("first", 1), ("second", 0), ("third", 1))
     ]
     recorder = StubRecorder()
     cluster = Cluster(cfg, jobs, seed=0, recorder=recorder)
