@@ -217,7 +217,7 @@ class CoolingPlant:
             return  # (up and powered: a demand-response change, nothing to restart)
         assert self._restart is not None
         if not up:
-            self._restart.cancel(release=True)  # (lost again before the chillers restarted)
+            self._restart.cancel()  # (lost again before the chillers restarted)
             if self.powered:
                 self.powered = False
                 self.recorder.event(self.env.now, "chillers_off", "cooling", "grid lost")

@@ -57,23 +57,13 @@ class Timer:
         if due_s < self._armed_s:
             self._arm(delay_s, due_s)
 
-    def cancel(self, *, release: bool = False) -> None:
-        """Do not fire (until set again).
-
-        Parameters
-        ----------
-        release : bool
-            Also let go of the pending timeout (it goes stale), so that the next :meth:`at` or
-            :meth:`after` starts a timeout at once, as a new timer's would. Without it, a due
-            time set later than the pending one waits for it to fire and starts its timeout
-            then: it fires at the same time up to rounding, but among events at that same time
-            it takes the place of a timeout started then. A component whose events must keep
-            the order of one-shot timeouts started when each was set releases (the turbine
-            units: a unit stopped while starting and started again).
-        """
+    def cancel(self) -> None:
+        """Do not fire (until set again). The pending timeout goes stale, so that the next
+        :meth:`at` or :meth:`after` starts a timeout at once, as a new timer's would: among
+        events at one time it keeps the place of a one-shot timeout started when it was set
+        (the turbine units: a unit stopped while starting and started again)."""
         self.due_s = math.inf
-        if release:
-            self._pending, self._armed_s = None, math.inf
+        self._pending, self._armed_s = None, math.inf
 
     def _arm(self, delay_s: float, due_s: float) -> None:
         event = self._env.timeout(delay_s)

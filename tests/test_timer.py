@@ -105,7 +105,7 @@ def test_moving_later_starts_no_timeout_until_the_pending_one_fires() -> None:
     assert fired == [(8.0, 8.0)]
 
 
-def test_released_when_cancelled_a_later_due_time_starts_its_timeout_at_once() -> None:
+def test_when_cancelled_a_later_due_time_starts_its_timeout_at_once() -> None:
     env, timer, fired = make()
     started: list[tuple[float, float]] = []  # (clock, due) of each timeout started
     timeout = env.timeout
@@ -116,11 +116,11 @@ def test_released_when_cancelled_a_later_due_time_starts_its_timeout_at_once() -
 
     env.timeout = counted  # type: ignore[method-assign]
     timer.at(5.0)
-    at_time(env, 1.0, lambda: timer.cancel(release=True))
+    at_time(env, 1.0, timer.cancel)
     at_time(env, 2.0, lambda: timer.at(8.0))
     env.run(until=100)
-    # The timer's own: at 5 (started at 0, stale once released: it does nothing) and at 8,
-    # started at 2 when set (without release, the one at 5 would start it when it fired).
+    # The timer's own: at 5 (started at 0, stale once cancelled: it does nothing) and at 8,
+    # started at 2 when set.
     mine = [s for s in started if s[1] in (5.0, 8.0)]
     assert mine == [(0.0, 5.0), (2.0, 8.0)]
     assert fired == [(8.0, 8.0)]

@@ -60,8 +60,8 @@ class TurbineFleet:
     (:meth:`dispatch`) and takes the fleet's next internal event (:meth:`next_due_s`).
     Starts completing and forced trips are the fleet's own events: each unit has one
     :class:`~sim.timer.Timer`, set when it starts (to its start's end) and when it comes
-    online (to its forced trip), released when it goes off; it integrates the bus to now,
-    changes the fleet and asks the bus to update.
+    online (to its forced trip), cancelled when it goes off; at each, the fleet brings its
+    own fuel and hours to now (:meth:`advance_to`), changes and tells its site.
     """
 
     def __init__(
@@ -326,11 +326,11 @@ class TurbineFleet:
         g.year_log(now_s)[u].starts += 1
         g.begin_burning(u)
         self.recorder.event(now_s, "turbine_start", g.name, f"unit {u}: {reason}")
-        g.timers[u].after(g.start_s)  # (released when it last went off: a new timeout now)
+        g.timers[u].after(g.start_s)  # (cancelled when it last went off: a new timeout now)
 
     def _on_unit_due(self, g: TurbineGroup, u: int, _due_s: float) -> None:
         """Unit ``u``'s timer: a starting unit comes online, an online one trips (a unit
-        going off releases its timer, so an off unit's never fires)."""
+        going off cancels its timer, so an off unit's never fires)."""
         if g.state[u] == STARTING:
             self._on_online(g, u)
         else:
@@ -395,7 +395,7 @@ class TurbineFleet:
             g.n_starting -= 1
             self.n_burning -= 1
         g.state[u] = OFF
-        g.timers[u].cancel(release=True)  # no start to end, no trip; its next start: a new timeout
+        g.timers[u].cancel()  # no start to end, no trip; its next start: a new timeout
         self.wake_s = -math.inf  # recomputed when next asked: the unit may be in repair
         if g.n_online == 0:
             g.p_mw, g.ramp_mw_per_s, g.ramp_end_s, g.setpoint_mw = 0.0, 0.0, math.inf, 0.0
