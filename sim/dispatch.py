@@ -231,11 +231,11 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         # commit the sources; balance; manage the load if supply is still short
         turbines_mw = turbines_r = others_mw = given_mw = 0.0
         short_mw = demand_mw + more_mw * per_it - grid_max_mw  # with the load's reserve
-        if self.sources or (fleet is not None and (fleet.running or short_mw > tol)):
+        if self.sources or (fleet is not None and (fleet.n_burning or short_mw > tol)):
             others_mw, turbines_mw, turbines_r = self._supply(now, demand_mw, short_mw)
         net_mw = demand_mw - turbines_mw - others_mw  # what the battery and the grid supply
         solution = self._solve(now, net_mw, -turbines_r, floor_mwh)
-        if fleet is not None and fleet.running:
+        if fleet is not None and fleet.n_burning:
             solution, turbines_mw, turbines_r = self._settle_turbines(now, solution, demand_mw)
         if solution.rest_mw > tol and self.load.order:
             solution, given_mw, it_mw, cool, capped_mw, shed_mw = self._manage_load(
@@ -307,7 +307,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         fleet, battery = self.fleet, self.battery
         if fleet is not None:
             due_s = min(due_s, fleet.next_due_s(now))
-            if fleet.running and battery.direction < 0 and battery.stored_mwh < self.e_stop_mwh:
+            if fleet.n_burning and battery.direction < 0 and battery.stored_mwh < self.e_stop_mwh:
                 stop_s = battery.seconds_to_bound(self._floor_mwh, self.e_stop_mwh)
                 due_s = min(due_s, now + stop_s)
         if self.cooling is not None:

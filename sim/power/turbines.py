@@ -78,6 +78,7 @@ class TurbineFleet:
         self.unavailable_logged = False  # "no unit can start" is logged once per shortfall
         self.stop_blocked_until_s = math.inf  # a stop waits for the minimum run time
         self.n_burning = 0  # units starting or online, over all groups
+        self.n_online = 0  # units online, over all groups
         self.wake_s = math.inf  # next time a unit may start again (repair done, new year)
         self.env: simpy.Environment | None = None
         self.site: Site = NO_SITE
@@ -126,14 +127,6 @@ class TurbineFleet:
         return total
 
     @property
-    def n_online(self) -> int:
-        """Units online."""
-        total = 0
-        for g in self.groups:
-            total += g.n_online
-        return total
-
-    @property
     def running(self) -> bool:
         """Whether any unit is starting or online."""
         return self.n_burning > 0
@@ -147,10 +140,11 @@ class TurbineFleet:
         (output, fuel, running hours); return ``now_s``."""
         t0_s = self._t_s
         if now_s > t0_s:
-            dt_s = now_s - t0_s
-            for g in self.groups:
-                if g.burning:
-                    g.integrate(t0_s, dt_s)
+            if self.n_burning:
+                dt_s = now_s - t0_s
+                for g in self.groups:
+                    if g.burning:
+                        g.integrate(t0_s, dt_s)
             self._t_s = now_s
         return now_s
 
@@ -168,6 +162,8 @@ class TurbineFleet:
         due_s = min(self.wake_s, self.stop_blocked_until_s)
         if due_s <= now_s:
             due_s = math.inf
+        if not self.n_burning:
+            return due_s
         for g in self.groups:
             if not g.burning:
                 continue
@@ -341,6 +337,7 @@ class TurbineFleet:
         g.state[u] = ONLINE
         g.n_starting -= 1
         g.n_online += 1
+        self.n_online += 1
         g.online_since_s[u] = now_s
         self.recorder.event(now_s, "turbine_online", g.name, f"unit {u}")
         if g.mean_s_to_trip < math.inf:
@@ -390,6 +387,7 @@ class TurbineFleet:
         g.none_ready_until_s = -math.inf  # it may start again
         if g.state[u] == ONLINE:
             g.n_online -= 1
+            self.n_online -= 1
             self.n_burning -= 1
         elif g.state[u] == STARTING:
             g.n_starting -= 1
