@@ -77,6 +77,9 @@ class Cluster(ClusterLoadManagement):
             for p in cfg.pools
         }
         iterate = cfg.power_model == "iteration"
+        self.iterate = iterate  # the jobs' power a square wave over each iteration
+        # its column: the IT power's mean over an iteration (what the turbines follow)
+        self.columns: tuple[str, ...] = ("it_mean_mw",) if iterate else ()
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.submit_s, j.index))
         self.repair_mean_s = cfg.repair_h * S_PER_H
@@ -109,6 +112,19 @@ class Cluster(ClusterLoadManagement):
     def p_mw(self) -> float:
         """IT power of the cluster now [MW]."""
         return self.p_w * 1e-6
+
+    def swing_mw(self) -> float:
+        """How far the cluster's power is above its mean over an iteration now [MW] (0 unless
+        ``power_model: iteration``; see :meth:`sim.jobs.Job.swing_w`)."""
+        return sum(job.swing_w() for job in self.jobs) * 1e-6 if self.iterate else 0.0
+
+    def values(self) -> tuple[float, ...]:
+        """Values of :attr:`columns` now: the cluster's IT power less its swing [MW]."""
+        return (self.p_w * 1e-6 - self.swing_mw(),) if self.iterate else ()
+
+    def next_threshold_s(self) -> float:
+        """Time to its next threshold of a column [s]: none (its changes are events)."""
+        return math.inf
 
     def start(self, env: simpy.Environment, site: Site) -> None:
         """Start each job's process (:meth:`_life`) and place the first jobs at t = 0; the site

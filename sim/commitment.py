@@ -4,10 +4,16 @@ The operator's rule (an assumption written down here): turbines start when the g
 supply the load and the shortfall is expected to outlast the battery — at once in a grid outage
 (its length is not known in advance) or when the import limit binds, and in a demand-response
 window when the battery cannot carry the shortfall to the window's end. Enough units start to
-cover the shortfall with their rating; the battery bridges their start delay and ramp. Online,
-they cover the shortfall and recharge the battery with what is left of their rating. They stop
-(after their minimum run time) once the grid can carry the load and the battery is recharged to
-``dispatch.turbine_stop_soc`` or the policy no longer charges it.
+cover the shortfall with their rating — the shortfall with the load's reserve, what the cluster
+may draw at its next phase change — and the battery bridges their start delay and ramp.
+Online, they produce what the net load draws (the governors follow the load: no generator on an
+island puts out more than its load takes), plus the battery's recharge while the policy charges
+it; the rest of their committed rating is spinning reserve, not output. With ``power_model:
+iteration`` they follow the cluster's mean over an iteration, not its square wave (a turbine's
+ramp, minutes from idle to full, cannot follow a 3-s step: an assumption), and the battery
+buffers the swing. They stop (after their minimum run time) once the grid can carry the load
+and the battery is recharged to ``dispatch.turbine_stop_soc`` or the policy no longer charges
+it.
 
 Registered sources (:mod:`sim.contracts`) come first: each covers what the grid cannot supply,
 up to its limit, in order; the turbines are committed for what is left.
@@ -32,6 +38,7 @@ class TurbineCommitment(BusStep):
 
     e_stop_mwh: float
     _recharging: bool
+    _reserve_out: bool  # the turbines carry the load's next step as output (no bridge)
     _grid_target: GridTarget
 
     def _dispatch_sources(self, short_mw: float) -> float:
@@ -61,9 +68,19 @@ class TurbineCommitment(BusStep):
             shortfall_mw -= self._others_mw
         self._shortfall_mw = shortfall_mw
         fleet = self.fleet
-        if fleet is not None and (fleet.running or shortfall_mw > self.tol_mw):
+        if fleet is not None and (fleet.n_burning or shortfall_mw > self.tol_mw):
             fleet.settle(now)
-            self._commit(now, shortfall_mw, self._floor_mwh)
+            net_mw = demand_mw - grid_max_mw - self._others_mw  # what the grid cannot supply
+            reserve_mw = shortfall_mw - net_mw  # the load's next step up
+            if self.cluster is not None and self.cluster.iterate:
+                swing_mw = self.cluster.swing_mw()  # the turbines follow the mean
+                net_mw, reserve_mw = net_mw - swing_mw, reserve_mw + swing_mw
+            self._reserve_out = reserve_mw > self.tol_mw and reserve_mw > self._headroom_mw(
+                self._floor_mwh, net_mw
+            )
+            if self._reserve_out:
+                net_mw += reserve_mw  # no battery to bridge the step: carried as output
+            self._commit(now, shortfall_mw, net_mw, self._floor_mwh)
             return self._others_mw, fleet.p_mw, fleet.ramp_mw_per_s
         return self._others_mw, 0.0, 0.0
 
@@ -79,7 +96,7 @@ class TurbineCommitment(BusStep):
         if (
             solution.rest_mw < -tol
             and turbines_mw > 0.0
-            and fleet.step_down(now, -solution.rest_mw)
+            and fleet.step_down(now, -solution.rest_mw, self._reserve_out)
         ):
             turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
             net_mw = demand_mw - turbines_mw - self._others_mw
@@ -95,8 +112,27 @@ class TurbineCommitment(BusStep):
             solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh)
         return solution, turbines_mw, turbines_r
 
-    def _commit(self, now: float, shortfall_mw: float, floor_mwh: float) -> None:
-        """Start turbines for a sustained shortfall; set the output the bus wants from them."""
+    def _headroom_mw(self, floor_mwh: float, output_mw: float) -> float:
+        """How far the turbines' output may step up at once from ``output_mw`` [MW] with the
+        battery bridging their ramp [MW]: their committed rating above it, at most what the
+        battery can
+        still give and the step ``x`` whose ramp triangle its deliverable energy covers,
+        ``x²/(2·R) ≤ E`` (``R`` the online units' ramp [MW/s], ``E`` [MW·s]). A turbine
+        takes a GPU step only at its ramp: without this headroom the turbines carry the
+        load's next step as output (spilled until the step comes; an assumption in place of
+        a governor's block-load capability)."""
+        fleet, battery = self.fleet, self.battery
+        assert fleet is not None
+        spare_mw = fleet.committed_mw() - output_mw
+        give_mw = battery.discharge_limit_mw(floor_mwh) - max(battery.p_mw, 0.0)
+        energy_mw_s = battery.deliverable_mwh(floor_mwh) * S_PER_H
+        bridge_mw = math.sqrt(2.0 * fleet.ramp_up_mw_per_s() * max(energy_mw_s, 0.0))
+        return max(min(spare_mw, give_mw, bridge_mw), 0.0)
+
+    def _commit(self, now: float, shortfall_mw: float, net_mw: float, floor_mwh: float) -> None:
+        """Start turbines for a sustained shortfall ``shortfall_mw`` [MW] (with the load's
+        reserve); set their output to the net load ``net_mw`` the grid and the other sources
+        cannot supply [MW], plus the battery's recharge."""
         battery, grid, fleet = self.battery, self.grid, self.fleet
         assert fleet is not None
         if shortfall_mw > self.tol_mw:
@@ -125,7 +161,7 @@ class TurbineCommitment(BusStep):
         recharge_mw = 0.0
         if self._recharging and self._grid_target(self.state)[2]:
             recharge_mw = battery.charge_limit_mw()  # only if the policy lets it charge now
-        fleet.dispatch(now, max(shortfall_mw, 0.0) + recharge_mw)
+        fleet.dispatch(now, max(net_mw, 0.0) + recharge_mw)
 
     def _recharged(self, battery_mw: float) -> bool:
         """Whether the battery no longer needs the turbines: recharged to the stop level, or

@@ -148,6 +148,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         )
         self.tol_mw = TOL_PU * scale_mw
         self._recharging = False  # turbines are recharging the battery (see RECHARGE_BAND_PU)
+        self._reserve_out = False  # turbines carry the next step as output (see _supply)
         self.n_updates = 0
         self._t_last_s = env.now
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
@@ -164,9 +165,11 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
         if cooling is not None:
             recorder.declare(COOLING_COLUMNS)
-        # components with columns of their own: the sources, a plant of several storages
-        self._recorded: tuple[Source | Storage, ...] = (
-            (*self.sources, battery) if battery.columns else self.sources
+        # components with columns of their own: the sources, a plant of several storages, an
+        # iterating cluster (its mean)
+        self._recorded: tuple[Source | Storage | Cluster, ...] = (
+            *self.sources,
+            *(part for part in (battery, cluster) if part is not None and part.columns),
         )
         for part in self._recorded:
             recorder.declare(part.columns)

@@ -165,7 +165,8 @@ class Facility:
             if config.turbines
             else None
         )
-        self.weather = build_weather(config) if config.cooling is not None else None
+        # the weather: for the cooling plant and the turbines' inlet air
+        self.weather = build_weather(config) if config.cooling or config.turbines else None
         self.cooling = (
             CoolingPlant(
                 config.cooling,
@@ -218,7 +219,7 @@ class Facility:
         observers = [self.cooling.on_grid] if self.cooling is not None else []
         self.grid.start(self.env, self.bus, self.recorder, observers)
         if self.fleet is not None:
-            self.fleet.start(self.env, self.bus)
+            self.fleet.start(self.env, self.bus, self.weather)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:

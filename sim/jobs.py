@@ -171,6 +171,19 @@ class Job:
             return (self.n_nodes - 1) * self.node_idle_w
         return 0.0
 
+    def swing_w(self) -> float:
+        """How far the job's power is above its mean over an iteration now [W] (0 unless it
+        computes under ``power_model: iteration``): ``p − (f·p_compute + (1 − f)·p_comm)``
+        with ``f`` the compute fraction of an iteration (a cap or slow-down stretches both
+        parts alike, so ``f`` holds)."""
+        if not self.iterate or self.state != COMPUTE:
+            return 0.0
+        f = self.compute_sub_s / (self.compute_sub_s + self.comm_sub_s)
+        compute_w = self.n_nodes * (
+            self.node_base_w + self.cap_pu * (self.node_peak_w - self.node_base_w)
+        )
+        return self.power_w - (f * compute_w + (1.0 - f) * self.n_nodes * self.node_idle_w)
+
     # ---- node lives (Weibull failures) --------------------------------------------------
 
     def _clock_s(self, now_s: float) -> float:

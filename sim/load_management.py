@@ -111,11 +111,17 @@ class LoadManagement(BusStep):
         return floor_mwh
 
     def _take_back(self, cluster: Cluster, now: float, grid_max_mw: float, aux_mw: float) -> None:
-        """Take back what the cluster gave up, as far as grid import and turbine output carry
-        it (see :meth:`Cluster.take_back`). Running jobs count at their (uncapped) computing
-        power — a restart or checkpoint ends with that step up."""
+        """Take back what the cluster gave up, as far as grid import and the turbines carry
+        it: their output and the step up it may take at once with the battery bridging the
+        ramp, up to their committed rating (see :meth:`_headroom_mw`; they follow the load,
+        so their output alone is no measure of what they could carry). Running jobs count
+        at their (uncapped) computing power — a restart or checkpoint ends with that step
+        up (see :meth:`Cluster.take_back`)."""
         fleet = self.fleet
-        supply_mw = grid_max_mw + (fleet.p_mw if fleet is not None else 0.0) - aux_mw
+        supply_mw = grid_max_mw - aux_mw
+        if fleet is not None:
+            headroom_mw = self._headroom_mw(self._floor_mwh, fleet.p_mw) if fleet.n_online else 0
+            supply_mw += fleet.p_mw + headroom_mw
         for source in self.sources:
             supply_mw += source.p_mw
         if self.cooling is not None:  # in IT terms: the facility's per MW of IT

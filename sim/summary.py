@@ -127,10 +127,31 @@ def battery_summary(
     """
     discharged_mwh = energy_mwh(segments, end_s)["battery_discharge"]
     soc = segments["battery_soc"]
-    return {
+    out = {
         "soc_final": float(soc.iloc[-1]),
         "soc_lowest": float(soc.min()),
         "equivalent_full_cycles": discharged_mwh / energy_nom_mwh if energy_nom_mwh > 0 else 0.0,
+    }
+    if "it_mean_mw" in segments:  # power_model: iteration
+        out.update(iteration_swing_summary(segments, energy_nom_mwh, end_s))
+    return out
+
+
+def iteration_swing_summary(
+    segments: pd.DataFrame, energy_nom_mwh: float, end_s: float
+) -> dict[str, float]:
+    """What the iteration's square wave asks of the battery while turbines are online (they
+    follow the IT load's mean over an iteration, not its swing, see :mod:`sim.commitment`):
+    ``swing_buffered_mwh`` = ∫ max(it − it_mean, 0) dt over the segments with turbine output
+    [MWh] (the IT power and its mean are steps, constant within a segment), and
+    ``swing_cycles`` = that / nominal energy (equivalent full cycles)."""
+    duration_h = durations_s(segments, end_s) / S_PER_H
+    above_mw = (segments["it_mw"] - segments["it_mean_mw"]).clip(lower=0.0).to_numpy()
+    online = segments["turbines_mw"].to_numpy() > 0.0
+    buffered_mwh = float((above_mw * duration_h)[online].sum())
+    return {
+        "swing_buffered_mwh": buffered_mwh,
+        "swing_cycles": buffered_mwh / energy_nom_mwh if energy_nom_mwh > 0 else 0.0,
     }
 
 

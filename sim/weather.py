@@ -237,12 +237,16 @@ class Weather:
         self._first = first
         self.dry_bulb_c = float(self.dry[first])
         self.wet_bulb_c = float(self.wet[first])
+        self._watchers: list[Callable[[], None]] = []
 
     def start(self, env: simpy.Environment, on_change: Callable[[], None]) -> None:
-        """Replay the changes; ``on_change()`` follows each one."""
-        env.process(self._replay(env, on_change))
+        """Replay the changes (once, however many watch it); ``on_change()`` follows each
+        one, after those of the watchers started before."""
+        self._watchers.append(on_change)
+        if len(self._watchers) == 1:
+            env.process(self._replay(env))
 
-    def _replay(self, env: simpy.Environment, on_change: Callable[[], None]):
+    def _replay(self, env: simpy.Environment):
         for k in range(self._first + 1, len(self.times_s)):
             t_s = float(self.times_s[k])  # (a numpy time would spread into the clock)
             if t_s > env.now:
@@ -250,7 +254,8 @@ class Weather:
             dry, wet = float(self.dry[k]), float(self.wet[k])
             if dry != self.dry_bulb_c or wet != self.wet_bulb_c:
                 self.dry_bulb_c, self.wet_bulb_c = dry, wet
-                on_change()
+                for on_change in self._watchers:
+                    on_change()
 
     def mean_over(self, edges_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Time-weighted mean dry-bulb and wet-bulb [°C] over each bin ``[e_i, e_{i+1})``."""
@@ -261,8 +266,7 @@ class Weather:
 
 def _step_mean(times_s: np.ndarray, values: np.ndarray, edges_s: np.ndarray) -> np.ndarray:
     """Exact bin means of a step function (``values[k]`` from ``times_s[k]`` on)."""
-    t = np.concatenate([times_s, [np.inf]])
-    cum_at = np.concatenate([[0.0], np.cumsum(values * np.diff(np.maximum(t, times_s[0])))])
+    cum_at = np.concatenate([[0.0], np.cumsum(values[:-1] * np.diff(times_s))])  # at times_s
 
     def integral(x: np.ndarray) -> np.ndarray:
         k = np.clip(np.searchsorted(times_s, x, side="right") - 1, 0, len(times_s) - 1)

@@ -38,6 +38,9 @@ OFF, STARTING, ONLINE = 0, 1, 2
 YEAR_S = 8760.0 * S_PER_H
 """Length of a permit year [s]."""
 
+ISO_C = 15.0
+"""Inlet-air temperature of a gas turbine's ISO rating [°C] (ISO 2314)."""
+
 RUN_TOL_S = 1e-6
 """Running time this close to a unit's permitted hours counts as having reached them [s]."""
 
@@ -62,8 +65,14 @@ class TurbineGroup:
     def __init__(self, cfg: TurbineConfig):
         self.name = cfg.name
         self.count = cfg.count
-        self.p_nom_mw = cfg.p_nom_mw
+        self.p_rated_mw = cfg.p_nom_mw  # at ISO conditions (15 °C)
+        self.p_nom_mw = cfg.p_nom_mw  # available now: derated above 15 °C (set_ambient)
+        self.p_lowest_mw = cfg.p_nom_mw  # the lowest available rating over the run
         self.p_min_mw = cfg.p_min_pu * cfg.p_nom_mw
+        self.heat_rate_mmbtu_per_mwh = cfg.heat_rate_mmbtu_per_mwh
+        self.no_load_fuel_pu = cfg.no_load_fuel_pu
+        self.derate_pu_per_c = cfg.derate_pu_per_c
+        self.heat_rate_rise_pu_per_c = cfg.heat_rate_rise_pu_per_c
         self.start_s = cfg.start_s
         self.ramp_up_mw_per_s = ramp_rate_mw_per_s(cfg.ramp_mw_per_min)
         down = cfg.ramp_mw_per_min if cfg.ramp_down_mw_per_min is None else cfg.ramp_down_mw_per_min
@@ -249,6 +258,32 @@ class TurbineGroup:
             return
         self.ramp_end_s = now_s + gap_mw / self.ramp_mw_per_s
 
+    def set_ambient(self, now_s: float, dry_bulb_c: float) -> None:
+        r"""The inlet air is ``dry_bulb_c`` [°C] from now (integrate to now first): the unit's
+        available rating and its fuel curve at that temperature,
+
+        .. math::
+
+            P(T) = P_{ISO}\,(1 - k\,\Delta T), \qquad HR(T) = HR_{ISO}\,(1 + h\,\Delta T),
+            \qquad \Delta T = \max(T - 15\,°C,\ 0)
+
+        with ``k`` = ``derate_pu_per_c``, ``h`` = ``heat_rate_rise_pu_per_c``; the fuel curve
+        keeps its shape (no-load fuel ``f0·HR(T)·P(T)``, incremental ``(1 − f0)·HR(T)``). Below
+        15 °C the rating holds (an assumption: the package is generator-limited at its ISO
+        rating). Output above the new rating drops to it at once."""
+        dt_c = max(dry_bulb_c - ISO_C, 0.0)
+        self.p_nom_mw = self.p_rated_mw * max(1.0 - self.derate_pu_per_c * dt_c, 0.0)
+        self.p_lowest_mw = min(self.p_lowest_mw, self.p_nom_mw)
+        heat_rate = self.heat_rate_mmbtu_per_mwh * (1.0 + self.heat_rate_rise_pu_per_c * dt_c)
+        self.fuel_no_load_mmbtu_per_s = no_load_fuel_mmbtu_per_s(
+            heat_rate, self.no_load_fuel_pu, self.p_nom_mw
+        )
+        self.fuel_mmbtu_per_mw_s = fuel_mmbtu_per_mw_s(heat_rate, self.no_load_fuel_pu)
+        cap_mw = self.n_online * self.p_nom_mw
+        if self.p_mw > cap_mw or self.setpoint_mw > cap_mw:
+            self.p_mw = min(self.p_mw, cap_mw)
+            self.set_setpoint(now_s, min(self.setpoint_mw, cap_mw))
+
     def report(self) -> dict[str, float | int | str | None]:
         """The group's totals over the run and its permit use (plain numbers, units in keys).
 
@@ -276,6 +311,7 @@ class TurbineGroup:
             "trips": self.trips,
             "run_hours": self.run_s / S_PER_H,
             "energy_mwh": self.energy_mw_s / S_PER_H,
+            "rating_lowest_mw": self.p_lowest_mw,
             "fuel_mmbtu": self.fuel_mmbtu,
             "fuel_usd": fuel_usd(self.fuel_mmbtu, self.fuel_usd_per_mmbtu),
             "co2_t": emissions_t(self.fuel_mmbtu, self.co2_kg_per_mmbtu),

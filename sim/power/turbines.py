@@ -40,6 +40,8 @@ from sim.units import S_PER_H
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.weather import Weather
+
 __all__ = [
     "OFF",
     "ONLINE",
@@ -83,6 +85,7 @@ class TurbineFleet:
         self.env: simpy.Environment | None = None
         self.site: Site = NO_SITE
         self._t_s = 0.0  # the time its fuel and running hours are integrated to [s]
+        self.weather: Weather | None = None  # the inlet air (None: ISO conditions)
 
     @classmethod
     def from_config(
@@ -94,11 +97,17 @@ class TurbineFleet:
     ) -> TurbineFleet:
         return cls([TurbineGroup(t) for t in turbines], trips, recorder, rng)
 
-    def start(self, env: simpy.Environment, site: Site) -> None:
+    def start(self, env: simpy.Environment, site: Site, weather: Weather | None = None) -> None:
         """Start the fleet on the site (which learns of every change; the fleet brings its own
         fuel and running hours to now before one, :meth:`advance_to`). Gives each unit its
-        timer."""
+        timer. With ``weather``, the units' rating and heat rate follow its dry-bulb (see
+        :meth:`TurbineGroup.set_ambient`); without, they hold at ISO conditions."""
         self.env, self.site, self._t_s = env, site, env.now
+        if weather is not None:
+            self.weather = weather
+            for g in self.groups:
+                g.set_ambient(env.now, weather.dry_bulb_c)
+            weather.start(env, self._on_weather)
         for g in self.groups:
             g.timers = [
                 Timer(env, functools.partial(self._on_unit_due, g, u)) for u in range(g.count)
@@ -134,6 +143,10 @@ class TurbineFleet:
     def committed_mw(self) -> float:
         """Rated output of the units starting or online and not stopping [MW]."""
         return sum(g.burning * g.p_nom_mw for g in self.groups if not g.stopping)
+
+    def ramp_up_mw_per_s(self) -> float:
+        """How fast the online units (not stopping) can raise their output [MW/s]."""
+        return sum(g.n_online * g.ramp_up_mw_per_s for g in self.groups if not g.stopping)
 
     def advance_to(self, now_s: float) -> float:
         """Advance every burning group exactly from the fleet's last time to ``now_s`` [s]
@@ -279,24 +292,35 @@ class TurbineFleet:
                 g.set_setpoint(now_s, target)
         self.finish_stops(now_s)
 
-    def step_down(self, now_s: float, surplus_mw: float) -> float:
+    def step_down(self, now_s: float, surplus_mw: float, keep_setpoints: bool = False) -> float:
         """Lower the output at once by up to ``surplus_mw`` [MW]; returns what was given up.
 
         On an island a governor sheds load far faster than any planned ramp; this is how
-        supply the bus cannot place is given up, by the groups above their setpoints, each in
-        proportion to its excess (so they land on their setpoints together and the dispatch
-        stays coherent). Output at the setpoints is kept (a reserve the bus asked for, or the
-        units' minimum load); what nobody takes of it is spilled (``curtailed_mw``).
+        supply the bus cannot place is given up: first by the groups above their setpoints,
+        each in proportion to its excess (so they land on their setpoints together and the
+        dispatch stays coherent), then — the setpoints themselves unplaced, e.g. a full
+        battery under the comm part of an iteration — down to the units' minimum load, each
+        group in proportion to its output above it (its setpoint follows). Only output at
+        the minimum load is spilled (``curtailed_mw``): no generator puts out more than its
+        load takes. With ``keep_setpoints`` the setpoints hold (they carry the load's next
+        step, which no battery could bridge: see :mod:`sim.commitment`), and what nobody
+        takes of them is spilled.
         """
         given = 0.0
-        room = {g: g.p_mw - max(g.setpoint_mw, g.floor_mw()) for g in self.groups}
-        total = sum(r for r in room.values() if r > 0.0)
-        if total > 0.0:
-            given = min(surplus_mw, total)
+        levels = [lambda g: max(g.setpoint_mw, g.floor_mw())]
+        if not keep_setpoints:
+            levels.append(TurbineGroup.floor_mw)
+        for level in levels:
+            room = {g: g.p_mw - level(g) for g in self.groups}
+            total = sum(r for r in room.values() if r > 0.0)
+            if total <= 0.0 or given >= surplus_mw:
+                continue
+            step = min(surplus_mw - given, total)
             for g, r in room.items():
                 if r > 0.0:
-                    g.p_mw -= r * given / total
+                    g.p_mw -= r * step / total
                     g.set_setpoint(now_s, min(g.setpoint_mw, g.p_mw))
+            given += step
         self.finish_stops(now_s)
         return given
 
@@ -343,6 +367,16 @@ class TurbineFleet:
         if g.mean_s_to_trip < math.inf:
             g.timers[u].after(float(self.rng.exponential(g.mean_s_to_trip)))
         self.site.changed()
+
+    def _on_weather(self) -> None:
+        """The inlet air changes: each group's rating and fuel curve (integrated to now
+        first); the site learns of it only while units burn (else nothing it sees changes)."""
+        now_s = self._advance()
+        assert self.weather is not None
+        for g in self.groups:
+            g.set_ambient(now_s, self.weather.dry_bulb_c)
+        if self.n_burning:
+            self.site.changed()
 
     def _on_forced_trip(self, g: TurbineGroup, u: int) -> None:
         now_s = self._advance()

@@ -127,6 +127,21 @@ class TurbineConfig(StrictModel):
     fuel_usd_per_mmbtu: float = Field(
         3.5, ge=0, le=10_000, description="Fuel price [USD/MMBtu], 0–10,000."
     )
+    # Hot-day derate: industrial gas turbines lose ~0.5–0.8 % of output per °C of inlet air
+    # above 15 °C ISO (facts §9, E): the midpoint. Heat rate: facts §9 gives a Titan 130's
+    # CO2 570 → ~610 kg/MWh at 35 °C, +7 % over 20 °C (D).
+    derate_pu_per_c: float = Field(
+        0.0065,
+        ge=0,
+        le=0.05,
+        description="Output lost per °C of inlet air above 15 °C ISO [pu of p_nom_mw /°C], 0–0.05.",
+    )
+    heat_rate_rise_pu_per_c: float = Field(
+        0.0035,
+        ge=0,
+        le=0.05,
+        description="Full-load heat-rate rise per °C of inlet air above 15 °C [pu/°C], 0–0.05.",
+    )
     # Coal emits ~95 kg CO2/MMBtu, natural gas 53; uncontrolled NOx is below 1 kg/MMBtu.
     co2_kg_per_mmbtu: float = Field(
         53.06, ge=0, le=200, description="CO2 per fuel burnt [kg/MMBtu], 0–200."

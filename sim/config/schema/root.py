@@ -139,7 +139,9 @@ class Config(StrictModel):
     jobs: list[JobConfig] = Field(
         default_factory=list, max_length=10_000, description="Training jobs, up to 10,000."
     )
-    weather: WeatherConfig | None = Field(None, description="Ambient weather (for cooling).")
+    weather: WeatherConfig | None = Field(
+        None, description="Ambient weather (for cooling and the turbines' inlet air)."
+    )
     cooling: CoolingConfig | None = Field(None, description="The cooling plant (on the bus).")
 
     @field_validator("start")
@@ -207,8 +209,10 @@ class Config(StrictModel):
                     (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
                 )
         items += cluster_problems(self.cluster, self.jobs)
-        if self.weather is not None and self.cooling is None:
-            items.append((("weather",), "given", "is used only by a cooling: section; add one"))
+        if self.weather is not None and self.cooling is None and not self.turbines:
+            items.append(
+                (("weather",), "given", "is used only by a cooling: section or turbines; add one")
+            )
         if self.weather is not None and self.weather.csv is not None:
             try:
                 from sim.weather import read_csv
