@@ -141,3 +141,41 @@ def test_average_power_model_spills_nothing():
     s = run(config_from_dict(cfg)).summary
     assert s["curtailed_mwh"] < 1e-9
     assert "swing_buffered_mwh" not in s["battery"]
+
+
+def test_a_fast_group_fills_in_while_a_slow_one_ramps(config_factory):
+    """An island from 1 h: 60 MW, no battery. Committed in config order: one 16.5 MW slow
+    unit (5 MW/min, fuel 3.5 USD/MMBtu), then an 80 MW fast one (50 MW/min, 7 USD/MMBtu);
+    both online 600 s later. Merit order: both at their floors (4.95 and 24 MW), the rest to
+    the cheaper slow unit up to 16.5 MW, the fast one 43.5 MW. While the slow unit ramps
+    (1/12 MW/s, 198 s), the fast one (5/6 MW/s) fills in: it meets the gap line
+    ``60 − t/12`` after 60/(5/6 + 1/12) = 65.45 s and follows it down to 43.5 MW as the slow
+    unit reaches 16.5 MW. Unserved: 60 MW for the 600 s start, then the triangle
+    60 × 65.45/2 (with shares by rating the fast unit would stop at its share, 49.2 MW, and
+    the gap close only as the slow one ramps)."""
+    slow = {"name": "slow", "count": 1, "p_nom_mw": 16.5, "ramp_mw_per_min": 5.0}
+    fast = {"name": "fast", "count": 1, "p_nom_mw": 80.0, "ramp_mw_per_min": 50.0}
+    still = {"derate_pu_per_c": 0.0, "heat_rate_rise_pu_per_c": 0.0}
+    result = run(
+        config_factory(
+            duration_h=2.0,
+            load={"constant_mw": 60.0},
+            grid={"outages": [{"start_h": 1, "duration_h": 1}]},
+            turbines=[
+                {**slow, **still, "fuel_usd_per_mmbtu": 3.5},
+                {**fast, **still, "fuel_usd_per_mmbtu": 7.0},
+            ],
+        )
+    )
+    meet_s = 60.0 / (50.0 / 60 + 5.0 / 60)
+    assert result.summary["unserved_mwh"] == pytest.approx(
+        (60.0 * 600 + 60.0 * meet_s / 2) / 3600, rel=1e-9
+    )
+    groups = {g["name"]: g for g in result.summary["turbines"]["groups"]}
+    # online at 1 h 10 min: a 198-s ramp to 16.5 MW, then 16.5 MW to 2 h (3000 s in all)
+    slow_mwh = 16.5 / 2 * 198 / 3600 + 16.5 * (3000 - 198) / 3600
+    assert groups["slow"]["energy_mwh"] == pytest.approx(slow_mwh, rel=1e-9)
+    assert groups["fast"]["energy_mwh"] == pytest.approx(
+        60.0 * 3000 / 3600 - 60.0 * meet_s / 2 / 3600 - slow_mwh, rel=1e-9
+    )
+    assert result.summary["curtailed_mwh"] < 1e-9

@@ -258,6 +258,17 @@ class TurbineGroup:
             return
         self.ramp_end_s = now_s + gap_mw / self.ramp_mw_per_s
 
+    def set_line(self, now_s: float, setpoint_mw: float, rate_mw_per_s: float) -> None:
+        """Move toward ``setpoint_mw`` [MW] from now at ``rate_mw_per_s`` [MW/s, > 0] (at most
+        the group's own rate: the caller's to check); the move's end is ``ramp_end_s``."""
+        self.setpoint_mw = setpoint_mw
+        gap_mw = setpoint_mw - self.p_mw
+        if gap_mw == 0.0 or rate_mw_per_s <= 0.0:
+            self.ramp_mw_per_s, self.ramp_end_s = 0.0, math.inf
+            return
+        self.ramp_mw_per_s = math.copysign(rate_mw_per_s, gap_mw)
+        self.ramp_end_s = now_s + gap_mw / self.ramp_mw_per_s
+
     def set_ambient(self, now_s: float, dry_bulb_c: float) -> None:
         r"""The inlet air is ``dry_bulb_c`` [°C] from now (integrate to now first): the unit's
         available rating and its fuel curve at that temperature,

@@ -23,6 +23,7 @@ import simpy
 
 from sim.config import TurbineConfig, TurbineTripConfig
 from sim.contracts import NO_SITE, Site
+from sim.power.turbine_dispatch import fill_in, merit_targets
 from sim.power.turbine_group import (
     OFF,
     ONLINE,
@@ -81,6 +82,7 @@ class TurbineFleet:
         self.stop_blocked_until_s = math.inf  # a stop waits for the minimum run time
         self.n_burning = 0  # units starting or online, over all groups
         self.n_online = 0  # units online, over all groups
+        self.tol_mw = 1e-9 * sum(g.count * g.p_nom_mw for g in groups)  # (rounding) [MW]
         self.wake_s = math.inf  # next time a unit may start again (repair done, new year)
         self.env: simpy.Environment | None = None
         self.site: Site = NO_SITE
@@ -279,17 +281,24 @@ class TurbineFleet:
         return True
 
     def dispatch(self, now_s: float, need_mw: float) -> None:
-        """Set each group's setpoint: ``need_mw`` [MW] shared in proportion to the rating
-        online, each share within ``[n·P_min, n·P_nom]``; 0 for a group that is stopping."""
-        online_mw = sum(g.n_online * g.p_nom_mw for g in self.groups if not g.stopping)
-        for g in self.groups:
-            if g.stopping or g.n_online == 0:
-                target = 0.0
-            else:
-                share = need_mw * g.n_online * g.p_nom_mw / online_mw
-                target = min(max(share, g.floor_mw()), g.n_online * g.p_nom_mw)
-            if target != g.setpoint_mw or (g.ramp_mw_per_s == 0.0 and target != g.p_mw):
+        """Set each group's setpoint for ``need_mw`` [MW]: the groups online and not stopping
+        take it in merit order (:func:`~sim.power.turbine_dispatch.merit_targets`); while
+        groups ramp toward their targets, the fastest group fills the gap they leave
+        (:func:`~sim.power.turbine_dispatch.fill_in`). A stopping group heads for 0."""
+        targets = merit_targets(self.groups, need_mw)
+        filler = max(
+            (g for g in self.groups if g.n_online and not g.stopping),
+            key=lambda g: g.n_online * g.ramp_up_mw_per_s,
+            default=None,
+        )
+        for g, target in zip(self.groups, targets, strict=True):
+            if g is not filler and (
+                target != g.setpoint_mw or (g.ramp_mw_per_s == 0.0 and target != g.p_mw)
+            ):
                 g.set_setpoint(now_s, target)
+        if filler is not None:
+            target_mw = targets[self.groups.index(filler)]
+            fill_in(now_s, need_mw, self.groups, filler, target_mw, self.tol_mw)
         self.finish_stops(now_s)
 
     def step_down(self, now_s: float, surplus_mw: float, keep_setpoints: bool = False) -> float:
