@@ -104,9 +104,7 @@ def test_every_megapack_preset_uses_its_units_round_trip_efficiency():
     direction's efficiency is the square root of that unit's datasheet round trip (the loss split
     evenly between charge and discharge). No auxiliary load: the datasheet's round trip already
     includes the thermal system."""
-    with_battery = {
-        path.stem for path in preset_paths() if load_config(path).storages
-    }
+    with_battery = {path.stem for path in preset_paths() if load_config(path).storages}
     assert with_battery == set(MEGAPACK_PRESETS)
     for name, hours in MEGAPACK_PRESETS.items():
         (battery,) = load_config(ROOT / "configs" / "presets" / f"{name}.yaml").storages
@@ -120,4 +118,6 @@ def test_every_megapack_preset_uses_its_units_round_trip_efficiency():
 def test_colossus2_battery_round_trip_is_the_2_hour_datasheet_figure():
     """The review's figure: 2-hour units lose 8.0 % per cycle, not the 4-hour units' 6.3 %."""
     (battery,) = load_config(ROOT / "configs" / "presets" / "colossus2.yaml").storages
-    assert battery.efficiency_charge * battery.efficiency_discharge == pytest.approx(0.920, abs=2e-4)
+    assert battery.efficiency_charge * battery.efficiency_discharge == pytest.approx(
+        0.920, abs=2e-4
+    )
