@@ -46,11 +46,11 @@ F = 0.7  # the compute fraction (the default, written out)
 REPAIR_H = 24.0
 FAILURES_PER_NODE_DAY = 1.0
 
-# 2800 + 8·(93 + 115) = 4464 W
+# 4600 + 8·(93 + 115) = 6264 W (4600 = the DGX H100's 10.2 kW maximum − 8 × 700 W, facts §5)
 NODE_IDLE_W = HARDWARE["node_overhead_w"] + G * (
     HARDWARE["gpu_idle_w"] + HARDWARE["network_w_per_gpu"]
 )
-# 2800 + 8·115 + 8·(0.7·700 + 0.3·93) = 7863.2 W
+# 4600 + 8·115 + 8·(0.7·700 + 0.3·93) = 9663.2 W
 NODE_COMPUTE_W = (
     HARDWARE["node_overhead_w"]
     + G * HARDWARE["network_w_per_gpu"]
@@ -136,8 +136,8 @@ def finish_s(t0_s: float, left_s: float) -> float:
 
 
 def test_one_job_restarts_computes_writes_and_finishes_at_the_formulas_times_and_powers():
-    assert math.isclose(NODE_IDLE_W, 4464.0, rel_tol=REL)  # (the numbers in the comments)
-    assert math.isclose(NODE_COMPUTE_W, 7863.2, rel_tol=REL)
+    assert math.isclose(NODE_IDLE_W, 6264.0, rel_tol=REL)  # (the numbers in the comments)
+    assert math.isclose(NODE_COMPUTE_W, 9663.2, rel_tol=REL)
     assert (POOL_NODES, SPARE_NODES, JOB_NODES) == (8, 1, 4)
     bus, rec, _, _ = cluster_of()
     # At 0 s the job takes 4 of the 8 free nodes and restarts (its nodes at idle): all 9 idle.
@@ -199,7 +199,7 @@ def test_a_failure_at_a_drawn_time_rolls_back_to_the_last_checkpoint(
     assert rec.events[1][3] == f"in {phase}"
     assert (pool.in_repair, pool.spare, pool.free) == (1, 0, POOL_NODES - JOB_NODES)
     # Restarting: the job's 4 nodes (the spare among them) and the 4 free idle; the failed one
-    # is off: 8·4464 W.
+    # is off: 8·6264 W.
     assert cluster.p_mw == pytest.approx(8 * NODE_IDLE_W * 1e-6, rel=REL)
     job = cluster.jobs[0]
     assert job.lost_s == pytest.approx(lost_s, rel=REL)

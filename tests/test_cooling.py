@@ -227,8 +227,9 @@ def test_a_weather_csv_without_humidity_is_rejected(config_factory, tmp_path):
     assert_problem(info.value, "weather.csv", "wet_bulb_c")
 
 
-NODE_W = 2800 + 8 * 115 + 8 * (0.7 * 700 + 0.3 * 93)  # a computing H100 node (mean power)
-BASE_W = 2800 + 8 * 115  # its overhead and network share
+# A computing H100 node (mean power): overhead 10.2 kW DGX H100 maximum − 8 × 700 W (facts §5).
+NODE_W = (10_200 - 8 * 700) + 8 * 115 + 8 * (0.7 * 700 + 0.3 * 93)
+BASE_W = (10_200 - 8 * 700) + 8 * 115  # its overhead and network share
 GPU_W = NODE_W - BASE_W  # its GPUs, computing
 STEADY_CLUSTER = {  # 100 H100 nodes computing from t = 0, no checkpoint for days
     "cluster": {"pools": [{"name": "p", "hardware": "h100-sxm", "gpus": 800}]},

@@ -17,12 +17,15 @@ from sim.config import ConfigError
 from sim.runner import run
 from tests.bad_configs import assert_problem
 
-H100_IDLE_NODE_W = 2800 + 8 * (93 + 115)  # overhead + 8 × (idle + network share)
+# An H100 node's overhead: the DGX H100's 10.2 kW maximum less 8 × 700 W (NVIDIA user guide,
+# facts.md §5): 4,600 W.
+H100_OVERHEAD_W = 10_200 - 8 * 700
+H100_IDLE_NODE_W = H100_OVERHEAD_W + 8 * (93 + 115)  # overhead + 8 × (idle + network share)
 
 
 def h100_compute_node_w(compute_fraction: float) -> float:
     """A computing H100 node: overhead + 8 × (network share + mean GPU power)."""
-    return 2800 + 8 * 115 + 8 * (compute_fraction * 700 + (1 - compute_fraction) * 93)
+    return H100_OVERHEAD_W + 8 * 115 + 8 * (compute_fraction * 700 + (1 - compute_fraction) * 93)
 
 
 def one_job(config_factory, duration_h, nodes, m_s, tau_s, delta_s, r_s, **job):
@@ -392,7 +395,7 @@ def test_the_iteration_waveform_has_the_average_models_energy_and_its_swings(con
     average = iteration_case(config_factory, "average").summary
     square = iteration_case(config_factory, "iteration").summary
     assert square["energy_mwh"]["it"] == pytest.approx(average["energy_mwh"]["it"], rel=1e-9)
-    peak_node_w = 2800 + 8 * (115 + 700)
+    peak_node_w = H100_OVERHEAD_W + 8 * (115 + 700)
     assert square["peak_mw"]["load"] == pytest.approx(2 * peak_node_w / 1e6)
     swing_mw = 2 * 8 * (700 - 93) / 1e6
     assert square["swings_mw"]["load_1s"] == pytest.approx(swing_mw)

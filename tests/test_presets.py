@@ -89,3 +89,35 @@ def test_presets_command_lists_them(capsys):
     out = capsys.readouterr().out
     for name in IT_RANGE_MW:
         assert f"{name}: " in out
+
+
+# Megapack 2 XL datasheet (Tesla, Feb 2023; facts.md §14, added 2026-11-30): a 2-hour unit is
+# 1,927 kW / 3,854 kWh at 92.0 % round trip, a 4-hour unit 979 kW / 3,916 kWh at 93.7 %, both
+# including all power conversion and thermal system losses.
+MEGAPACK_ROUND_TRIP_BY_HOURS = {2: 0.920, 4: 0.937}
+MEGAPACK_PRESETS = {"colossus1_2024": 4, "colossus1_2025": 4, "colossus2": 2}
+
+
+def test_every_megapack_preset_uses_its_units_round_trip_efficiency():
+    """A preset's battery is a count of Megapack 2 XL units of one duration: its energy over its
+    power is that duration (within the 2 % by which the two units' energies differ), and each
+    direction's efficiency is the square root of that unit's datasheet round trip (the loss split
+    evenly between charge and discharge). No auxiliary load: the datasheet's round trip already
+    includes the thermal system."""
+    with_battery = {path.stem for path in preset_paths() if load_config(path).storages}
+    assert with_battery == set(MEGAPACK_PRESETS)
+    for name, hours in MEGAPACK_PRESETS.items():
+        (battery,) = load_config(ROOT / "configs" / "presets" / f"{name}.yaml").storages
+        assert battery.energy_mwh / battery.power_mw == pytest.approx(hours, rel=0.02), name
+        one_way = MEGAPACK_ROUND_TRIP_BY_HOURS[hours] ** 0.5
+        assert battery.efficiency_charge == pytest.approx(one_way, abs=5e-5), name
+        assert battery.efficiency_discharge == pytest.approx(one_way, abs=5e-5), name
+        assert battery.aux_load_mw == 0.0, name
+
+
+def test_colossus2_battery_round_trip_is_the_2_hour_datasheet_figure():
+    """The review's figure: 2-hour units lose 8.0 % per cycle, not the 4-hour units' 6.3 %."""
+    (battery,) = load_config(ROOT / "configs" / "presets" / "colossus2.yaml").storages
+    assert battery.efficiency_charge * battery.efficiency_discharge == pytest.approx(
+        0.920, abs=2e-4
+    )
