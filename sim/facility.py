@@ -22,7 +22,7 @@ from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
-from sim.signals import carbon_schedule, price_schedule
+from sim.signals import carbon_schedule, month_starts_s, price_schedule
 from sim.summary import turbine_summary
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
@@ -197,7 +197,9 @@ class Facility:
             self.grid,
             self.battery,
             POLICIES[config.dispatch.policy].from_config(
-                config.dispatch, self.grid.import_limit_mw
+                config.dispatch,
+                self.grid.import_limit_mw,
+                month_starts_s(config.start, self.end_s).tolist(),
             ),
             self.recorder,
             self.fleet,

@@ -17,7 +17,7 @@ from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
 from sim.recorder import bin_edges_s, resample
 from sim.results import Result, iter_flat
-from sim.signals import month_labels, month_starts_s
+from sim.signals import month_labels, month_lengths_s, month_starts_s
 from sim.summary import energy_summary, money_summary, swing_summary
 
 
@@ -140,6 +140,7 @@ SUMMARY_ORDER = (
     "cost_usd",
     "co2_t",
     "grid_by_month",
+    "demand_charge",
     "turbines",
     "demand_response",
     "jobs",
@@ -176,6 +177,8 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
             config.grid.demand_charge_usd_per_kw_month,
             config.grid.demand_interval_min * 60.0,
             sections["turbines"],
+            month_lengths_s(config.start, months),
+            config.grid.demand_billing,
         ),
     }
     clash = sorted(own.keys() & sections.keys())

@@ -122,3 +122,11 @@ def month_labels(start: dt.datetime, month_starts: np.ndarray) -> list[str]:
     """``YYYY-MM`` of each month start (local time)."""
     t0 = pd.Timestamp(start)
     return [(t0 + pd.Timedelta(seconds=float(s))).strftime("%Y-%m") for s in month_starts]
+
+
+def month_lengths_s(start: dt.datetime, month_starts: np.ndarray) -> np.ndarray:
+    """Length of the calendar month holding each month start [s]: its days × 86,400 (local
+    time with ``start``'s fixed UTC offset, so every day is 86,400 s)."""
+    t0 = pd.Timestamp(start)
+    days = [(t0 + pd.Timedelta(seconds=float(s))).days_in_month for s in month_starts]
+    return np.asarray(days, dtype=float) * 86_400.0

@@ -222,6 +222,22 @@ def turbine_summary(groups: list[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
+def demand_billed_pu(
+    month_bounds_s: np.ndarray, month_lengths_s: np.ndarray, billing: str
+) -> np.ndarray:
+    """Share of each calendar month's demand charge billed [pu].
+
+    ``month``: 1 for every month the run touches. ``prorated``: the share of the month
+    simulated, ``(b − a) / L`` for the run's part ``[a, b)`` of a month of length ``L`` [s];
+    1 for a whole month, so the two agree on whole months.
+    """
+    if billing == "month":
+        return np.ones(len(month_lengths_s))
+    if billing == "prorated":
+        return np.diff(month_bounds_s) / month_lengths_s
+    raise ValueError(f"unknown demand billing {billing!r}: month or prorated")
+
+
 def money_summary(
     segments: pd.DataFrame,
     end_s: float,
@@ -232,16 +248,24 @@ def money_summary(
     demand_charge_usd_per_kw_month: float,
     demand_interval_s: float,
     turbines: dict[str, Any],
+    month_lengths_s: np.ndarray | None = None,
+    demand_billing: str = "month",
 ) -> dict[str, Any]:
-    """Cost (grid energy, demand charges, turbine fuel), CO2 (grid, turbines) and the monthly
-    grid figures.
+    """Cost (grid energy, demand charges, turbine fuel), CO2 (grid, turbines), the monthly
+    grid figures and the demand charge's totals.
 
     Energy cost = ∫ grid·price dt [USD]; grid CO2 = ∫ grid·carbon dt / 1000 [t]; fuel cost and
     turbine CO2 come from ``turbines`` (see :func:`turbine_summary`). Billed demand of a
     calendar month (local time) is its largest mean grid import over ``demand_interval_s``
     intervals counted from the run's start (an interval belongs to the month it starts in);
-    its charge is that peak [kW] × the rate for every month the run touches, in full (a
-    demand charge is billed per month however little of it was simulated).
+    its charge is
+
+    ``C = P_billed [kW] · rate [USD/kW-month] · f`` [USD],
+
+    with ``f`` the share of the month billed (:func:`demand_billed_pu` of ``demand_billing``
+    and ``month_lengths_s`` [s], the lengths of the calendar months; ``f = 1`` without them).
+    ``demand_charge`` holds the billing rule, the largest billed peak of any month [MW], the
+    months billed (Σ f) and the total charge [USD].
     """
     edges_s = np.append(np.arange(0.0, end_s, demand_interval_s), end_s)
     interval_mw = (
@@ -249,7 +273,9 @@ def money_summary(
     )
     months: list[dict[str, Any]] = []
     bounds = np.append(month_starts_s, end_s)
-    for label, a, b in zip(month_labels, bounds[:-1], bounds[1:], strict=True):
+    lengths_s = np.diff(bounds) if month_lengths_s is None else month_lengths_s
+    billed = demand_billed_pu(bounds, lengths_s, demand_billing).tolist()
+    for label, a, b, billed_pu in zip(month_labels, bounds[:-1], bounds[1:], billed, strict=True):
         in_month = (edges_s[:-1] >= a) & (edges_s[:-1] < b)
         demand_mw = float(interval_mw[in_month].max()) if in_month.any() else 0.0
         months.append(
@@ -259,7 +285,8 @@ def money_summary(
                 "energy_usd": signal_integral(segments, "grid_mw", price, a, b),
                 "peak_mw": window_max(segments, "grid_mw", a, b, end_s),
                 "demand_peak_mw": demand_mw,
-                "demand_usd": demand_mw * 1000.0 * demand_charge_usd_per_kw_month,
+                "demand_billed_pu": billed_pu,
+                "demand_usd": demand_mw * 1000.0 * demand_charge_usd_per_kw_month * billed_pu,
             }
         )
     energy_usd = signal_integral(segments, "grid_mw", price, 0.0, end_s)
@@ -279,6 +306,12 @@ def money_summary(
             "total": co2_grid_t + co2_turbines_t,
         },
         "grid_by_month": months,
+        "demand_charge": {
+            "billing": demand_billing,
+            "peak_mw": max((m["demand_peak_mw"] for m in months), default=0.0),
+            "billed_months": float(sum(billed)),
+            "usd": demand_usd,
+        },
     }
 
 

@@ -5,13 +5,13 @@ The toy is a 10 MW fuel cell with a constant price and (in one case) a tank of f
 balances it, the recorder keeps its column and the summary holds its section.
 
 The site, by hand: a constant 30 MW load on an unlimited grid, a 40 MWh / 40 MW battery (100 %
-efficient, full), policy ``backup``, a grid outage from hour 2 to hour 3, five hours in all.
-In the outage the fuel cell gives 10 MW and the battery the other 20 MW. With an unlimited tank
-the battery gives 20 MWh and is recharged at 40 MW from hour 3 for 0.5 h: the grid imports
-2·30 + 0.5·(30 + 40) + 1.5·30 = 140 MWh, the fuel cell 10 MWh at 80 USD/MWh = 800 USD. With a
-5 MWh tank the fuel cell runs dry at hour 2.5 (its own threshold, an event) and the battery
-carries all 30 MW for the last half hour: it gives 0.5·20 + 0.5·30 = 25 MWh, is recharged in
-25/40 = 0.625 h, and the grid imports 60 + 0.625·70 + 1.375·30 = 145 MWh.
+efficient, full), policy ``backup`` recharging at full power, a grid outage from hour 2 to hour
+3, five hours in all. In the outage the fuel cell gives 10 MW and the battery the other 20 MW.
+With an unlimited tank the battery gives 20 MWh and is recharged at 40 MW from hour 3 for
+0.5 h: the grid imports 2·30 + 0.5·(30 + 40) + 1.5·30 = 140 MWh, the fuel cell 10 MWh at 80
+USD/MWh = 800 USD. With a 5 MWh tank the fuel cell runs dry at hour 2.5 (its own threshold, an
+event) and the battery carries all 30 MW for the last half hour: it gives 0.5·20 + 0.5·30 = 25
+MWh, is recharged in 25/40 = 0.625 h, and the grid imports 60 + 0.625·70 + 1.375·30 = 145 MWh.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SITE = {
         "efficiency_discharge": 1.0,
         "soc_initial": 1.0,
     },
-    "dispatch": {"policy": "backup"},
+    "dispatch": {"policy": "backup", "recharge_under_peak": False},  # recharge at full power
     "output": {"resolution_s": 1800},
 }
 

@@ -43,7 +43,7 @@ from tests.bad_configs import write
 ROOT = Path(__file__).resolve().parents[1]
 SITE = {"name": "t", "duration_h": 2.0, "load": {"constant_mw": 10.0}}
 
-OWN_KEYS: list[tuple[dict[str, Any], type[DispatchBase], str, float | None]] = [
+OWN_KEYS: list[tuple[dict[str, Any], type[DispatchBase], str, float | bool | None]] = [
     ({"policy": "peak_shave", "grid_target_mw": 8}, PeakShaveDispatch, "grid_target_mw", 8.0),
     ({"policy": "peak_shave"}, PeakShaveDispatch, "grid_target_mw", None),
     (
@@ -53,6 +53,13 @@ OWN_KEYS: list[tuple[dict[str, Any], type[DispatchBase], str, float | None]] = [
         5.0,
     ),
     ({"policy": "backup"}, BackupDispatch, "policy", None),
+    ({"policy": "backup"}, BackupDispatch, "recharge_under_peak", True),
+    (
+        {"policy": "backup", "recharge_under_peak": False},
+        BackupDispatch,
+        "recharge_under_peak",
+        False,
+    ),
     (
         {"policy": "arbitrage", "charge_below_usd_per_mwh": -5, "discharge_above_usd_per_mwh": 90},
         ArbitrageDispatch,
@@ -67,6 +74,7 @@ FOREIGN = {
     "ramp_limit_mw_per_min": ("smooth", 5),
     "charge_below_usd_per_mwh": ("arbitrage", 10),
     "discharge_above_usd_per_mwh": ("arbitrage", 90),
+    "recharge_under_peak": ("backup", False),
 }
 """Each policy's own key, the policy it belongs to and a valid value of it."""
 
@@ -125,7 +133,7 @@ def test_each_model_has_only_its_own_keys():
     assert set(DispatchBase.model_fields) == common
     assert set(PeakShaveDispatch.model_fields) == common | {"grid_target_mw"}
     assert set(SmoothDispatch.model_fields) == common | {"ramp_limit_mw_per_min"}
-    assert set(BackupDispatch.model_fields) == common
+    assert set(BackupDispatch.model_fields) == common | {"recharge_under_peak"}
     assert set(ArbitrageDispatch.model_fields) == common | {
         "charge_below_usd_per_mwh",
         "discharge_above_usd_per_mwh",

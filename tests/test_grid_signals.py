@@ -79,11 +79,12 @@ def test_price_trace_with_negative_prices(config_factory, tmp_path):
 
 def test_demand_charge_on_the_15_min_mean_not_the_spike(config_factory):
     """10 MW with a 5-min 40 MW spike at 12:00: the 12:00–12:15 mean is
-    (40·5 + 10·10)/15 = 20 MW, billed at 10 USD/kW-month -> 200,000 USD; the peak is 40 MW."""
+    (40·5 + 10·10)/15 = 20 MW, billed at 10 USD/kW-month for the whole month -> 200,000 USD;
+    the peak is 40 MW."""
     result = run(
         config_factory(
             trace=[(0, 10), (12, 40), (12 + 5 / 60, 10)],
-            grid={"demand_charge_usd_per_kw_month": 10},
+            grid={"demand_charge_usd_per_kw_month": 10, "demand_billing": "month"},
         )
     )
     month = result.summary["grid_by_month"][0]
@@ -93,20 +94,81 @@ def test_demand_charge_on_the_15_min_mean_not_the_spike(config_factory):
     assert result.summary["cost_usd"]["demand"] == pytest.approx(200_000, rel=1e-9)
 
 
-def test_calendar_months_split_the_run(config_factory):
-    """From 2025-07-31 12:00 UTC for 24 h: 12 h in July, 12 h in August."""
+@pytest.mark.parametrize(
+    ("billing", "billed_pu"),
+    [("month", 1.0), ("prorated", 12 / (31 * 24))],  # July and August: 31 days each
+)
+def test_calendar_months_split_the_run(config_factory, billing, billed_pu):
+    """From 2025-07-31 12:00 UTC for 24 h: 12 h in July, 12 h in August. 10 MW at 2
+    USD/kW-month: each month 20,000 USD in full (``month``), or × 12 h / (31 · 24 h)."""
     s = run(
         config_factory(
             start="2025-07-31T12:00:00+00:00",
             load={"constant_mw": 10},
-            grid={"price_usd_per_mwh": 30, "demand_charge_usd_per_kw_month": 2},
+            grid={
+                "price_usd_per_mwh": 30,
+                "demand_charge_usd_per_kw_month": 2,
+                "demand_billing": billing,
+            },
         )
     ).summary
     months = s["grid_by_month"]
     assert [m["month"] for m in months] == ["2025-07", "2025-08"]
     assert [m["energy_mwh"] for m in months] == [pytest.approx(120.0), pytest.approx(120.0)]
     assert [m["energy_usd"] for m in months] == [pytest.approx(3600.0), pytest.approx(3600.0)]
-    assert s["cost_usd"]["demand"] == pytest.approx(2 * 10_000 * 2)  # both months billed
+    assert [m["demand_billed_pu"] for m in months] == [pytest.approx(billed_pu)] * 2
+    assert s["cost_usd"]["demand"] == pytest.approx(2 * 10_000 * 2 * billed_pu, rel=1e-12)
+    assert s["demand_charge"] == {
+        "billing": billing,
+        "peak_mw": pytest.approx(10.0, rel=1e-12),
+        "billed_months": pytest.approx(2 * billed_pu, rel=1e-12),
+        "usd": pytest.approx(2 * 10_000 * 2 * billed_pu, rel=1e-12),
+    }
+
+
+@pytest.mark.parametrize(
+    ("start", "days"),
+    [("2025-02-10T00:00:00-06:00", 28), ("2024-02-10T00:00:00-06:00", 29)],  # 2024: leap year
+)
+@pytest.mark.parametrize("billing", ["month", "prorated"])
+def test_a_day_is_billed_its_share_of_the_month(config_factory, start, days, billing):
+    """24 h at 12 MW with a 40-min 30 MW step from 06:00 (15-min means 30 MW), 10.99
+    USD/kW-month (the Ripley TDGSA rate, facts.md §11): the billed peak is 30 MW,
+    ``month`` charges 30,000 kW × 10.99 = 329,700 USD (the whole month, the issue's figure
+    for a 24-h ``colossus2`` run), ``prorated`` 329,700 × 24 h / (days × 24 h)."""
+    result = run(
+        config_factory(
+            start=start,
+            trace=[(0, 12), (6, 30), (6 + 40 / 60, 12)],
+            grid={"demand_charge_usd_per_kw_month": 10.99, "demand_billing": billing},
+        )
+    )
+    s = result.summary
+    whole_usd = 30_000 * 10.99
+    expected_usd = whole_usd if billing == "month" else whole_usd * 24 / (days * 24)
+    (month,) = s["grid_by_month"]
+    assert month["demand_peak_mw"] == pytest.approx(30.0, rel=1e-12)
+    assert month["demand_usd"] == pytest.approx(expected_usd, rel=1e-12)
+    assert s["cost_usd"]["demand"] == pytest.approx(expected_usd, rel=1e-12)
+    assert s["demand_charge"]["peak_mw"] == pytest.approx(30.0, rel=1e-12)
+    assert s["demand_charge"]["usd"] == pytest.approx(expected_usd, rel=1e-12)
+
+
+def test_whole_months_are_billed_alike(config_factory):
+    """A run of exactly February and March 2025 (28 + 31 days) at 10 MW, 5 USD/kW-month:
+    ``prorated`` bills each month in full, as ``month`` does: 2 × 50,000 USD."""
+    for billing in ("month", "prorated"):
+        s = run(
+            config_factory(
+                start="2025-02-01T00:00:00+00:00",
+                duration_h=(28 + 31) * 24,
+                load={"constant_mw": 10},
+                grid={"demand_charge_usd_per_kw_month": 5, "demand_billing": billing},
+                output={"resolution_s": 86_400},
+            )
+        ).summary
+        assert [m["demand_billed_pu"] for m in s["grid_by_month"]] == [1.0, 1.0]
+        assert s["cost_usd"]["demand"] == pytest.approx(100_000, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -200,6 +262,7 @@ def grid_error(tmp_path, grid_yaml: str) -> ConfigError:
             "exactly one of limit_mw or cut_pu",
         ),
         ("{demand_interval_min: 0}", "grid.demand_interval_min", "greater than or equal to 1"),
+        ("{demand_billing: weekly}", "grid.demand_billing", "'month' or 'prorated'"),
     ],
 )
 def test_bad_grid_signals(tmp_path, grid_yaml, key, fragment):

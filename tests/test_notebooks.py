@@ -81,6 +81,20 @@ def test_peak_load(monkeypatch):
     assert table.loc["goodput_gpu_h", "Elliott cuts"] <= table.loc["goodput_gpu_h", "no cuts"]
     assert windows["battery_discharge_mwh"].sum() > 0
     assert "cut windows" in ns["ANSWER"]
+    # The demand charge is the whole month's (demand_billing: month): the billed peak [kW] ×
+    # 10.99 USD/kW-month (the preset's Ripley TDGSA rate, facts.md §11).
+    for case in table.columns:
+        assert table.loc["demand_usd", case] == pytest.approx(
+            table.loc["billed_peak_mw", case] * 1000 * 10.99, rel=1e-12
+        )
+    # Under the month's running peak the recharge keeps the import at or below the largest
+    # import without the cuts (the same load, less import in the windows); at full power it
+    # bills more than that: the load plus the charge power.
+    under, full = table["Elliott cuts"], table["cuts, full-power recharge"]
+    assert under["billed_peak_mw"] <= table.loc["grid_peak_mw", "no cuts"] * (1 + 1e-12)
+    assert full["billed_peak_mw"] > table.loc["grid_peak_mw", "no cuts"]
+    assert full["demand_usd"] > under["demand_usd"]
+    assert "at full power it would bill" in ns["ANSWER"]
 
 
 def test_megapack_sizing(monkeypatch):

@@ -87,6 +87,7 @@ RUN_KEYS = {
     "cost_usd",
     "co2_t",
     "grid_by_month",
+    "demand_charge",
 }
 """The keys the runner adds from the record and the schedules (the README's summary list)."""
 

@@ -27,7 +27,8 @@ def outage_config(storages: list[dict], hours: float = 9.0) -> dict:
             "outages": [{"start_h": OUTAGE_H[0], "duration_h": OUTAGE_H[1]}],
         },
         "battery": storages,
-        "dispatch": {"policy": "backup"},
+        # recharge at full power (the import limit's headroom), not under the month's peak
+        "dispatch": {"policy": "backup", "recharge_under_peak": False},
     }
 
 

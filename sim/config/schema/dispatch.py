@@ -121,9 +121,17 @@ class SmoothDispatch(DispatchBase):
 
 class BackupDispatch(DispatchBase):
     """``backup``: the battery only covers what the grid cannot (see
-    :class:`sim.policies.Backup`); no keys of its own."""
+    :class:`sim.policies.Backup`)."""
 
     policy: Literal["backup"]
+    recharge_under_peak: bool = Field(
+        True,
+        description=(
+            "true: recharge only under the calendar month's running peak grid import [MW] "
+            "(so a recharge does not raise the month's billed demand); false: recharge at "
+            "full power whenever the import allows."
+        ),
+    )
 
 
 class ArbitrageDispatch(DispatchBase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -172,6 +172,15 @@ class GridConfig(StrictModel):
     # Utilities bill demand over 5, 15, 30 or 60 minutes.
     demand_interval_min: float = Field(
         15.0, ge=1, le=1440, description="Averaging interval of billed demand [min], 1–1,440."
+    )
+    demand_billing: Literal["month", "prorated"] = Field(
+        "prorated",
+        description=(
+            "prorated: each calendar month's demand charge times the share of the month "
+            "simulated [pu] (a 24-h run in a 31-day month pays 24/744 of it; a whole month "
+            "pays it in full); month: every month the run touches pays its whole month's "
+            "charge, as on a real bill."
+        ),
     )
     # Lignite, the dirtiest fuel, emits ~1,100 kg/MWh.
     carbon_kg_per_mwh: float | None = Field(
