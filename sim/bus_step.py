@@ -33,6 +33,7 @@ class BusStep:
     tol_mw: float
     _floor_mwh: float  # the battery's floor since the last event [MWh]
     _others_mw: float  # the registered sources' output at this event [MW]
+    _per_it: float  # facility MW per IT MW at this event
 
     def _solve(
         self, now: float, net_mw: float, net_r: float, floor_mwh: float, follow: bool = True

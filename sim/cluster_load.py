@@ -229,6 +229,18 @@ class ClusterLoadManagement:
         self.n_stopped += 1
         self._enter(job, SHED, now_s)
 
+    def returnable_mw(self, room_mw: float) -> float:
+        """IT power of the stopped jobs that would come back within ``room_mw`` [MW], in
+        :meth:`take_back`'s order (highest priority first, each if its computing power
+        fits): what is worth keeping turbines committed for."""
+        back_mw = 0.0
+        for job in self.order:
+            if job.state == SHED:
+                need_mw = job.n_nodes * job.node_full_w * 1e-6
+                if back_mw + need_mw <= room_mw:
+                    back_mw += need_mw
+        return back_mw
+
     def take_back(self, now_s: float, headroom_mw: float) -> None:
         """Return what load management holds back as far as ``headroom_mw`` allows (supply
         less the rest of the load and :attr:`ceiling_mw`): the cap first, then stopped jobs

@@ -39,6 +39,7 @@ class TurbineCommitment(BusStep):
     e_stop_mwh: float
     _recharging: bool
     _reserve_out: bool  # the turbines carry the load's next step as output (no bridge)
+    _keep_mw: float  # what the committed units must cover (see _carried_mw)
     _grid_target: GridTarget
 
     def _dispatch_sources(self, short_mw: float) -> float:
@@ -71,16 +72,8 @@ class TurbineCommitment(BusStep):
         if fleet is not None and (fleet.n_burning or shortfall_mw > self.tol_mw):
             fleet.settle(now)
             net_mw = demand_mw - grid_max_mw - self._others_mw  # what the grid cannot supply
-            reserve_mw = shortfall_mw - net_mw  # the load's next step up
-            if self.cluster is not None and self.cluster.iterate:
-                swing_mw = self.cluster.swing_mw()  # the turbines follow the mean
-                net_mw, reserve_mw = net_mw - swing_mw, reserve_mw + swing_mw
-            self._reserve_out = reserve_mw > self.tol_mw and reserve_mw > self._headroom_mw(
-                self._floor_mwh, net_mw
-            )
-            if self._reserve_out:
-                net_mw += reserve_mw  # no battery to bridge the step: carried as output
-            self._commit(now, shortfall_mw, net_mw, self._floor_mwh)
+            target_mw = net_mw + self._carried_mw(net_mw, shortfall_mw)
+            self._commit(now, self._keep_mw, target_mw, self._floor_mwh)
             return self._others_mw, fleet.p_mw, fleet.ramp_mw_per_s
         return self._others_mw, 0.0, 0.0
 
@@ -93,6 +86,10 @@ class TurbineCommitment(BusStep):
         fleet, tol = self.fleet, self.tol_mw
         assert fleet is not None
         turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+        if fleet.release(now, self._keep_mw):  # units the load no longer needs go off
+            turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
+            net_mw = demand_mw - turbines_mw - self._others_mw
+            solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh)
         if (
             solution.rest_mw < -tol
             and turbines_mw > 0.0
@@ -111,6 +108,42 @@ class TurbineCommitment(BusStep):
             net_mw = demand_mw - turbines_mw - self._others_mw
             solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh)
         return solution, turbines_mw, turbines_r
+
+    def _carried_mw(self, net_mw: float, shortfall_mw: float) -> float:
+        """What the turbines produce beyond the net load ``net_mw`` [MW]; sets what the
+        committed units must cover (``_keep_mw``). Less the swing of an iterating cluster
+        (they follow its mean; the battery buffers the swing). Plus, where the battery cannot
+        bridge it (:meth:`_headroom_mw`), the load's next step up, carried as output (spilled
+        until it comes): the running jobs' steps, and the stopped jobs that would come back
+        on the committed units. The stopped jobs count only as far as the whole fleet could
+        carry them back (:meth:`Cluster.returnable_mw`); units kept for the rest would idle at
+        their minimum load."""
+        fleet, cluster, tol = self.fleet, self.cluster, self.tol_mw
+        assert fleet is not None
+        steps_mw = shortfall_mw - net_mw  # the load's next step up [MW]
+        carried_mw = back_mw = 0.0
+        if cluster is not None:
+            per_it = self._per_it
+            stopped_mw = cluster.shed_mw * per_it
+            steps_mw -= stopped_mw  # the running jobs' steps
+            if cluster.iterate:
+                swing_mw = cluster.swing_mw() * per_it
+                carried_mw, steps_mw = -swing_mw, steps_mw + swing_mw
+            if stopped_mw > tol:
+                room_mw = fleet.rating_mw() - net_mw - carried_mw - steps_mw
+                back_mw = cluster.returnable_mw(room_mw / per_it) * per_it
+        base_mw = net_mw + carried_mw
+        self._keep_mw = base_mw + steps_mw + back_mw
+        if steps_mw <= tol and back_mw <= tol:
+            self._reserve_out = False
+            return carried_mw
+        headroom_mw = self._headroom_mw(self._floor_mwh, base_mw)
+        out_mw = steps_mw if tol < steps_mw > headroom_mw else 0.0
+        fits = base_mw + out_mw + back_mw <= fleet.committed_mw()
+        if tol < back_mw > headroom_mw - out_mw and fits:
+            out_mw += back_mw
+        self._reserve_out = out_mw > 0.0
+        return carried_mw + out_mw
 
     def _headroom_mw(self, floor_mwh: float, output_mw: float) -> float:
         """How far the turbines' output may step up at once from ``output_mw`` [MW] with the

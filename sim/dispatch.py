@@ -149,6 +149,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.tol_mw = TOL_PU * scale_mw
         self._recharging = False  # turbines are recharging the battery (see RECHARGE_BAND_PU)
         self._reserve_out = False  # turbines carry the next step as output (see _supply)
+        self._keep_mw = 0.0  # what the committed turbines must cover [MW] (see _supply)
+        self._per_it = 1.0  # facility MW per IT MW at this update (see _site_load)
         self.n_updates = 0
         self._t_last_s = env.now
         self._floor_mwh = battery.e_reserve_mwh  # the battery's floor since the last event
@@ -299,9 +301,10 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             cluster_mw, shed_mw, capped_mw, more_mw = cluster.powers_mw()
         it_mw = self.load.p_mw + cluster_mw
         if cooling is None:
+            self._per_it = 1.0
             return it_mw, more_mw, NO_COOLING, 1.0, capped_mw, shed_mw
-        cool, per_it = cooling.power_mw(it_mw), cooling.marginal(it_mw)
-        return it_mw, more_mw, cool, per_it, capped_mw, shed_mw
+        cool, self._per_it = cooling.power_mw(it_mw), cooling.marginal(it_mw)
+        return it_mw, more_mw, cool, self._per_it, capped_mw, shed_mw
 
     def _parts_due(self, now: float, due_s: float) -> float:
         """The nearest of ``due_s`` and the components' own next events [s]: the turbines',

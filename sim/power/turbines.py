@@ -38,6 +38,10 @@ from sim.summary import turbine_summary
 from sim.timer import Timer
 from sim.units import S_PER_H
 
+RELEASE_MARGIN_PU = 0.1
+"""A unit goes off only if the rest of the committed rating covers what the load needs with
+this much to spare [pu]: so a load at a unit's boundary does not start and stop it in turn."""
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -141,6 +145,11 @@ class TurbineFleet:
     def running(self) -> bool:
         """Whether any unit is starting or online."""
         return self.n_burning > 0
+
+    def rating_mw(self) -> float:
+        """Rating of every unit now (derated with the inlet air) [MW]: what the whole fleet
+        could carry."""
+        return sum(g.count * g.p_nom_mw for g in self.groups)
 
     def committed_mw(self) -> float:
         """Rated output of the units starting or online and not stopping [MW]."""
@@ -251,6 +260,36 @@ class TurbineFleet:
             )
         elif committed >= shortfall_mw:
             self.unavailable_logged = False
+
+    def release(self, now_s: float, keep_mw: float) -> bool:
+        """Units the load no longer needs go off: while the committed rating less one unit
+        still covers ``keep_mw`` [MW] (at least the output the fleet is dispatched to) with
+        :data:`RELEASE_MARGIN_PU` to spare, a unit goes off — a starting one at once, an online
+        one past its minimum run time whose group's output fits on its other units (they
+        take its share at once: an assumption) — from the most expensive group first.
+        Returns whether any went off; a unit held by its minimum run time sets a wake-up."""
+        keep_mw = (1.0 + RELEASE_MARGIN_PU) * max(keep_mw, sum(g.setpoint_mw for g in self.groups))
+        committed_mw = self.committed_mw()
+        released = False
+        live = [g for g in self.groups if g.burning and not g.stopping]
+        for g in sorted(live, key=lambda g: -g.fuel_mmbtu_per_mw_s * g.fuel_usd_per_mmbtu):
+            for u in sorted(range(g.count), key=lambda k: (g.state[k] != STARTING, k)):
+                if committed_mw - g.p_nom_mw < keep_mw:
+                    return released
+                if g.state[u] == OFF or (
+                    g.state[u] == ONLINE and g.p_mw > (g.n_online - 1) * g.p_nom_mw
+                ):
+                    continue
+                if g.state[u] == ONLINE and g.online_since_s[u] + g.min_run_s > now_s:
+                    ready_s = g.online_since_s[u] + g.min_run_s
+                    self.stop_blocked_until_s = min(self.stop_blocked_until_s, ready_s)
+                    continue
+                self._unit_off(g, u)
+                committed_mw -= g.p_nom_mw
+                released = True
+                self.recorder.event(now_s, "turbine_released", g.name, f"unit {u}: not needed")
+                g.set_setpoint(now_s, min(g.setpoint_mw, g.n_online * g.p_nom_mw))
+        return released
 
     def stop(self, now_s: float, reason: str) -> bool:
         """Stop every unit: starting ones at once, online ones by ramping down to 0.
