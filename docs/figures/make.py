@@ -1,0 +1,112 @@
+"""Make the README's figure and the paragraph that tells it, from one run: nothing pasted.
+
+    python docs/figures/make.py
+
+runs ``configs/examples/colossus1_2025_outage.yaml``, writes
+``docs/figures/colossus1_2025_outage.png`` (the standard zoom on the outage, ``dcsim plot``'s
+``zoom_1_outage.png``) and rewrites the README's paragraph between the markers
+``<!-- outage-narrative -->`` and ``<!-- /outage-narrative -->``. ``tests/test_docs_figures.py``
+runs the same config and checks that the README's paragraph is the one this run tells, so
+text and picture cannot drift from the code: after a change of results, run this script.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import yaml
+
+if TYPE_CHECKING:
+    from sim.results import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "configs" / "examples" / "colossus1_2025_outage.yaml"
+FIGURE = ROOT / "docs" / "figures" / "colossus1_2025_outage.png"
+README = ROOT / "README.md"
+MARKERS = ("<!-- outage-narrative -->", "<!-- /outage-narrative -->")
+
+
+def _names(events: pd.DataFrame, kind: str, start_h: float, stop_h: float) -> list[str]:
+    """Sources of the events of ``kind`` within ``[start_h, stop_h)``, in order, once each."""
+    e = events[(events["kind"] == kind) & (events["time_h"] >= start_h)]
+    return list(dict.fromkeys(e[e["time_h"] < stop_h]["source"]))
+
+
+def _and(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return (
+        " and ".join(quoted) if len(quoted) < 3 else ", ".join(quoted[:-1]) + ", and " + quoted[-1]
+    )
+
+
+def narrative(result: Result) -> str:
+    """The paragraph under the README's figure, every number from ``result``."""
+    config = yaml.safe_load(result.config_yaml)
+    s, ev, seg = result.summary, result.events, result.segments
+    out = ev[ev["kind"] == "outage_start"]["time_h"].iloc[0]
+    back = ev[ev["kind"] == "outage_end"]["time_h"].iloc[0]
+    before = seg[(seg["time_s"] < out * 3600) & (seg["time_s"] >= (out - 2) * 3600)]
+    site = before["it_mw"] + before["cooling_mw"]
+    storages = config["battery"] if isinstance(config["battery"], list) else [config["battery"]]
+    battery_mw = sum(b["power_mw"] for b in storages)
+    group = config["turbines"][0]
+    t = s["turbines"]
+    paused = _names(ev, "job_paused", out, back)
+    resumed_early = _names(ev, "job_resumed", out, back - 1e-9)
+    waiting = [j for j in paused if j not in resumed_early]
+    released = ev[(ev["kind"] == "turbine_released") & (ev["time_h"] < back)]
+    online = ev[(ev["kind"] == "turbine_online") & (ev["time_h"] < back)]
+    held = seg[(seg["time_s"] >= (out + 0.75) * 3600) & (seg["time_s"] < back * 3600)]
+    rating_mw = sum(g["units"] * g["rating_lowest_mw"] for g in t["groups"])
+    text = (
+        f"The {battery_mw:g} MW of Megapacks cannot carry the {site.min():.0f}–{site.max():.0f}"
+        f" MW site (IT and cooling) through the turbines' {group.get('start_s', 600) / 60:g}"
+        f"-minute start, so the cluster gives way: GPU power capped to"
+        f" {100 * config['dispatch']['load_management']['it_floor_pu']:.0f} %, then"
+        f" {_and(paused)} pause after a checkpoint. {len(online)} turbines start at {out:g} h;"
+        f" online at {online['time_h'].min():.2f} h, they carry {_and(resumed_early)} again."
+        f" After their {group.get('min_run_s', 1800) / 60:g}-minute minimum run,"
+        f" {len(released)} units the load does not need go off and"
+        f" {held['turbines_online'].iloc[-1]:.0f} follow {_and(resumed_early)}'s mean power (about"
+        f" {held['turbines_mw'].median():.0f} MW), the battery buffering the iteration's swing;"
+        f" until then the units' minimum load spills"
+        f" {s['curtailed_mwh']:.0f} MWh. {_and(waiting)} waits for the grid ({back:g} h): with"
+        f" its cooling it needs more than the turbines' {rating_mw:.0f} MW (derated in the"
+        " heat) can add."
+    )
+    return textwrap.fill(text, 96)
+
+
+def replace_block(readme: str, paragraph: str) -> str:
+    """``readme`` with the text between :data:`MARKERS` replaced by ``paragraph``."""
+    start, stop = (re.escape(m) for m in MARKERS)
+    block = f"{MARKERS[0]}\n{paragraph}\n{MARKERS[1]}"
+    new, n = re.subn(f"{start}.*?{stop}", lambda _: block, readme, flags=re.S)
+    if n != 1:
+        raise SystemExit(f"README.md must hold the markers {MARKERS} once")
+    return new
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim import load_config, run
+    from sim.plots import run_figures
+
+    result = run(load_config(CONFIG))
+    figures = run_figures(result.summary["run"]["name"], result.timeseries, result.events)
+    zoom = next(name for name in figures if name.startswith("zoom_") and "outage" in name)
+    figures[zoom].savefig(FIGURE, dpi=110, bbox_inches="tight")
+    README.write_text(replace_block(README.read_text(), narrative(result)))
+    print(f"wrote {FIGURE.relative_to(ROOT)} and the README's paragraph")
+
+
+if __name__ == "__main__":
+    main()
