@@ -86,7 +86,9 @@ class TurbineCommitment(BusStep):
         fleet, tol = self.fleet, self.tol_mw
         assert fleet is not None
         turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
-        if fleet.release(now, self._keep_mw):  # units the load no longer needs go off
+        # while the grid cannot carry the load, units it no longer needs go off (else the stop
+        # rule below decides for all of them)
+        if self._shortfall_mw > tol and fleet.release(now, self._keep_mw):
             turbines_mw, turbines_r = fleet.p_mw, fleet.ramp_mw_per_s
             net_mw = demand_mw - turbines_mw - self._others_mw
             solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh)

@@ -35,7 +35,7 @@ CONFIG = {
     "grid": {"import_limit_mw": 0},
     "battery": {
         "energy_mwh": BATTERY_MWH,
-        "power_mw": 100,
+        "power_mw": 200,
         "soc_initial": 1.0,
         "efficiency_charge": ETA,
         "efficiency_discharge": ETA,
@@ -125,8 +125,15 @@ def test_turbines_follow_the_mean_and_the_battery_the_swing(result):
     swing = (late.it_mw - late.it_mean_mw).to_numpy()
     assert np.isclose(swing, above_mw, rtol=1e-9).sum() > 100
     assert np.isclose(swing, -below_mw, rtol=1e-9).sum() > 100
-    at_peak = late[np.isclose(swing, above_mw, rtol=1e-9)]
-    assert at_peak.battery_mw.to_numpy() == pytest.approx(above_mw, rel=1e-9)
+    # from a compute part to the next comm part the turbines hold their output: the battery
+    # takes the whole step, (above + below) MW
+    turbines, battery = late.turbines_mw.to_numpy(), late.battery_mw.to_numpy()
+    step_down = np.isclose(swing[:-1], above_mw, rtol=1e-9) & np.isclose(
+        swing[1:], -below_mw, rtol=1e-9
+    )
+    held = step_down & (turbines[:-1] == turbines[1:])
+    assert held.sum() > 100
+    np.testing.assert_allclose((battery[:-1] - battery[1:])[held], above_mw + below_mw, rtol=1e-9)
     b = result.summary["battery"]
     assert b["swing_buffered_mwh"] > 0.3 * above_mw * F_COMPUTE * (HOURS - 1)
     assert b["swing_cycles"] == pytest.approx(b["swing_buffered_mwh"] / BATTERY_MWH)

@@ -1,4 +1,5 @@
-"""Dispatch of a turbine fleet: which group gives what, and how the fastest group fills in.
+"""Dispatch of a turbine fleet: which group gives what, how the fastest group fills in, and
+how a governor gives output up.
 
 The groups online share the turbines' output (the net load the grid and the other sources
 cannot supply, plus the battery's recharge) in merit order, the cheapest incremental fuel first
@@ -11,6 +12,56 @@ the length of its ramp.
 from __future__ import annotations
 
 from sim.power.turbine_group import TurbineGroup
+
+
+def dispatch(now_s: float, groups: list[TurbineGroup], need_mw: float, tol_mw: float) -> None:
+    """Set each group's setpoint for ``need_mw`` [MW]: the groups online and not stopping
+    take it in merit order (:func:`merit_targets`); while groups ramp toward their targets, the
+    fastest group fills the gap they leave (:func:`fill_in`). A stopping group heads for 0."""
+    targets = merit_targets(groups, need_mw)
+    filler = max(
+        (g for g in groups if g.n_online and not g.stopping),
+        key=lambda g: g.n_online * g.ramp_up_mw_per_s,
+        default=None,
+    )
+    for g, target in zip(groups, targets, strict=True):
+        if g is not filler and moves(g, target, tol_mw):
+            g.set_setpoint(now_s, target)
+    if filler is not None:
+        fill_in(now_s, need_mw, groups, filler, targets[groups.index(filler)], tol_mw)
+
+
+def give_up(
+    now_s: float, groups: list[TurbineGroup], surplus_mw: float, keep_setpoints: bool
+) -> float:
+    """Lower the output at once by up to ``surplus_mw`` [MW]; returns what was given up.
+
+    On an island a governor sheds load far faster than any planned ramp; this is how supply
+    the bus cannot place is given up: first by the groups above their setpoints, each in
+    proportion to its excess (so they land on their setpoints together and the dispatch
+    stays coherent), then — the setpoints themselves unplaced, e.g. a full battery under the
+    comm part of an iteration — down to the units' minimum load, each group in proportion to
+    its output above it (its setpoint follows). Only output at the minimum load is spilled
+    (``curtailed_mw``): no generator puts out more than its load takes. With
+    ``keep_setpoints`` the setpoints hold (they carry the load's next step, which no battery
+    could bridge: see :mod:`sim.commitment`), and what nobody takes of them is spilled.
+    """
+    given = 0.0
+    levels = [lambda g: max(g.setpoint_mw, g.floor_mw())]
+    if not keep_setpoints:
+        levels.append(TurbineGroup.floor_mw)
+    for level in levels:
+        room = {g: g.p_mw - level(g) for g in groups}
+        total = sum(r for r in room.values() if r > 0.0)
+        if total <= 0.0 or given >= surplus_mw:
+            continue
+        step = min(surplus_mw - given, total)
+        for g, r in room.items():
+            if r > 0.0:
+                g.p_mw -= r * step / total
+                g.set_setpoint(now_s, min(g.setpoint_mw, g.p_mw))
+        given += step
+    return given
 
 
 def merit_targets(groups: list[TurbineGroup], need_mw: float) -> list[float]:
@@ -63,5 +114,14 @@ def fill_in(
         f.set_setpoint(now_s, min(f.p_mw + up_r * meet_s, cap_mw))
     elif others_r > 0.0 and f.p_mw > target_mw + tol_mw and abs(line_mw - f.p_mw) <= tol_mw:
         f.set_line(now_s, target_mw, min(others_r, f.n_online * f.ramp_down_mw_per_s))
-    elif target_mw != f.setpoint_mw or (f.ramp_mw_per_s == 0.0 and target_mw != f.p_mw):
+    elif moves(f, target_mw, tol_mw):
         f.set_setpoint(now_s, target_mw)
+
+
+def moves(g: TurbineGroup, target_mw: float, tol_mw: float) -> bool:
+    """Whether ``target_mw`` [MW] is a new setpoint for ``g``: off its setpoint, or off its
+    output while it holds, by more than ``tol_mw`` (a rounding difference of the net load
+    would otherwise start a ramp of no length: an event for nothing)."""
+    if abs(target_mw - g.setpoint_mw) > tol_mw:
+        return True
+    return g.ramp_mw_per_s == 0.0 and abs(target_mw - g.p_mw) > tol_mw

@@ -23,7 +23,7 @@ import simpy
 
 from sim.config import TurbineConfig, TurbineTripConfig
 from sim.contracts import NO_SITE, Site
-from sim.power.turbine_dispatch import fill_in, merit_targets
+from sim.power.turbine_dispatch import dispatch, give_up
 from sim.power.turbine_group import (
     OFF,
     ONLINE,
@@ -147,8 +147,7 @@ class TurbineFleet:
         return self.n_burning > 0
 
     def rating_mw(self) -> float:
-        """Rating of every unit now (derated with the inlet air) [MW]: what the whole fleet
-        could carry."""
+        """Rating of every unit now (derated in the heat) [MW]: what the fleet could carry."""
         return sum(g.count * g.p_nom_mw for g in self.groups)
 
     def committed_mw(self) -> float:
@@ -320,57 +319,17 @@ class TurbineFleet:
         return True
 
     def dispatch(self, now_s: float, need_mw: float) -> None:
-        """Set each group's setpoint for ``need_mw`` [MW]: the groups online and not stopping
-        take it in merit order (:func:`~sim.power.turbine_dispatch.merit_targets`); while
-        groups ramp toward their targets, the fastest group fills the gap they leave
-        (:func:`~sim.power.turbine_dispatch.fill_in`). A stopping group heads for 0."""
-        targets = merit_targets(self.groups, need_mw)
-        filler = max(
-            (g for g in self.groups if g.n_online and not g.stopping),
-            key=lambda g: g.n_online * g.ramp_up_mw_per_s,
-            default=None,
-        )
-        for g, target in zip(self.groups, targets, strict=True):
-            if g is not filler and (
-                target != g.setpoint_mw or (g.ramp_mw_per_s == 0.0 and target != g.p_mw)
-            ):
-                g.set_setpoint(now_s, target)
-        if filler is not None:
-            target_mw = targets[self.groups.index(filler)]
-            fill_in(now_s, need_mw, self.groups, filler, target_mw, self.tol_mw)
+        """Set each group's setpoint for ``need_mw`` [MW] (see
+        :func:`~sim.power.turbine_dispatch.dispatch`)."""
+        dispatch(now_s, self.groups, need_mw, self.tol_mw)
         self.finish_stops(now_s)
 
     def step_down(self, now_s: float, surplus_mw: float, keep_setpoints: bool = False) -> float:
-        """Lower the output at once by up to ``surplus_mw`` [MW]; returns what was given up.
-
-        On an island a governor sheds load far faster than any planned ramp; this is how
-        supply the bus cannot place is given up: first by the groups above their setpoints,
-        each in proportion to its excess (so they land on their setpoints together and the
-        dispatch stays coherent), then — the setpoints themselves unplaced, e.g. a full
-        battery under the comm part of an iteration — down to the units' minimum load, each
-        group in proportion to its output above it (its setpoint follows). Only output at
-        the minimum load is spilled (``curtailed_mw``): no generator puts out more than its
-        load takes. With ``keep_setpoints`` the setpoints hold (they carry the load's next
-        step, which no battery could bridge: see :mod:`sim.commitment`), and what nobody
-        takes of them is spilled.
-        """
-        given = 0.0
-        levels = [lambda g: max(g.setpoint_mw, g.floor_mw())]
-        if not keep_setpoints:
-            levels.append(TurbineGroup.floor_mw)
-        for level in levels:
-            room = {g: g.p_mw - level(g) for g in self.groups}
-            total = sum(r for r in room.values() if r > 0.0)
-            if total <= 0.0 or given >= surplus_mw:
-                continue
-            step = min(surplus_mw - given, total)
-            for g, r in room.items():
-                if r > 0.0:
-                    g.p_mw -= r * step / total
-                    g.set_setpoint(now_s, min(g.setpoint_mw, g.p_mw))
-            given += step
+        """Lower the output at once by up to ``surplus_mw`` [MW] (governor action, see
+        :func:`~sim.power.turbine_dispatch.give_up`); returns what was given up."""
+        given_mw = give_up(now_s, self.groups, surplus_mw, keep_setpoints)
         self.finish_stops(now_s)
-        return given
+        return given_mw
 
     def finish_stops(self, now_s: float) -> None:
         """Every group that is stopping and has reached 0 MW goes off now."""
