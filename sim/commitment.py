@@ -147,22 +147,26 @@ class TurbineCommitment(BusStep):
         self._reserve_out = out_mw > 0.0
         return carried_mw + out_mw
 
-    def _headroom_mw(self, floor_mwh: float, output_mw: float) -> float:
+    def _headroom_mw(self, floor_mwh: float, output_mw: float, power: bool = True) -> float:
         """How far the turbines' output may step up at once from ``output_mw`` [MW] with the
-        battery bridging their ramp [MW]: their committed rating above it, at most what the
-        battery can
-        still give and the step ``x`` whose ramp triangle its deliverable energy covers,
-        ``x²/(2·R) ≤ E`` (``R`` the online units' ramp [MW/s], ``E`` [MW·s]). A turbine
-        takes a GPU step only at its ramp: without this headroom the turbines carry the
-        load's next step as output (spilled until the step comes; an assumption in place of
-        a governor's block-load capability)."""
+        battery bridging their ramp [MW]: their committed rating above it, at most the step
+        ``x`` whose ramp triangle the battery's deliverable energy covers, ``x²/(2·R) ≤ E``
+        (``R`` the online units' ramp [MW/s], ``E`` [MW·s]), and (with ``power``) what the
+        battery can still give. A turbine takes a GPU step only at its ramp: without this
+        headroom the turbines carry the load's next step as output (spilled until the step
+        comes; an assumption in place of a governor's block-load capability). Load
+        management's take-back leaves out the battery's power: a job comes back at its idle
+        power for its restart, and the step to computing that follows is the reserve above."""
         fleet, battery = self.fleet, self.battery
         assert fleet is not None
         spare_mw = fleet.committed_mw() - output_mw
-        give_mw = battery.discharge_limit_mw(floor_mwh) - max(battery.p_mw, 0.0)
         energy_mw_s = battery.deliverable_mwh(floor_mwh) * S_PER_H
         bridge_mw = math.sqrt(2.0 * fleet.ramp_up_mw_per_s() * max(energy_mw_s, 0.0))
-        return max(min(spare_mw, give_mw, bridge_mw), 0.0)
+        if power:
+            bridge_mw = min(
+                bridge_mw, battery.discharge_limit_mw(floor_mwh) - max(battery.p_mw, 0.0)
+            )
+        return max(min(spare_mw, bridge_mw), 0.0)
 
     def _commit(self, now: float, shortfall_mw: float, net_mw: float, floor_mwh: float) -> None:
         """Start turbines for a sustained shortfall ``shortfall_mw`` [MW] (with the load's

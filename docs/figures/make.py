@@ -63,6 +63,24 @@ def narrative(result: Result) -> str:
     online = ev[(ev["kind"] == "turbine_online") & (ev["time_h"] < back)]
     held = seg[(seg["time_s"] >= (out + 0.75) * 3600) & (seg["time_s"] < back * 3600)]
     rating_mw = sum(g["units"] * g["rating_lowest_mw"] for g in t["groups"])
+    n_left = int(held["turbines_online"].iloc[-1])
+    follow = (
+        f"{n_left} follow {_and(resumed_early)}'s mean power (about"
+        f" {held['turbines_mw'].median():.0f} MW), the battery buffering the iteration's swing"
+    )
+    if len(released):
+        units = (
+            f" After their {group.get('min_run_s', 1800) / 60:g}-minute minimum run,"
+            f" {len(released)} units the load does not need go off and {follow}"
+        )
+    else:
+        units = f" All {follow[0].lower()}{follow[1:]}"
+    spill = s["curtailed_mwh"]
+    units += (
+        f"; until then the units' minimum load spills {spill:.0f} MWh."
+        if spill >= 0.5
+        else "; no turbine output is spilled."
+    )
     text = (
         f"The {battery_mw:g} MW of Megapacks cannot carry the {site.min():.0f}–{site.max():.0f}"
         f" MW site (IT and cooling) through the turbines' {group.get('start_s', 600) / 60:g}"
@@ -70,14 +88,8 @@ def narrative(result: Result) -> str:
         f" {100 * config['dispatch']['load_management']['it_floor_pu']:.0f} %, then"
         f" {_and(paused)} pause after a checkpoint. {len(online)} turbines start at {out:g} h;"
         f" online at {online['time_h'].min():.2f} h, they carry {_and(resumed_early)} again."
-        f" After their {group.get('min_run_s', 1800) / 60:g}-minute minimum run,"
-        f" {len(released)} units the load does not need go off and"
-        f" {held['turbines_online'].iloc[-1]:.0f} follow {_and(resumed_early)}'s mean power (about"
-        f" {held['turbines_mw'].median():.0f} MW), the battery buffering the iteration's swing;"
-        f" until then the units' minimum load spills"
-        f" {s['curtailed_mwh']:.0f} MWh. {_and(waiting)} waits for the grid ({back:g} h): with"
-        f" its cooling it needs more than the turbines' {rating_mw:.0f} MW (derated in the"
-        " heat) can add."
+        f"{units} {_and(waiting)} waits for the grid ({back:g} h): with their cooling, all"
+        f" jobs together need more than the turbines' {rating_mw:.0f} MW (derated in the heat)."
     )
     return textwrap.fill(text, 96)
 
