@@ -21,6 +21,8 @@ cooling's ``aux_pu``).
 
 from __future__ import annotations
 
+import math
+
 from sim.config import ElectricalConfig, transformer_loss_pu, ups_loss_pu
 
 NEWTON_STEPS = 50
@@ -75,7 +77,10 @@ class ElectricalLosses:
         the cooling taken as the line through ``cooling_mw`` at ``it_mw`` with slope
         ``per_it − 1`` (the plant's marginal). Newton's method from the IT power the line
         alone would allow: the facility power is convex and rising in the IT, so it comes
-        down to the root, never below it (to a residue of 1e-12 of the power)."""
+        down to the root, never below it (to a residue of 1e-12 of the power). An unlimited
+        supply (``inf``) carries any IT power."""
+        if facility_mw == math.inf:
+            return math.inf
         slope = per_it - 1.0
         base_mw = cooling_mw - slope * it_mw  # the cooling at no IT
         x = (facility_mw - base_mw) / per_it

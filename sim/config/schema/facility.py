@@ -32,9 +32,9 @@ derived, X assumed):
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from sim.config.problems import KeyProblems
 from sim.config.schema.base import StrictModel
@@ -158,10 +158,21 @@ class ElectricalConfig(StrictModel):
         return self
 
 
+def _electrical_shape(value: Any) -> str:
+    return "mapping" if isinstance(value, dict | ElectricalConfig) else "none"
+
+
+ElectricalField = Annotated[
+    Annotated[ElectricalConfig, Tag("mapping")] | Annotated[Literal["none"], Tag("none")],
+    Discriminator(_electrical_shape),
+]
+"""``facility.electrical``: the chain's keys (a mapping), or ``none``."""
+
+
 class FacilityConfig(StrictModel):
     """The site's own plant beyond cooling: its electrical chain."""
 
-    electrical: ElectricalConfig | Literal["none"] | None = Field(
+    electrical: ElectricalField | None = Field(
         None,
         description=(
             "Transformer and UPS losses, a load on the bus counted in PUE; 'none' leaves them "
