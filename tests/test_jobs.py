@@ -16,6 +16,19 @@ import pytest
 from sim.config import ConfigError
 from sim.runner import run
 from tests.bad_configs import assert_problem
+from tests.conftest import make_config
+
+
+@pytest.fixture
+def config_factory(tmp_path):
+    """The cluster's own hand checks: without distribution losses, which would add to the
+    load they compute (the losses have tests/test_electrical.py)."""
+
+    def factory(trace=(), **keys):
+        keys.setdefault("facility", {"electrical": "none"})
+        return make_config(tmp_path, trace, **keys)
+
+    return factory
 
 H100_IDLE_NODE_W = 2800 + 8 * (93 + 115)  # overhead + 8 × (idle + network share)
 
