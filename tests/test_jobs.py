@@ -30,6 +30,7 @@ def config_factory(tmp_path):
 
     return factory
 
+
 H100_IDLE_NODE_W = 2800 + 8 * (93 + 115)  # overhead + 8 × (idle + network share)
 
 
