@@ -13,6 +13,7 @@ from sim.recorder import Recorder
 if TYPE_CHECKING:  # (the built-in components, for the type checker only)
     from sim.cluster import Cluster
     from sim.cooling import CoolingPlant
+    from sim.electrical import ElectricalLosses
     from sim.loads import ExogenousLoad
     from sim.power.grid import Grid
     from sim.power.turbines import TurbineFleet
@@ -27,6 +28,7 @@ class BusStep:
     load: ExogenousLoad
     cluster: Cluster | None
     cooling: CoolingPlant | None
+    electrical: ElectricalLosses | None
     sources: tuple[Source, ...]
     recorder: Recorder
     state: BusState

@@ -37,7 +37,7 @@ from sim.contracts import Source, Storage
 from sim.engine import time_tol_s
 from sim.load_management import LOAD_MANAGEMENT_INTERVAL_S, LoadManagement
 from sim.policies import POLICIES, Arbitrage, Backup, DispatchPolicy, PeakShave, Smooth
-from sim.recorder import COOLING_COLUMNS, Recorder, ramp_column
+from sim.recorder import COOLING_COLUMNS, ELECTRICAL_COLUMNS, Recorder, ramp_column
 from sim.thermal_hold import ThermalHold
 from sim.timer import Timer
 from sim.units import S_PER_H
@@ -45,6 +45,7 @@ from sim.units import S_PER_H
 if TYPE_CHECKING:  # (the built-in components, for the type checker only)
     from sim.cluster import Cluster
     from sim.cooling import CoolingPlant
+    from sim.electrical import ElectricalLosses
     from sim.loads import ExogenousLoad
     from sim.power.grid import Grid
     from sim.power.turbines import TurbineFleet
@@ -112,6 +113,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         cluster: Cluster | None = None,
         cooling: CoolingPlant | None = None,
         sources: Sequence[Source] = (),
+        electrical: ElectricalLosses | None = None,
     ):
         self.env = env
         self.load = load
@@ -124,6 +126,9 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self.fleet = fleet
         self.cluster = cluster
         self.cooling = cooling
+        self.electrical = electrical
+        # its loss's coefficients, evaluated inline in _site_load (the hot path)
+        self._losses = electrical.coefficients if electrical is not None else None
         self.sources = tuple(sources)  # registered extra sources, in dispatch order
         order = load.order
         # the battery keeps energy for pausing only if pausing comes before shedding
@@ -167,6 +172,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
         if cooling is not None:
             recorder.declare(COOLING_COLUMNS)
+        if electrical is not None:
+            recorder.declare(ELECTRICAL_COLUMNS)
         # components with columns of their own: the sources, a plant of several storages, an
         # iterating cluster (its mean)
         self._recorded: tuple[Source | Storage | Cluster, ...] = (
@@ -177,9 +184,9 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             recorder.declare(part.columns)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
         # the steps of update() this site has
-        self._load_steps = cluster is not None or cooling is not None
+        self._load_steps = cluster is not None or cooling is not None or electrical is not None
         self._thresholds = fleet is not None or cooling is not None or bool(self._recorded)
-        self._extra_columns = cooling is not None or bool(self._recorded)
+        self._extra_columns = cooling is not None or electrical is not None or bool(self._recorded)
 
     def grid_import_mw(self) -> float:
         """Grid import now [MW] (0 before the first event)."""
@@ -223,11 +230,13 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         state, tol = self.state, self.tol_mw
         grid_max_mw, aux_mw = grid.available_mw, battery.aux_load_mw
         base_mwh = battery.e_reserve_mwh if grid.up else battery.e_min_mwh
-        more_mw = capped_mw = shed_mw = 0.0
+        more_mw = capped_mw = shed_mw = loss_mw = 0.0
         it_mw, cool, per_it = self.load.p_mw, NO_COOLING, 1.0
         if self._load_steps:
-            it_mw, more_mw, cool, per_it, capped_mw, shed_mw = self._site_load(now, grid_max_mw)
-        demand_mw = it_mw + cool[0] + aux_mw
+            it_mw, more_mw, cool, loss_mw, per_it, capped_mw, shed_mw = self._site_load(
+                now, grid_max_mw
+            )
+        demand_mw = it_mw + cool[0] + aux_mw + loss_mw
         floor_mwh = self._floor(base_mwh, demand_mw - grid_max_mw) if self._pause else base_mwh
         self._floor_mwh = floor_mwh
         state.t_s, state.grid_max_mw = now, grid_max_mw
@@ -243,7 +252,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         if fleet is not None and fleet.n_burning:
             solution, turbines_mw, turbines_r = self._settle_turbines(now, solution, demand_mw)
         if solution.rest_mw > tol and self.load.order:
-            solution, given_mw, it_mw, cool, capped_mw, shed_mw = self._manage_load(
+            solution, given_mw, it_mw, cool, loss_mw, capped_mw, shed_mw = self._manage_load(
                 now, solution, (it_mw, cool, per_it, base_mwh), (turbines_mw, turbines_r)
             )
         if (capped_mw + shed_mw > tol) != ("load_management" in self._active):
@@ -266,7 +275,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         row = (now, it_mw, aux_mw, g0, turbines_mw, b0, unserved_mw, curtailed_mw, capped_mw,
                shed_mw, battery.stored_mwh, 1.0 if grid.up else 0.0, online, gr, turbines_r, br,
                unserved_r, curtailed_r)  # (SEGMENT_COLUMNS)  # fmt: skip
-        self.recorder.row(row + self._record_extras(now, cool) if self._extra_columns else row)
+        extras = self._record_extras(now, cool, loss_mw) if self._extra_columns else ()
+        self.recorder.row(row + extras)
         if (unserved_mw > tol) != ("shortfall" in self._active):
             self._toggle("shortfall", now, unserved_mw)
 
@@ -286,11 +296,12 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
 
     def _site_load(
         self, now: float, grid_max_mw: float
-    ) -> tuple[float, float, tuple[float, float, float], float, float, float]:
-        """The load with a cluster or a cooling plant: the coolant's hold on the cluster
-        first, what the cluster takes back, then its powers and the plant's on them: ``(IT,
-        more the cluster may draw at its next phase change [MW], the plant's (power, heat
-        rejected, heat not removed) [MW], facility MW per IT MW, capped, shed [MW])``."""
+    ) -> tuple[float, float, tuple[float, float, float], float, float, float, float]:
+        """The load with a cluster, a cooling plant or distribution losses: the coolant's
+        hold on the cluster first, what the cluster takes back, then its powers and the
+        plant's and the losses on them: ``(IT, more the cluster may draw at its next phase
+        change [MW], the plant's (power, heat rejected, heat not removed) [MW], the
+        electrical loss [MW], facility MW per IT MW, capped, shed [MW])``."""
         cluster, cooling = self.cluster, self.cooling
         cluster_mw = capped_mw = shed_mw = more_mw = 0.0
         if cluster is not None:
@@ -300,11 +311,18 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
                 self._take_back(cluster, now, grid_max_mw, self.battery.aux_load_mw)
             cluster_mw, shed_mw, capped_mw, more_mw = cluster.powers_mw()
         it_mw = self.load.p_mw + cluster_mw
-        if cooling is None:
-            self._per_it = 1.0
-            return it_mw, more_mw, NO_COOLING, 1.0, capped_mw, shed_mw
-        cool, self._per_it = cooling.power_mw(it_mw), cooling.marginal(it_mw)
-        return it_mw, more_mw, cool, self._per_it, capped_mw, shed_mw
+        cool, per_it, loss_mw = NO_COOLING, 1.0, 0.0
+        if cooling is not None:
+            cool, per_it = cooling.power_mw(it_mw), cooling.marginal(it_mw)
+        if self._losses is not None:  # ElectricalLosses.loss_mw and .marginal, inlined
+            u0, u1, u2, t0, t2 = self._losses
+            ups_mw = u0 + (u1 + u2 * it_mw) * it_mw
+            through_mw = it_mw + ups_mw + cool[0]
+            loss_mw = ups_mw + t0 + t2 * through_mw * through_mw
+            d_ups = u1 + 2.0 * u2 * it_mw
+            per_it += d_ups + 2.0 * t2 * through_mw * (per_it + d_ups)
+        self._per_it = per_it
+        return it_mw, more_mw, cool, loss_mw, per_it, capped_mw, shed_mw
 
     def _parts_due(self, now: float, due_s: float) -> float:
         """The nearest of ``due_s`` and the components' own next events [s]: the turbines',
@@ -322,10 +340,13 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             due_s = min(due_s, now + part.next_threshold_s())
         return due_s
 
-    def _record_extras(self, now: float, cool: tuple[float, float, float]) -> tuple[float, ...]:
+    def _record_extras(
+        self, now: float, cool: tuple[float, float, float], loss_mw: float
+    ) -> tuple[float, ...]:
         """The values of the columns beyond :data:`SEGMENT_COLUMNS`: the cooling plant's
-        (:data:`COOLING_COLUMNS`; its deficit, heat not removed, logged as a condition) and
-        the components' with columns of their own."""
+        (:data:`COOLING_COLUMNS`; its deficit, heat not removed, logged as a condition), the
+        electrical loss (:data:`ELECTRICAL_COLUMNS`) and the components' with columns of
+        their own."""
         extras: tuple[float, ...] = ()
         cooling, cluster = self.cooling, self.cluster
         if cooling is not None:
@@ -333,6 +354,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             extras = (*cool, cooling.supply_c + cooling.excess_c, cooling.rate_c_per_s, thermal)
             if (cool[2] > self.tol_mw) != ("cooling_deficit" in self._active):
                 self._toggle("cooling_deficit", now, max(cool[2], 0.0))
+        if self._losses is not None:
+            extras += (loss_mw,)
         if self._recorded:
             extras += tuple(value for part in self._recorded for value in part.values())
         return extras

@@ -10,10 +10,11 @@ import simpy
 from tqdm import tqdm
 
 from sim.cluster import Cluster, no_progress
-from sim.config import BatteryConfig, Config, LoadConfig, WeatherConfig
+from sim.config import BatteryConfig, Config, ElectricalConfig, LoadConfig, WeatherConfig
 from sim.contracts import Reports, Section, build_sources
 from sim.cooling import CoolingPlant
 from sim.dispatch import POLICIES, Bus
+from sim.electrical import ElectricalLosses
 from sim.loads import ExogenousLoad
 from sim.power.battery import Battery
 from sim.power.grid import Grid
@@ -78,6 +79,25 @@ def build_load(cfg: LoadConfig | None) -> ExogenousLoad:
         return ExogenousLoad(times_s.tolist(), loads_mw.tolist())
     assert cfg.constant_mw is not None  # guaranteed by LoadConfig
     return ExogenousLoad.constant(cfg.constant_mw)
+
+
+def build_electrical(
+    config: Config, load: ExogenousLoad, cluster: Cluster | None
+) -> ElectricalLosses | None:
+    """The site's distribution losses (:mod:`sim.electrical`), rated for its full IT load
+    (the cluster's at full training load and the exogenous load's largest value): as
+    ``facility.electrical`` says, or by default on (the sourced defaults) for a site with a
+    cluster or a cooling plant and off for an exogenous load alone, which is taken as the
+    site's metered load. None when off, or when the site has no IT load to feed."""
+    cfg = config.facility.electrical
+    if cfg == "none" or (cfg is None and cluster is None and config.cooling is None):
+        return None
+    it_full_mw = max(load.loads_mw) + (cluster.peak_mw if cluster is not None else 0.0)
+    if it_full_mw <= 0.0:
+        return None
+    return ElectricalLosses(
+        cfg if isinstance(cfg, ElectricalConfig) else ElectricalConfig(), it_full_mw
+    )
 
 
 def build_storage(storages: list[BatteryConfig]) -> Battery | StoragePlant:
@@ -178,6 +198,7 @@ class Facility:
             if config.cooling is not None and self.weather is not None
             else None
         )
+        self.electrical = build_electrical(config, self.load, self.cluster)
         self.sources = build_sources(config)  # registered extra sources (sim.contracts)
         self.reporting: list[Reports] = [
             *self.grid.sections(),
@@ -207,6 +228,7 @@ class Facility:
             self.cluster,
             self.cooling,
             self.sources,
+            self.electrical,
         )
         self.price = price_schedule(config.grid, config.start, config.duration_h)
         self.carbon = carbon_schedule(config.grid)

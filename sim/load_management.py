@@ -51,17 +51,26 @@ class LoadManagement(BusStep):
         solution: Balance,
         load: tuple[float, tuple[float, float, float], float, float],
         turbines: tuple[float, float],
-    ) -> tuple[Balance, float, float, tuple[float, float, float], float, float]:
+    ) -> tuple[Balance, float, float, tuple[float, float, float], float, float, float]:
         """Supply is short after the balance: ask the exogenous load, then the cluster, to give
         up what is left, in load management's order, and balance again. ``load`` is the IT
         power [MW], the cooling (power, heat rejected, heat not removed) [MW], facility MW per
         IT MW and the battery's base floor [MWh]; ``turbines`` their output [MW] and ramp
         [MW/s]. Returns the balance, what the exogenous load gave up, the IT power, the
-        cooling, and the capped and shed power [MW]."""
+        cooling, the electrical loss, and the capped and shed power [MW]."""
         it_mw, cool, per_it, base_mwh = load
         turbines_mw, turbines_r = turbines
-        cluster, cooling = self.cluster, self.cooling
-        rest_it_mw = solution.rest_mw / per_it  # the IT power whose facility power covers it
+        cluster, cooling, electrical = self.cluster, self.cooling, self.electrical
+        # the IT power whose facility power covers the rest (the losses are convex in the IT:
+        # their marginal would ask too little, so the exact inverse)
+        if electrical is None:
+            rest_it_mw = solution.rest_mw / per_it
+        else:
+            cool_per_it = cooling.marginal(it_mw) if cooling is not None else 1.0
+            facility_mw = it_mw + cool[0] + electrical.loss_mw(it_mw, cool[0])
+            rest_it_mw = it_mw - electrical.it_for_mw(
+                facility_mw - solution.rest_mw, it_mw, cool[0], cool_per_it
+            )
         capped_mw, shed_mw = self.load.curtail(rest_it_mw)
         given_mw = capped_mw + shed_mw
         cluster_mw = cluster_capped_mw = cluster_shed_mw = 0.0
@@ -73,11 +82,14 @@ class LoadManagement(BusStep):
             it_mw = self.load.p_mw + cluster_mw - given_mw
             if cooling is not None:
                 cool = cooling.power_mw(it_mw)
-            demand_mw = it_mw + cool[0] + self.battery.aux_load_mw
+            loss_mw = electrical.loss_mw(it_mw, cool[0]) if electrical is not None else 0.0
+            demand_mw = it_mw + cool[0] + self.battery.aux_load_mw + loss_mw
             net_mw = demand_mw - turbines_mw - self._others_mw
             solution = self._solve(now, net_mw, -turbines_r, self._floor_mwh, False)
+        else:
+            loss_mw = electrical.loss_mw(it_mw, cool[0]) if electrical is not None else 0.0
         capped_mw, shed_mw = capped_mw + cluster_capped_mw, shed_mw + cluster_shed_mw
-        return solution, given_mw, it_mw, cool, capped_mw, shed_mw
+        return solution, given_mw, it_mw, cool, loss_mw, capped_mw, shed_mw
 
     def _give_up(
         self, cluster: Cluster, now: float, request_mw: float, base_floor_mwh: float
@@ -126,6 +138,10 @@ class LoadManagement(BusStep):
             supply_mw += fleet.p_mw + headroom_mw
         for source in self.sources:
             supply_mw += source.p_mw
-        if self.cooling is not None:  # in IT terms: the facility's per MW of IT
-            supply_mw /= self.cooling.marginal(self.load.p_mw + cluster.p_mw)
+        it_mw = self.load.p_mw + cluster.p_mw
+        per_it = self.cooling.marginal(it_mw) if self.cooling is not None else 1.0
+        if self.electrical is not None:  # in IT terms: what the supply carries with losses
+            supply_mw = self.electrical.it_for_mw(supply_mw, 0.0, 0.0, per_it)
+        elif self.cooling is not None:  # in IT terms: the facility's per MW of IT
+            supply_mw /= per_it
         cluster.take_back(now, supply_mw - self.load.p_mw - cluster.ceiling_mw)

@@ -54,6 +54,11 @@ over a segment); the loop's supply temperature at the row's time and its rate [Â
 the GPUs' thermal throttle [pu]."""
 COOLING_DEFAULTS = {"coolant_c": np.nan, "throttle_pu": 1.0}
 
+ELECTRICAL_COLUMNS = ("electrical_loss_mw",)
+"""The column a site with distribution losses (:mod:`sim.electrical`) appends to its rows,
+after the cooling plant's: the transformers' and the UPS's loss [MW] (constant over a
+segment; 0 in a site without)."""
+
 
 def ramp_column(column: str) -> str:
     """Name of the ramp column of power column ``column`` (``grid_mw`` â†’ ``grid_ramp_mw_per_s``)."""
@@ -141,7 +146,8 @@ class Recorder:
     def segments(self, battery_energy_nom_mwh: float | None = None) -> pd.DataFrame:
         """The exact record: one row per segment (powers are lines in it), with derived columns.
 
-        Adds ``time_h``, ``load_mw`` (= it + cooling + battery aux), ``cooling_mw``,
+        Adds ``time_h``, ``load_mw`` (= it + cooling + battery aux + electrical loss),
+        ``cooling_mw`` and ``electrical_loss_mw`` (0 in a site without),
         ``battery_discharge_mw``, ``battery_charge_mw`` (magnitudes, with their ramps) and
         ``battery_soc`` [pu] = stored energy / ``battery_energy_nom_mwh`` (default: the
         recorder's own, :attr:`battery_energy_nom_mwh`).
@@ -150,10 +156,12 @@ class Recorder:
         data = np.asarray(self.rows, dtype=float).reshape(-1, len(columns))
         df = pd.DataFrame(data, columns=columns)
         df.insert(0, "time_h", df["time_s"] * H_PER_S)
-        for column in COOLING_COLUMNS:
+        for column in (*COOLING_COLUMNS, *ELECTRICAL_COLUMNS):
             if column not in df:
                 df[column] = COOLING_DEFAULTS.get(column, 0.0)
-        df["load_mw"] = df["it_mw"] + df["cooling_mw"] + df["battery_aux_mw"]
+        df["load_mw"] = (
+            df["it_mw"] + df["cooling_mw"] + df["battery_aux_mw"] + df["electrical_loss_mw"]
+        )
         df["it_demand_mw"] = df["it_mw"] + df["it_capped_mw"] + df["it_shed_mw"]
         # A segment's battery line does not change sign; at 0 its ramp says which way it goes.
         p, r = df["battery_mw"].to_numpy(), df["battery_ramp_mw_per_s"].to_numpy()
@@ -188,6 +196,7 @@ POWER_COLUMNS = (
     "heat_rejected_mw",
     "heat_stored_mw",
     "battery_aux_mw",
+    "electrical_loss_mw",
     "grid_mw",
     "turbines_mw",
     "battery_mw",

@@ -116,8 +116,7 @@ def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> p
         dry, wet = facility.weather.mean_over(edges_s)
         timeseries["dry_bulb_c"], timeseries["wet_bulb_c"] = dry, wet
         it = timeseries["it_mw"]
-        facility_mw = it + timeseries["cooling_mw"] + timeseries["battery_aux_mw"]
-        timeseries["pue"] = (facility_mw / it).where(it > 0)
+        timeseries["pue"] = (timeseries["load_mw"] / it).where(it > 0)
         # the loop's supply temperature at each bin's end (linear within a segment: exact)
         t_s = segments["time_s"].to_numpy()
         k = np.clip(np.searchsorted(t_s, edges_s[1:], side="left") - 1, 0, len(t_s) - 1)

@@ -25,6 +25,7 @@ ENERGY_KEYS = (
     "it_shed",
     "cooling",
     "battery_aux",
+    "electrical_loss",
     "grid",
     "turbines",
     "battery_discharge",
@@ -381,7 +382,8 @@ def cooling_summary(
     """The cooling plant's numbers from the record (the plant adds its counts and free
     cooling, see :meth:`sim.cooling.CoolingPlant.report`).
 
-    PUE = (IT + cooling + battery aux) / IT energy over the run, the highest PUE of any
+    PUE = facility (IT + cooling + battery aux + electrical loss) / IT energy over the run,
+    the highest PUE of any
     segment with IT load, water [m³] = heat rejected [kWh] × make-up ``water_l_per_kwh``
     [L/kWh] / 1000, WUE [L per kWh of IT], heat rejected and heat the chillers could not
     remove [MWh], the loop's highest temperature [°C], the throttle's hours, and the GPU-hours
@@ -393,12 +395,12 @@ def cooling_summary(
     throttled = segments["throttle_pu"].to_numpy() < 1.0
     coolant_end = segments["coolant_c"].to_numpy() + segments["coolant_rate_c_per_s"] * dt_s
     it = segments["it_mw"].to_numpy()
-    facility_mw = it + segments["cooling_mw"].to_numpy() + segments["battery_aux_mw"].to_numpy()
+    facility_mw = segments["load_mw"].to_numpy()
     has_it = it > 1e-9 * it.max() if len(it) else it > 0  # (a vanishing IT load has no PUE)
     throttled_gpu_h, lost_gpu_h = throttle_cost(segments, dt_s, throttled, traces)
     water_m3 = e["heat_rejected"] * 1000.0 * water_l_per_kwh / 1000.0
     return {
-        "pue": (e["it"] + e["cooling"] + e["battery_aux"]) / e["it"] if e["it"] > 0 else None,
+        "pue": e["load"] / e["it"] if e["it"] > 0 else None,
         "pue_max": float(np.max(facility_mw[has_it] / it[has_it])) if has_it.any() else None,
         "water_m3": water_m3,
         "wue_l_per_kwh": water_m3 * 1000.0 / (e["it"] * 1000.0) if e["it"] > 0 else None,

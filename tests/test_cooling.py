@@ -34,6 +34,7 @@ def cooled(config_factory, tmp_path, dry_c, wet_c, it_mw=100.0, chillers=None, *
             load={"constant_mw": it_mw},
             weather={"csv": weather_csv(tmp_path, dry_c, wet_c)},
             cooling={"chillers": chillers or {"count": 3, "capacity_mw": 60}, **keys},
+            facility={"electrical": "none"},  # the plant alone (losses: test_electrical.py)
         )
     )
 
@@ -152,6 +153,7 @@ def test_load_management_asks_the_it_for_the_facilitys_shortfall(config_factory,
             weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
             cooling={"chillers": {"count": 3, "capacity_mw": 60}},
             dispatch={"load_management": {"order": ["shed"]}},
+            facility={"electrical": "none"},  # the plant alone (losses: test_electrical.py)
         )
     )
     per_it = 1 + 1 / cop_by_hand(18.0, 24.0) + 0.05
@@ -251,6 +253,7 @@ def throttled_cluster(config_factory, tmp_path, capacity_mw, heat_capacity=10.0,
                 "loop_heat_capacity_mj_per_c": heat_capacity,
                 **keys,
             },
+            facility={"electrical": "none"},  # the plant alone (losses: test_electrical.py)
         )
     )  # fmt: skip
 

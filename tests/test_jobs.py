@@ -16,6 +16,20 @@ import pytest
 from sim.config import ConfigError
 from sim.runner import run
 from tests.bad_configs import assert_problem
+from tests.conftest import make_config
+
+
+@pytest.fixture
+def config_factory(tmp_path):
+    """The cluster's own hand checks: without distribution losses, which would add to the
+    load they compute (the losses have tests/test_electrical.py)."""
+
+    def factory(trace=(), **keys):
+        keys.setdefault("facility", {"electrical": "none"})
+        return make_config(tmp_path, trace, **keys)
+
+    return factory
+
 
 # An H100 node's overhead: the DGX H100's 10.2 kW maximum less 8 × 700 W (NVIDIA user guide,
 # facts.md §5): 4,600 W.

@@ -92,6 +92,12 @@ from sim.config.schema.dispatch import (
     PolicyName,
     SmoothDispatch,
 )
+from sim.config.schema.facility import (
+    ElectricalConfig,
+    FacilityConfig,
+    transformer_loss_pu,
+    ups_loss_pu,
+)
 from sim.config.schema.grid import (
     DemandResponseConfig,
     GridConfig,
@@ -165,6 +171,8 @@ __all__ = [
     "DemandResponseConfig",
     "DispatchBase",
     "DispatchConfig",
+    "ElectricalConfig",
+    "FacilityConfig",
     "FailuresConfig",
     "GridConfig",
     "HardwareConfig",
@@ -206,6 +214,8 @@ __all__ = [
     "read_yaml",
     "resolve_path_keys",
     "set_key",
+    "transformer_loss_pu",
     "unknown_key_message",
+    "ups_loss_pu",
     "validate_tree",
 ]

@@ -25,6 +25,7 @@ from sim.config.schema.base import (
 from sim.config.schema.cluster import ClusterConfig, JobConfig, cluster_problems
 from sim.config.schema.cooling import CoolingConfig, WeatherConfig
 from sim.config.schema.dispatch import DispatchConfig, PeakShaveDispatch
+from sim.config.schema.facility import FacilityConfig
 from sim.config.schema.grid import GridConfig
 from sim.config.schema.power import BatteryConfig, TurbineConfig, TurbineTripConfig
 from sim.config.work import work_problem
@@ -143,6 +144,10 @@ class Config(StrictModel):
         None, description="Ambient weather (for cooling and the turbines' inlet air)."
     )
     cooling: CoolingConfig | None = Field(None, description="The cooling plant (on the bus).")
+    facility: FacilityConfig = Field(
+        default_factory=FacilityConfig,
+        description="The site's electrical chain: transformer and UPS losses.",
+    )
 
     @field_validator("start")
     @classmethod
