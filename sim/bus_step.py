@@ -43,6 +43,6 @@ class BusStep:
         """Balance the net load line; set the battery from it (see ``Bus._solve``)."""
         raise NotImplementedError
 
-    def _headroom_mw(self, floor_mwh: float, output_mw: float, power: bool = True) -> float:
+    def _headroom_mw(self, floor_mwh: float, output_mw: float) -> float:
         """The turbines' step up with the battery bridging (see ``TurbineCommitment``)."""
         raise NotImplementedError

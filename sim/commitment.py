@@ -115,7 +115,7 @@ class TurbineCommitment(BusStep):
         """What the turbines produce beyond the net load ``net_mw`` [MW]; sets what the
         committed units must cover (``_keep_mw``). Less the swing of an iterating cluster
         (they follow its mean; the battery buffers the swing). Plus, where the battery cannot
-        bridge it (:meth:`_headroom_mw`), the load's next step up, carried as output (spilled
+        bridge it (:meth:`_bridge_mw`), the load's next step up, carried as output (spilled
         until it comes): the running jobs' steps, and the stopped jobs that would come back
         on the committed units. The stopped jobs count only as far as the whole fleet could
         carry them back (:meth:`Cluster.returnable_mw`); units kept for the rest would idle at
@@ -139,34 +139,40 @@ class TurbineCommitment(BusStep):
         if steps_mw <= tol and back_mw <= tol:
             self._reserve_out = False
             return carried_mw
-        headroom_mw = self._headroom_mw(self._floor_mwh, base_mw)
-        out_mw = steps_mw if tol < steps_mw > headroom_mw else 0.0
+        bridge_mw = self._bridge_mw(self._floor_mwh)
+        out_mw = steps_mw if tol < steps_mw > bridge_mw else 0.0
         fits = base_mw + out_mw + back_mw <= fleet.committed_mw()
-        if tol < back_mw > headroom_mw - out_mw and fits:
+        if tol < back_mw > bridge_mw - out_mw and fits:
             out_mw += back_mw
         self._reserve_out = out_mw > 0.0
         return carried_mw + out_mw
 
-    def _headroom_mw(self, floor_mwh: float, output_mw: float, power: bool = True) -> float:
-        """How far the turbines' output may step up at once from ``output_mw`` [MW] with the
-        battery bridging their ramp [MW]: their committed rating above it, at most the step
-        ``x`` whose ramp triangle the battery's deliverable energy covers, ``x²/(2·R) ≤ E``
-        (``R`` the online units' ramp [MW/s], ``E`` [MW·s]), and (with ``power``) what the
-        battery can still give. A turbine takes a GPU step only at its ramp: without this
-        headroom the turbines carry the load's next step as output (spilled until the step
-        comes; an assumption in place of a governor's block-load capability). Load
-        management's take-back leaves out the battery's power: a job comes back at its idle
-        power for its restart, and the step to computing that follows is the reserve above."""
+    def _bridge_mw(self, floor_mwh: float, power: bool = True) -> float:
+        """The largest step up of the load [MW] the battery can bridge while the online
+        turbines ramp to it: the step ``x`` whose ramp triangle its deliverable energy covers,
+        ``x²/(2·R) ≤ E`` (``R`` the online units' ramp [MW/s], ``E`` [MW·s]), and (with
+        ``power``) at most what it can still give. A turbine takes a GPU step only at its
+        ramp: a step beyond this the turbines carry as output (spilled until it comes; an
+        assumption in place of a governor's block-load capability)."""
         fleet, battery = self.fleet, self.battery
         assert fleet is not None
-        spare_mw = fleet.committed_mw() - output_mw
         energy_mw_s = battery.deliverable_mwh(floor_mwh) * S_PER_H
         bridge_mw = math.sqrt(2.0 * fleet.ramp_up_mw_per_s() * max(energy_mw_s, 0.0))
         if power:
             bridge_mw = min(
                 bridge_mw, battery.discharge_limit_mw(floor_mwh) - max(battery.p_mw, 0.0)
             )
-        return max(min(spare_mw, bridge_mw), 0.0)
+        return max(bridge_mw, 0.0)
+
+    def _headroom_mw(self, floor_mwh: float, output_mw: float) -> float:
+        """How far the turbines' output may step up at once from ``output_mw`` [MW] for load
+        management's take-back: their committed rating above it, at most the step the
+        battery's energy bridges (:meth:`_bridge_mw`; not its power: a job comes back at its
+        idle power for its restart, and the step to computing that follows is the reserve
+        the turbines carry or the battery bridges)."""
+        assert self.fleet is not None
+        spare_mw = self.fleet.committed_mw() - output_mw
+        return max(min(spare_mw, self._bridge_mw(floor_mwh, power=False)), 0.0)
 
     def _commit(self, now: float, shortfall_mw: float, net_mw: float, floor_mwh: float) -> None:
         """Start turbines for a sustained shortfall ``shortfall_mw`` [MW] (with the load's

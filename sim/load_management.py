@@ -132,9 +132,7 @@ class LoadManagement(BusStep):
         fleet = self.fleet
         supply_mw = grid_max_mw - aux_mw
         if fleet is not None:
-            headroom_mw = (
-                self._headroom_mw(self._floor_mwh, fleet.p_mw, False) if fleet.n_online else 0
-            )
+            headroom_mw = self._headroom_mw(self._floor_mwh, fleet.p_mw) if fleet.n_online else 0
             supply_mw += fleet.p_mw + headroom_mw
         for source in self.sources:
             supply_mw += source.p_mw

@@ -51,6 +51,7 @@ CONFIG = {
         }
     ],
     "dispatch": {"policy": "backup"},
+    "facility": {"electrical": "none"},  # (the losses have their own tests: test_electrical)
     "cluster": {
         "power_model": "iteration",
         "pools": [{"name": "h100", "hardware": "h100-sxm", "gpus": GPUS}],

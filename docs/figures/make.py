@@ -51,7 +51,8 @@ def narrative(result: Result) -> str:
     out = ev[ev["kind"] == "outage_start"]["time_h"].iloc[0]
     back = ev[ev["kind"] == "outage_end"]["time_h"].iloc[0]
     before = seg[(seg["time_s"] < out * 3600) & (seg["time_s"] >= (out - 2) * 3600)]
-    site = before["it_mw"] + before["cooling_mw"]
+    site = before["it_mw"] + before["cooling_mw"] + before.get("electrical_loss_mw", 0.0)
+    running = int(seg[seg["time_s"] < out * 3600]["turbines_online"].iloc[-1])
     storages = config["battery"] if isinstance(config["battery"], list) else [config["battery"]]
     battery_mw = sum(b["power_mw"] for b in storages)
     group = config["turbines"][0]
@@ -59,8 +60,12 @@ def narrative(result: Result) -> str:
     paused = _names(ev, "job_paused", out, back)
     resumed_early = _names(ev, "job_resumed", out, back - 1e-9)
     waiting = [j for j in paused if j not in resumed_early]
-    released = ev[(ev["kind"] == "turbine_released") & (ev["time_h"] < back)]
-    online = ev[(ev["kind"] == "turbine_online") & (ev["time_h"] < back)]
+    during = ev[(ev["time_h"] >= out) & (ev["time_h"] < back)]
+    released = during[during["kind"] == "turbine_released"]
+    online = during[during["kind"] == "turbine_online"]
+    starts = during[during["kind"] == "turbine_start"]
+    spilled = seg[(seg["time_s"] >= out * 3600) & (seg["time_s"] < back * 3600)]
+    spill = float((spilled["curtailed_mw"] * spilled["time_s"].diff().shift(-1)).sum()) / 3600
     held = seg[(seg["time_s"] >= (out + 0.75) * 3600) & (seg["time_s"] < back * 3600)]
     rating_mw = sum(g["units"] * g["rating_lowest_mw"] for g in t["groups"])
     n_left = int(held["turbines_online"].iloc[-1])
@@ -75,7 +80,6 @@ def narrative(result: Result) -> str:
         )
     else:
         units = f" All {follow[0].lower()}{follow[1:]}"
-    spill = s["curtailed_mwh"]
     units += (
         f"; until then the units' minimum load spills {spill:.0f} MWh."
         if spill >= 0.5
@@ -83,10 +87,13 @@ def narrative(result: Result) -> str:
     )
     text = (
         f"The {battery_mw:g} MW of Megapacks cannot carry the {site.min():.0f}–{site.max():.0f}"
-        f" MW site (IT and cooling) through the turbines' {group.get('start_s', 600) / 60:g}"
-        f"-minute start, so the cluster gives way: GPU power capped to"
+        f" MW site (IT, cooling and losses) through the turbines'"
+        f" {group.get('start_s', 600) / 60:g}-minute start, so the cluster gives way: GPU power"
+        " capped to"
         f" {100 * config['dispatch']['load_management']['it_floor_pu']:.0f} %, then"
-        f" {_and(paused)} pause after a checkpoint. {len(online)} turbines start at {out:g} h;"
+        f" {_and(paused)} pause after a checkpoint. {len(starts)} turbines start at {out:g} h"
+        + (f" ({running} already ran for the import limit)" if running else "")
+        + ";"
         f" online at {online['time_h'].min():.2f} h, they carry {_and(resumed_early)} again."
         f"{units} {_and(waiting)} waits for the grid ({back:g} h): with their cooling, all"
         f" jobs together need more than the turbines' {rating_mw:.0f} MW (derated in the heat)."
