@@ -116,7 +116,12 @@ class Cluster(ClusterLoadManagement):
     def swing_mw(self) -> float:
         """How far the cluster's power is above its mean over an iteration now [MW] (0 unless
         ``power_model: iteration``; see :meth:`sim.jobs.Job.swing_w`)."""
-        return sum(job.swing_w() for job in self.jobs) * 1e-6 if self.iterate else 0.0
+        total_w = 0.0
+        if self.iterate:
+            for job in self.jobs:  # (a loop, not a generator: read at every bus update)
+                if job.state == COMPUTE:
+                    total_w += job.swing_w()
+        return total_w * 1e-6
 
     def values(self) -> tuple[float, ...]:
         """Values of :attr:`columns` now: the cluster's IT power less its swing [MW]."""

@@ -182,6 +182,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         )
         for part in self._recorded:
             recorder.declare(part.columns)
+        self._one_battery = not battery.columns  # (not a plant of several storages)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
         # the steps of update() this site has
         self._load_steps = cluster is not None or cooling is not None or electrical is not None
@@ -396,7 +397,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
             state.charge_max_mw = battery.charge_limit_mw()
             result = balance(state, self._grid_target, self._line_bound, floor_mwh, follow, last)
             b0, br, bound_s = result[0], result[1], result[7]  # (by index: the hot path)
-            if br == 0.0 and not self._recorded:  # set_power of one battery (inlined)
+            if br == 0.0 and self._one_battery:  # set_power of one battery (inlined)
                 battery.p_mw, battery.ramp_mw_per_s = b0, 0.0
             else:
                 battery.set_power(b0, br, floor_mwh)
