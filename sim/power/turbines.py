@@ -2,10 +2,10 @@
 
 The fleet holds groups of identical units (e.g. mobile Solar Titan 130s;
 :mod:`sim.power.turbine_group`), each one power line ``p(t) = p0 + r·t`` [MW] that ramps toward
-a setpoint; the end of a ramp is an event the bus schedules. Units are started and stopped one
-by one by the commitment rule of the bus (see :mod:`sim.dispatch`), and may trip. A unit's fuel
-curve and emissions are in :mod:`sim.power.turbine_unit`, the permit limits in
-:mod:`sim.power.turbine_group`.
+a setpoint; the end of a ramp is an event the bus schedules. Units are started, released and
+stopped by the bus's commitment rule (:mod:`sim.commitment`), share the output by
+:mod:`sim.power.turbine_dispatch`, derate in the heat and may trip. Fuel curve and emissions:
+:mod:`sim.power.turbine_unit`; permit limits: :mod:`sim.power.turbine_group`.
 
 The group, its unit states and its permit year (:mod:`sim.power.turbine_group`) are exported
 from here too, where they were defined before the split; the rest of ``sim`` imports the
