@@ -229,17 +229,22 @@ class ClusterLoadManagement:
         self.n_stopped += 1
         self._enter(job, SHED, now_s)
 
-    def returnable_mw(self, room_mw: float) -> float:
-        """IT power of the stopped jobs that would come back within ``room_mw`` [MW], in
-        :meth:`take_back`'s order (highest priority first, each if its computing power
-        fits): what is worth keeping turbines committed for."""
-        back_mw = 0.0
+    def _returning(self, room_mw: float) -> list[Job]:
+        """The stopped jobs that come back within ``room_mw`` [MW]: highest priority first,
+        each if its computing power fits in what the ones before it left."""
+        jobs = []
         for job in self.order:
             if job.state == SHED:
                 need_mw = job.n_nodes * job.node_full_w * 1e-6
-                if back_mw + need_mw <= room_mw:
-                    back_mw += need_mw
-        return back_mw
+                if need_mw <= room_mw:
+                    jobs.append(job)
+                    room_mw -= need_mw
+        return jobs
+
+    def returnable_mw(self, room_mw: float) -> float:
+        """IT power of the stopped jobs that would come back within ``room_mw`` [MW] (as
+        :meth:`take_back` would bring them): what is worth keeping turbines committed for."""
+        return sum(job.n_nodes * job.node_full_w for job in self._returning(room_mw)) * 1e-6
 
     def take_back(self, now_s: float, headroom_mw: float) -> None:
         """Return what load management holds back as far as ``headroom_mw`` allows (supply
@@ -251,16 +256,13 @@ class ClusterLoadManagement:
         if self.hot:
             return  # the coolant is too warm: nothing more comes back on yet
         room_mw = headroom_mw + self.shed_mw + self.held_w * 1e-6  # what ceiling_mw counted
-        for job in self.order:
-            if job.state == SHED:
-                need_mw = job.n_nodes * job.node_full_w * 1e-6
-                if need_mw <= room_mw:
-                    self._advance(now_s)
-                    self.shed_w -= job.n_nodes * job.node_full_w
-                    self.n_stopped -= 1
-                    self._enter(job, RESTART, now_s)
-                    self.recorder.event(now_s, "job_resumed", job.name, "supply is back")
-                    room_mw -= need_mw
+        for job in self._returning(room_mw):
+            self._advance(now_s)
+            self.shed_w -= job.n_nodes * job.node_full_w
+            self.n_stopped -= 1
+            self._enter(job, RESTART, now_s)
+            self.recorder.event(now_s, "job_resumed", job.name, "supply is back")
+            room_mw -= job.n_nodes * job.node_full_w * 1e-6
         if self.n_stopped == 0:
             self.shed_w = 0.0  # (not a rounding residue of the sum)
         if not self.idle_on and self.cap_pu == 1.0 and self.n_stopped == 0:

@@ -97,6 +97,7 @@ class Job:
         # power_model iteration: compute_fraction of each iteration at TDP, the rest at idle
         self.iterate = iterate
         self.node_peak_w = per_node_w + hw.gpus_per_node * hw.gpu_tdp_w
+        self.compute_pu = cfg.compute_fraction  # of each iteration (its swing's weights)
         self.compute_sub_s = cfg.compute_fraction * cfg.iteration_s
         self.comm_sub_s = cfg.iteration_s - self.compute_sub_s
         self.in_comm = False  # in the communication part of an iteration
@@ -178,7 +179,7 @@ class Job:
         parts alike, so ``f`` holds)."""
         if not self.iterate or self.state != COMPUTE:
             return 0.0
-        f = self.compute_sub_s / (self.compute_sub_s + self.comm_sub_s)
+        f = self.compute_pu
         compute_w = self.n_nodes * (
             self.node_base_w + self.cap_pu * (self.node_peak_w - self.node_base_w)
         )

@@ -22,8 +22,9 @@ def make_module():
 
 def test_the_readme_tells_what_the_outage_run_does():
     make = make_module()
-    result = run(load_config(make.CONFIG))
-    paragraph = make.narrative(result)
+    config = load_config(make.CONFIG)
+    result = run(config)
+    paragraph = make.narrative(config, result)
     readme = (ROOT / "README.md").read_text()
     assert make.replace_block(readme, paragraph) == readme, (
         "the README's outage paragraph is stale: run `python docs/figures/make.py`"

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-import yaml
 
 if TYPE_CHECKING:
+    from sim.config import Config
     from sim.results import Result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,18 +44,22 @@ def _and(names: list[str]) -> str:
     )
 
 
-def narrative(result: Result) -> str:
-    """The paragraph under the README's figure, every number from ``result``."""
-    config = yaml.safe_load(result.config_yaml)
+def narrative(config: Config, result: Result) -> str:
+    """The paragraph under the README's figure, every number from the run's validated
+    ``config`` and its ``result``."""
+    from sim.summary import window_energy_mwh
+    from sim.units import S_PER_H
+
     s, ev, seg = result.summary, result.events, result.segments
     out = ev[ev["kind"] == "outage_start"]["time_h"].iloc[0]
     back = ev[ev["kind"] == "outage_end"]["time_h"].iloc[0]
     before = seg[(seg["time_s"] < out * 3600) & (seg["time_s"] >= (out - 2) * 3600)]
     site = before["it_mw"] + before["cooling_mw"] + before.get("electrical_loss_mw", 0.0)
     running = int(seg[seg["time_s"] < out * 3600]["turbines_online"].iloc[-1])
-    storages = config["battery"] if isinstance(config["battery"], list) else [config["battery"]]
-    battery_mw = sum(b["power_mw"] for b in storages)
-    group = config["turbines"][0]
+    battery_mw = sum(b.power_mw for b in config.storages)
+    group = config.turbines[0]
+    management = config.dispatch.load_management
+    assert management is not None  # (the example lets the cluster give way)
     t = s["turbines"]
     paused = _names(ev, "job_paused", out, back)
     resumed_early = _names(ev, "job_resumed", out, back - 1e-9)
@@ -64,8 +68,7 @@ def narrative(result: Result) -> str:
     released = during[during["kind"] == "turbine_released"]
     online = during[during["kind"] == "turbine_online"]
     starts = during[during["kind"] == "turbine_start"]
-    spilled = seg[(seg["time_s"] >= out * 3600) & (seg["time_s"] < back * 3600)]
-    spill = float((spilled["curtailed_mw"] * spilled["time_s"].diff().shift(-1)).sum()) / 3600
+    spill = window_energy_mwh(seg, "curtailed_mw", out * S_PER_H, back * S_PER_H)
     held = seg[(seg["time_s"] >= (out + 0.75) * 3600) & (seg["time_s"] < back * 3600)]
     rating_mw = sum(g["units"] * g["rating_lowest_mw"] for g in t["groups"])
     n_left = int(held["turbines_online"].iloc[-1])
@@ -75,7 +78,7 @@ def narrative(result: Result) -> str:
     )
     if len(released):
         units = (
-            f" After their {group.get('min_run_s', 1800) / 60:g}-minute minimum run,"
+            f" After their {group.min_run_s / 60:g}-minute minimum run,"
             f" {len(released)} units the load does not need go off and {follow}"
         )
     else:
@@ -88,9 +91,9 @@ def narrative(result: Result) -> str:
     text = (
         f"The {battery_mw:g} MW of Megapacks cannot carry the {site.min():.0f}–{site.max():.0f}"
         f" MW site (IT, cooling and losses) through the turbines'"
-        f" {group.get('start_s', 600) / 60:g}-minute start, so the cluster gives way: GPU power"
+        f" {group.start_s / 60:g}-minute start, so the cluster gives way: GPU power"
         " capped to"
-        f" {100 * config['dispatch']['load_management']['it_floor_pu']:.0f} %, then"
+        f" {100 * management.it_floor_pu:.0f} %, then"
         f" {_and(paused)} pause after a checkpoint. {len(starts)} turbines start at {out:g} h"
         + (f" ({running} already ran for the import limit)" if running else "")
         + ";"
@@ -119,11 +122,12 @@ def main() -> None:
     from sim import load_config, run
     from sim.plots import run_figures
 
-    result = run(load_config(CONFIG))
+    config = load_config(CONFIG)
+    result = run(config)
     figures = run_figures(result.summary["run"]["name"], result.timeseries, result.events)
     zoom = next(name for name in figures if name.startswith("zoom_") and "outage" in name)
     figures[zoom].savefig(FIGURE, dpi=110, bbox_inches="tight")
-    README.write_text(replace_block(README.read_text(), narrative(result)))
+    README.write_text(replace_block(README.read_text(), narrative(config, result)))
     print(f"wrote {FIGURE.relative_to(ROOT)} and the README's paragraph")
 
 
