@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import simpy
 from tqdm import tqdm
@@ -27,47 +26,18 @@ from sim.signals import carbon_schedule, month_starts_s, price_schedule
 from sim.summary import turbine_summary
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
-from sim.weather import Weather, relative_humidity_pu, site_normals, synthetic, wet_bulb_c
-from sim.weather import read_csv as read_weather_csv
-
-DEFAULT_SITE = "memphis"
-"""The weather of a cooled site that names none (synthetic, from Memphis's normals)."""
+from sim.weather import Weather
+from sim.weather import build_weather as weather_from_config
 
 PROGRESS_STEPS = 200
 """Number of chunks the simulated time is run in when a progress bar is shown."""
 
 
 def build_weather(config: Config) -> Weather:
-    """The run's weather: a CSV trace, or synthetic from a site's normals (its own seeded
-    stream), with the heat waves added to the dry-bulb at the same relative humidity."""
-    cfg = config.weather if config.weather is not None else WeatherConfig()  # Memphis
-    if cfg.csv is not None:
-        times_h, dry, wet = read_weather_csv(cfg.csv)
-        rh = None
-    else:
-        times_h, dry, rh = synthetic(
-            site_normals(cfg.site or DEFAULT_SITE),
-            config.start,
-            config.duration_h,
-            stream(config.seed, "weather"),
-            cfg.daily_sd_c,
-            cfg.step_h,
-        )
-        wet = wet_bulb_c(dry, rh)
-    if cfg.heat_waves:
-        # split the steps at the heat waves' edges, then add each wave inside its window
-        edges = [h for w in cfg.heat_waves for h in (w.start_h, w.start_h + w.duration_h)]
-        new_times = np.union1d(times_h, [e for e in edges if times_h[0] < e < config.duration_h])
-        k = np.searchsorted(times_h, new_times, side="right") - 1
-        times_h, dry = new_times, dry[k]
-        # each step keeps its relative humidity (recovered from dry and wet for a CSV)
-        rh = relative_humidity_pu(dry, wet[k]) if rh is None else rh[k]
-        wet = wet[k] if cfg.csv is not None else wet_bulb_c(dry, rh)
-        for w in cfg.heat_waves:
-            inside = (times_h >= w.start_h) & (times_h < w.start_h + w.duration_h)
-            dry = np.where(inside, dry + w.delta_c, dry)
-            wet = np.where(inside, wet_bulb_c(dry, rh), wet)  # (outside: the trace's own)
-    return Weather(times_h, dry, wet)
+    """The run's weather (:func:`sim.weather.build_weather`; Memphis's synthetic climate when
+    the config names none), drawn from its own seeded stream."""
+    cfg = config.weather if config.weather is not None else WeatherConfig()
+    return weather_from_config(cfg, config.start, config.duration_h, stream(config.seed, "weather"))
 
 
 def build_load(cfg: LoadConfig | None) -> ExogenousLoad:

@@ -1,223 +1,120 @@
-"""Ambient weather for the cooling plant: dry-bulb and wet-bulb temperature over time.
+"""Ambient weather for the cooling plant and the turbines' inlet air: dry-bulb and wet-bulb
+temperature over time, and the irradiance where a file gives it.
 
-Two sources, both piecewise constant at their own resolution (an hour by default), replayed as
-events — never polled:
+Three sources, each piecewise constant at its own resolution, replayed as events — never
+polled:
 
-- **synthetic**, from a site's monthly normals (``sim/data/weather.yaml``; Memphis is built in):
-  the daily mean max and min are interpolated between mid-month points; each hour's dry-bulb is
-  ``T = (max + min)/2 + (max − min)/2 · cos(2π (hour − 15)/24) + d``, warmest at 15:00 local
-  time, with a day-to-day offset ``d`` that is AR(1) across days,
-  ``d_k = ρ·d_{k−1} + σ·√(1 − ρ²)·ε_k``, ``ρ = 0.7`` (assumed), drawn from the run's seed;
-  the day's dew point is that of its mean temperature at the month's mean relative humidity
-  (plus the day's offset) and holds through the day, so RH = e_s(Td)/e_s(T) falls in the
-  afternoon (Memphis in July: 33 °C at ~52 % RH, wet-bulb ~25 °C, the ASHRAE mean coincident
-  wet-bulb); wet-bulb from Stull (2011).
-- **a CSV trace**: ``time_h`` and the dry-bulb (``dry_bulb_c``, or pvlib/TMY's ``temp_air``)
-  with the wet-bulb (``wet_bulb_c``) or the relative humidity (``rh_pu``, or TMY's
-  ``relative_humidity`` in %).
+- **synthetic**, from a built-in site's climate (``weather.site``; Memphis by default; the
+  model: :mod:`sim.climate`), drawn from the run's seed;
+- **an EPW file** (``weather.epw``; EnergyPlus/TMY weather, read by pvlib,
+  :func:`sim.weather_files.read_epw`): a typical year, each run hour taking the file's hour of
+  the same month, day and local standard time, year after year (29 February repeats the 28th);
+- **a CSV trace** (``weather.csv``, :func:`sim.weather_files.read_csv`), hours from the run's
+  start.
 
-Heat waves add ``delta_c`` to the dry-bulb in their window at the same relative humidity (so the
-wet-bulb rises too).
+The wet-bulb is computed from the dry-bulb and dew point by psychrolib (:mod:`sim.psychro`).
+Heat waves add ``delta_c`` to the dry-bulb in their window and **hold the dew point** (the
+moisture in the air does not change with its temperature), so the relative humidity falls and
+the wet-bulb rises by less than the dry-bulb.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import math
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import simpy
-import yaml
 
+from sim import psychro
+from sim.climate import site_climate, synthetic
 from sim.units import S_PER_H
+from sim.weather_files import WeatherTrace, hour_of_year, read_csv, read_epw
 
-AR1_RHO = 0.7
-"""Day-to-day persistence of the synthetic weather's daily offset (an assumption)."""
+if TYPE_CHECKING:
+    from sim.config import WeatherConfig
+
+DEFAULT_SITE = "memphis"
+"""The weather of a site that names none (synthetic, from Memphis's climate)."""
 
 
-def wet_bulb_c(dry_bulb_c: np.ndarray, rh_pu: np.ndarray) -> np.ndarray:
-    """Wet-bulb temperature [°C] from dry-bulb [°C] and relative humidity [pu] at sea-level
-    pressure, Stull (2011, J. Appl. Meteor. Climatol. 50, 2267):
+def build_weather(
+    cfg: WeatherConfig, start: dt.datetime, duration_h: float, rng: np.random.Generator
+) -> Weather:
+    """The run's weather from its config: an EPW file, a CSV trace, or synthetic from a site's
+    climate (``rng`` its own seeded stream), with the heat waves added."""
+    if cfg.epw is not None:
+        trace = on_run_hours(read_epw(cfg.epw), start, duration_h)
+    elif cfg.csv is not None:
+        trace = read_csv(cfg.csv)
+    else:
+        climate = site_climate(cfg.site or DEFAULT_SITE)
+        times_h, dry, dew = synthetic(
+            climate, start, duration_h, rng, cfg.step_h, cfg.daily_sd_c, cfg.dew_sd_c
+        )
+        pressure = psychro.pressure_pa(climate.elevation_m)
+        trace = WeatherTrace(times_h, dry, psychro.wet_bulb_c(dry, dew, pressure), dew, pressure)
+    if cfg.heat_waves:
+        trace = with_heat_waves(
+            trace, [(w.start_h, w.duration_h, w.delta_c) for w in cfg.heat_waves], duration_h
+        )
+    return Weather(trace.times_h, trace.dry_bulb_c, trace.wet_bulb_c, trace.irradiance)
 
-    ``Tw = T·atan(0.151977·√(RH + 8.313659)) + atan(T + RH) − atan(RH − 1.676331)
-    + 0.00391838·RH^1.5·atan(0.023101·RH) − 4.686035``, RH in %; within ±1 °C for RH 5–99 %
-    and T −20–50 °C.
-    """
-    t = np.asarray(dry_bulb_c, dtype=float)
-    rh = 100.0 * np.clip(np.asarray(rh_pu, dtype=float), 0.05, 0.99)
-    return (
-        t * np.arctan(0.151977 * np.sqrt(rh + 8.313659))
-        + np.arctan(t + rh)
-        - np.arctan(rh - 1.676331)
-        + 0.00391838 * rh**1.5 * np.arctan(0.023101 * rh)
-        - 4.686035
+
+def on_run_hours(year: WeatherTrace, start: dt.datetime, duration_h: float) -> WeatherTrace:
+    """A typical year (hours from 1 January 00:00 of its local standard time) laid on the run:
+    each hour of the run, in the file's zone, takes the file's hour of the same month, day and
+    hour (29 February the 28th's), from the hour the run starts in."""
+    local = pd.Timestamp(start).tz_convert(dt.timezone(dt.timedelta(hours=year.utc_offset_h)))
+    first = local.floor("h")
+    lead_h = (first - local).total_seconds() / S_PER_H  # (<= 0: the hour the run starts in)
+    hours = pd.date_range(first, periods=int(np.ceil(duration_h - lead_h)), freq="h")
+    days = np.where((hours.month == 2) & (hours.day == 29), 28, hours.day)
+    k = hour_of_year(hours.month.to_numpy(), days, hours.hour.to_numpy())
+    return WeatherTrace(
+        lead_h + np.arange(len(k), dtype=float),
+        year.dry_bulb_c[k],
+        year.wet_bulb_c[k],
+        None if year.dew_point_c is None else year.dew_point_c[k],
+        np.broadcast_to(year.pressure_pa, year.times_h.shape)[k],
+        {name: values[k] for name, values in year.irradiance.items()},
     )
 
 
-def relative_humidity_pu(dry_bulb_c: np.ndarray, wet_bulb_c_: np.ndarray) -> np.ndarray:
-    """The relative humidity [pu] at which :func:`wet_bulb_c` gives ``wet_bulb_c_``: the
-    inverse of Stull's formula by bisection (it rises with humidity), clipped to 5–99 %."""
-    lo = np.full(np.shape(dry_bulb_c), 0.05)
-    hi = np.full(np.shape(dry_bulb_c), 0.99)
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        below = wet_bulb_c(dry_bulb_c, mid) < wet_bulb_c_
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return (lo + hi) / 2
-
-
-def site_normals(site: str) -> dict[str, list[float]]:
-    """Monthly normals of a built-in site: ``max_c``, ``min_c``, ``rh_pu`` (12 values each)."""
-    text = (Path(__file__).parent / "data" / "weather.yaml").read_text()
-    return yaml.safe_load(text)[site]
-
-
-def builtin_sites() -> list[str]:
-    """Names of the sites with built-in normals."""
-    return sorted(yaml.safe_load((Path(__file__).parent / "data" / "weather.yaml").read_text()))
-
-
-def synthetic(
-    normals: dict[str, list[float]],
-    start: dt.datetime,
-    duration_h: float,
-    rng: np.random.Generator,
-    daily_sd_c: float,
-    step_h: float = 1.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hourly synthetic weather: ``(times_h, dry_bulb_c, rh_pu)``, each value holding from its
-    time to the next (see the module docstring for the model)."""
-    times_h = np.arange(0.0, duration_h, step_h)
-    local = pd.Timestamp(start) + pd.to_timedelta(times_h, unit="h")  # local wall clock
-    day_of_year = local.day_of_year.to_numpy() - 1 + local.hour.to_numpy() / 24.0
-    mid_month = (np.arange(12) + 0.5) * 365.0 / 12.0  # mid-month days, wrapped around the year
-    x = np.concatenate([mid_month - 365.0, mid_month, mid_month + 365.0])
-
-    def daily(name: str) -> np.ndarray:
-        return np.interp(day_of_year, x, np.tile(normals[name], 3))
-
-    t_max, t_min = daily("max_c"), daily("min_c")
-    hour = local.hour.to_numpy() + local.minute.to_numpy() / 60.0
-    dry = (t_max + t_min) / 2 + (t_max - t_min) / 2 * np.cos(2 * math.pi * (hour - 15.0) / 24.0)
-    day = np.floor((times_h + start.hour + start.minute / 60.0) / 24.0).astype(int)
-    n_days = int(day.max()) + 1 if len(day) else 0
-    offsets = np.zeros(n_days)
-    shocks = rng.standard_normal(n_days)
-    for k in range(n_days):
-        prev = offsets[k - 1] if k else 0.0
-        scale = daily_sd_c if k == 0 else daily_sd_c * math.sqrt(1 - AR1_RHO**2)
-        offsets[k] = AR1_RHO * prev + scale * shocks[k]
-    # Humidity: the day's dew point is that of the month's mean temperature at its mean RH, and
-    # holds through the day (so RH falls in the afternoon, as it does): RH = e_s(Td)/e_s(T).
-    t_mean = (t_max + t_min) / 2
-    dew = dew_point_c(t_mean, daily("rh_pu")) + offsets[day]  # a warm day is a humid one too
-    dry = dry + offsets[day]
-    rh = np.clip(saturation_kpa(dew) / saturation_kpa(dry), 0.05, 0.99)
-    return times_h, dry, rh
-
-
-def saturation_kpa(t_c: np.ndarray) -> np.ndarray:
-    """Saturation vapour pressure over water [kPa], Magnus (Alduchov & Eskridge 1996):
-    ``0.61094·exp(17.625·T/(T + 243.04))``."""
-    t = np.asarray(t_c, dtype=float)
-    return 0.61094 * np.exp(17.625 * t / (t + 243.04))
-
-
-def dew_point_c(t_c: np.ndarray, rh_pu: np.ndarray) -> np.ndarray:
-    """Dew point [°C] of air at ``t_c`` [°C] and relative humidity ``rh_pu``: the inverse of
-    :func:`saturation_kpa` at ``rh·e_s(T)``."""
-    g = np.log(np.asarray(rh_pu, dtype=float)) + 17.625 * t_c / (t_c + 243.04)
-    return 243.04 * g / (17.625 - g)
-
-
-CSV_MIN_C, CSV_MAX_C = -90.0, 60.0
-"""Temperatures a weather trace may hold [°C]: the records are -89.2 °C (Vostok, 1983) and
-56.7 °C (Death Valley, 1913)."""
-
-WET_ABOVE_DRY_TOL_C = 0.05
-"""A trace's wet-bulb may exceed its dry-bulb by this much (rounding of saturated air) [°C]."""
-
-CSV_DRY = ("dry_bulb_c", "temp_air")
-CSV_WET = ("wet_bulb_c",)
-CSV_RH = ("rh_pu", "relative_humidity")
-
-
-def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A weather trace: ``(times_h, dry_bulb_c, wet_bulb_c)``. Raises ValueError with the
-    columns found when a needed column is missing, when the path is not a regular file, and
-    with the data row (1 = the first after the header) when a value is not finite, a
-    temperature lies outside -90–60 °C, a relative humidity outside 0–100 % or a wet-bulb above
-    the dry-bulb. Read once per
-    file version (validation and the run share it), as load traces are
-    (:func:`sim.traces.read_trace`)."""
-    path = Path(path)
-    if not path.is_file():  # (a folder, or a named pipe that would block the read)
-        raise ValueError(
-            ("not a regular file: " if path.exists() else "file not found: ") + str(path)
-        )
-    stat = path.stat()
-    return _read_csv(path.resolve(), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=8)
-def _read_csv(path: Path, mtime_ns: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    table = pd.read_csv(path)
-    columns = set(table.columns)
-    dry_col = next((c for c in CSV_DRY if c in columns), None)
-    if "time_h" not in columns or dry_col is None:
-        raise ValueError(
-            f"needs time_h and dry_bulb_c (or temp_air); found {', '.join(table.columns)}"
-        )
-    humidity = next((c for c in ("wet_bulb_c", *CSV_RH) if c in columns), None)
-    if humidity is None:
-        raise ValueError(
-            f"needs wet_bulb_c, rh_pu or relative_humidity; found {', '.join(table.columns)}"
-        )
-    try:
-        times_h, dry, given = (
-            table[c].to_numpy(dtype=float) for c in ("time_h", dry_col, humidity)
-        )
-    except ValueError:
-        raise ValueError("has non-numeric values") from None
-    for name, values in (("time_h", times_h), (dry_col, dry), (humidity, given)):
-        _refuse_rows(name, values, ~np.isfinite(values), "is empty or not a finite number")
-    temperatures = [(dry_col, dry)] + ([("wet_bulb_c", given)] if humidity == "wet_bulb_c" else [])
-    for name, values in temperatures:
-        _refuse_rows(
-            name,
-            values,
-            (values < CSV_MIN_C) | (values > CSV_MAX_C),
-            f"is outside {CSV_MIN_C:g}–{CSV_MAX_C:g} °C",
-        )
-    if humidity == "wet_bulb_c":
-        wet = given
-        _refuse_rows(
-            "wet_bulb_c",
-            wet,
-            wet > dry + WET_ABOVE_DRY_TOL_C,
-            f"is above {dry_col} (a wet-bulb cannot exceed the dry-bulb)",
-        )
-    else:
-        scale = 1.0 if humidity == "rh_pu" else 100.0
-        allowed = "0–1" if humidity == "rh_pu" else "0–100 %"
-        _refuse_rows(humidity, given, (given < 0) | (given > scale), f"is outside {allowed}")
-        wet = wet_bulb_c(dry, given / scale)
-    if len(times_h) == 0 or times_h[0] > 0 or np.any(np.diff(times_h) <= 0):
-        raise ValueError("time_h must start at or before 0 and increase")
-    return times_h, dry, wet
-
-
-def _refuse_rows(column: str, values: np.ndarray, bad: np.ndarray, what: str) -> None:
-    """Raise ValueError naming the first data row (1-based) where ``bad`` holds."""
-    if bad.any():
-        k = int(np.argmax(bad))
-        count = int(bad.sum())
-        more = f" (and {count - 1} more rows)" if count > 1 else ""
-        raise ValueError(f"data row {k + 1}: {column} {values[k]:g} {what}{more}")
+def with_heat_waves(
+    trace: WeatherTrace, waves: Sequence[tuple[float, float, float]], end_h: float
+) -> WeatherTrace:
+    """``trace`` with each heat wave ``(start_h, duration_h, delta_c)`` added: the steps split
+    at the waves' edges, the dry-bulb raised by ``delta_c`` [°C] inside each window, the dew
+    point held and the wet-bulb recomputed there (outside, the trace's own values)."""
+    times_h = trace.times_h
+    edges = [h for start_h, length_h, _ in waves for h in (start_h, start_h + length_h)]
+    new_times = np.union1d(times_h, [e for e in edges if times_h[0] < e < end_h])
+    k = np.searchsorted(times_h, new_times, side="right") - 1
+    dry, wet = trace.dry_bulb_c[k], trace.wet_bulb_c[k]
+    pressure = np.broadcast_to(trace.pressure_pa, trace.times_h.shape)[k]
+    delta = np.zeros(len(new_times))
+    for start_h, length_h, delta_c in waves:
+        delta[(new_times >= start_h) & (new_times < start_h + length_h)] += delta_c
+    hot = delta > 0
+    if trace.dew_point_c is not None:
+        dew = trace.dew_point_c[k]
+    else:  # (a trace of wet-bulbs: the dew point of the hot steps only)
+        dew = np.full(len(new_times), np.nan)
+        dew[hot] = psychro.dew_point_from_wet_bulb_c(dry[hot], wet[hot], pressure[hot])
+    dry = dry + delta
+    wet = wet.copy()
+    wet[hot] = psychro.wet_bulb_c(dry[hot], dew[hot], pressure[hot])
+    return WeatherTrace(
+        new_times,
+        dry,
+        wet,
+        None if trace.dew_point_c is None else dew,
+        pressure,
+        {name: values[k] for name, values in trace.irradiance.items()},
+    )
 
 
 class Weather:
@@ -227,12 +124,21 @@ class Weather:
     ----------
     times_h, dry_bulb_c, wet_bulb_c : numpy.ndarray
         Each value holds from its time [h] to the next.
+    irradiance : dict of numpy.ndarray, optional
+        ``ghi``, ``dni``, ``dhi`` [W/m²] on the same steps, where the source gives them.
     """
 
-    def __init__(self, times_h: np.ndarray, dry_bulb_c: np.ndarray, wet_bulb_c: np.ndarray):
+    def __init__(
+        self,
+        times_h: np.ndarray,
+        dry_bulb_c: np.ndarray,
+        wet_bulb_c: np.ndarray,
+        irradiance: dict[str, np.ndarray] | None = None,
+    ):
         self.times_s = np.asarray(times_h, dtype=float) * S_PER_H
         self.dry = np.asarray(dry_bulb_c, dtype=float)
         self.wet = np.asarray(wet_bulb_c, dtype=float)
+        self.irradiance = dict(irradiance or {})
         first = max(0, int(np.searchsorted(self.times_s, 0.0, side="right")) - 1)
         self._first = first
         self.dry_bulb_c = float(self.dry[first])

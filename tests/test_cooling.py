@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError
+from sim.psychro import dew_point_c, wet_bulb_c
 from sim.runner import run
-from sim.weather import dew_point_c, saturation_kpa, wet_bulb_c
 from tests.bad_configs import assert_problem
 
 
@@ -39,12 +39,45 @@ def cooled(config_factory, tmp_path, dry_c, wet_c, it_mw=100.0, chillers=None, *
     )
 
 
-def test_stulls_published_wet_bulb_and_magnus():
-    """Stull (2011): 20 °C at 50 % RH gives a wet-bulb of 13.7 °C. Magnus: e_s(20 °C) =
-    2.339 kPa (steam tables); the dew point of saturated air is its temperature."""
-    assert wet_bulb_c(np.array(20.0), np.array(0.5)) == pytest.approx(13.7, abs=0.1)
-    assert saturation_kpa(np.array(20.0)) == pytest.approx(2.339, rel=5e-3)
-    assert dew_point_c(np.array(25.0), np.array(1.0)) == pytest.approx(25.0, abs=1e-9)
+def magnus_kpa(t_c: float) -> float:
+    """Saturation vapour pressure over water [kPa], Magnus (Alduchov & Eskridge 1996)."""
+    return 0.61094 * math.exp(17.625 * t_c / (t_c + 243.04))
+
+
+def wet_bulb_by_hand(dry_c: float, humidity_ratio: float, p_kpa: float = 101.325) -> float:
+    """The wet-bulb [°C] solving ASHRAE's psychrometric equation (Fundamentals 2017 ch. 1
+    eq. 33) for ``W`` by bisection, with Magnus's saturation pressure (not psychrolib's
+    Hyland–Wexler: the two agree to ~0.1 % at 0–50 °C)."""
+
+    def w_of(wet_c: float) -> float:
+        w_s = 0.621945 * magnus_kpa(wet_c) / (p_kpa - magnus_kpa(wet_c))
+        return ((2501 - 2.326 * wet_c) * w_s - 1.006 * (dry_c - wet_c)) / (
+            2501 + 1.86 * dry_c - 4.186 * wet_c
+        )
+
+    lo, hi = -20.0, dry_c
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if w_of(mid) < humidity_ratio else (lo, mid)
+    return (lo + hi) / 2
+
+
+def humidity_ratio_by_hand(dew_c: float, p_kpa: float = 101.325) -> float:
+    """``W = 0.621945·p_w/(p − p_w)`` with ``p_w = p_ws(T_d)`` (ASHRAE eq. 20)."""
+    return 0.621945 * magnus_kpa(dew_c) / (p_kpa - magnus_kpa(dew_c))
+
+
+def test_psychrometrics_against_published_values_and_by_hand():
+    """Stull (2011): 20 °C at 50 % RH gives a wet-bulb of 13.7 °C; saturated air's dew point
+    and wet-bulb are its temperature; and psychrolib's wet-bulb equals the psychrometric
+    equation solved by hand (Magnus saturation) within 0.05 °C."""
+    dew = dew_point_c(np.array(20.0), np.array(0.5))
+    assert wet_bulb_c(np.array(20.0), dew) == pytest.approx(13.7, abs=0.1)
+    assert dew_point_c(np.array(25.0), np.array(1.0)) == pytest.approx(25.0, abs=1e-6)
+    assert wet_bulb_c(np.array(25.0), np.array(25.0)) == pytest.approx(25.0, abs=1e-3)
+    for dry_c, dew_c in [(30.0, 20.0), (35.6, 22.0), (12.0, 4.0)]:  # (over water)
+        by_hand = wet_bulb_by_hand(dry_c, humidity_ratio_by_hand(dew_c))
+        assert wet_bulb_c(np.array(dry_c), np.array(dew_c)) == pytest.approx(by_hand, abs=0.05)
 
 
 def test_steady_state_cooling_power_and_pue_by_hand(config_factory, tmp_path):
@@ -95,8 +128,9 @@ def test_chiller_capacity_and_heat_not_removed(config_factory, tmp_path, count, 
 
 
 def test_heat_wave_raises_the_dry_bulb_in_its_window(config_factory, tmp_path):
-    """+6 °C from 2 h for 3 h at the same relative humidity: the hourly timeseries shows 36 °C
-    in 2–5 h and 30 °C outside; the wet-bulb rises (humid heat) and so does the PUE."""
+    """+6 °C from 2 h for 3 h holding the dew point: the hourly timeseries shows 36 °C in 2–5 h
+    and 30 °C outside; the wet-bulb rises to that of 36 °C air with the humidity ratio of
+    30 °C/24 °C air (solved by hand), not to a constant-RH one; the PUE rises."""
     result = run(
         config_factory(
             duration_h=8,
@@ -113,7 +147,10 @@ def test_heat_wave_raises_the_dry_bulb_in_its_window(config_factory, tmp_path):
     assert ts["dry_bulb_c"].tolist() == pytest.approx([30, 30, 36, 36, 36, 30, 30, 30])
     wet = ts["wet_bulb_c"].to_numpy()
     assert wet[0] == pytest.approx(24.0, abs=0.05)
-    assert wet[3] > 28.0
+    held = ((2501 - 2.326 * 24) * humidity_ratio_by_hand(24.0) - 1.006 * 6.0) / (
+        2501 + 1.86 * 30 - 4.186 * 24
+    )  # W of 30 °C air with a 24 °C wet-bulb (eq. 33)
+    assert wet[3] == pytest.approx(wet_bulb_by_hand(36.0, held), abs=0.05)
     assert ts["pue"].iloc[3] > ts["pue"].iloc[0]
 
 

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from sim.config import Config, ConfigError, config_from_dict, format_key
-from sim.weather import read_csv
+from sim.weather_files import read_csv
 
 BASE = {"name": "t", "duration_h": 24, "load": {"constant_mw": 10}}
 CLUSTER = {
@@ -186,6 +186,7 @@ def test_a_weather_csv_with_impossible_rows_is_a_config_problem(tmp_path):
 
 def test_a_weather_csv_at_the_edges_is_read(tmp_path):
     text = "time_h,dry_bulb_c,wet_bulb_c\n0,-89,-89\n1,56.7,30\n2,20,20.04\n"
-    _, dry, wet = read_csv(write_csv(tmp_path, text))
+    trace = read_csv(write_csv(tmp_path, text))
+    dry, wet = trace.dry_bulb_c, trace.wet_bulb_c
     assert list(dry) == [-89, 56.7, 20]
     assert list(wet) == [-89, 30, 20.04]

@@ -143,16 +143,17 @@ def estimate_work(config: Config) -> WorkEstimate:
         add("load trace rows", rows, ("load", "trace_csv"))
     if config.cooling is not None:
         weather = config.weather if config.weather is not None else WeatherConfig()
-        if weather.csv is None:
-            add("weather steps", config.duration_h / weather.step_h, ("weather", "step_h"))
-        else:
-            from sim.weather import read_csv  # (the weather module imports this one)
+        if weather.csv is not None:
+            from sim.weather_files import read_csv  # (it imports this module)
 
             try:
-                rows = bisect.bisect_left(read_csv(weather.csv)[0], config.duration_h)
+                rows = bisect.bisect_left(read_csv(weather.csv).times_h, config.duration_h)
             except (OSError, ValueError):
                 rows = 0
             add("weather rows", rows, ("weather", "csv"))
+        else:  # synthetic, or an EPW file's hours
+            step_h = 1.0 if weather.epw is not None else weather.step_h
+            add("weather steps", config.duration_h / step_h, ("weather", "step_h"))
         chillers = config.cooling.chillers
         add(
             "chiller failures",

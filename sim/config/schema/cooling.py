@@ -18,30 +18,55 @@ from sim.config.schema.base import (
 
 
 class HeatWaveConfig(StrictModel):
-    """A heat wave: the dry-bulb raised by ``delta_c`` (same relative humidity) in a window."""
+    """A heat wave: the dry-bulb raised by ``delta_c`` in a window, the dew point held."""
 
     start_h: float = Field(ge=0, le=MAX_HOURS, description="Start [h], 0–876,000.")
     duration_h: float = Field(gt=0, le=MAX_HOURS, description="Length [h], up to 876,000.")
     delta_c: float = Field(
-        gt=0, le=MAX_DELTA_C, description="Added to the dry-bulb [°C], up to 30."
+        gt=0,
+        le=MAX_DELTA_C,
+        description="Added to the dry-bulb, the dew point held [°C], up to 30.",
     )
 
 
 class WeatherConfig(StrictModel):
-    """Ambient weather for the cooling plant: synthetic from a site's normals, or a CSV."""
+    """Ambient weather: synthetic from a built-in site's climate, an EPW file or a CSV trace."""
 
     site: str | None = Field(
-        None, description="Synthetic weather from this site's monthly normals (default memphis)."
+        None, description="Synthetic weather from this site's climate (default memphis)."
+    )
+    epw: Path | None = Field(
+        None,
+        description=(
+            "An EnergyPlus weather (EPW/TMY) file instead: its typical year, hour by hour, "
+            "by month, day and local standard time."
+        ),
     )
     csv: Path | None = Field(
         None,
         description=(
-            "A trace instead: time_h with dry_bulb_c (or temp_air) and wet_bulb_c, rh_pu or "
-            "relative_humidity [%]; each row holds until the next."
+            "A trace instead: time_h with dry_bulb_c (or temp_air) and wet_bulb_c, "
+            "dew_point_c (or temp_dew), rh_pu or relative_humidity [%]; optional ghi, dni, dhi "
+            "[W/m²]; each row holds until the next."
         ),
     )
-    daily_sd_c: float = Field(
-        2.5, ge=0, le=15, description="Synthetic: sd of the day-to-day temperature offset [°C]."
+    daily_sd_c: float | None = Field(
+        None,
+        ge=0,
+        le=15,
+        description=(
+            "Synthetic: sd of the dry-bulb's day-to-day anomaly [°C], 0–15; default the site's "
+            "monthly values."
+        ),
+    )
+    dew_sd_c: float | None = Field(
+        None,
+        ge=0,
+        le=15,
+        description=(
+            "Synthetic: sd of the dew point's day-to-day anomaly [°C], 0–15; default the site's "
+            "monthly values."
+        ),
     )
     step_h: float = Field(
         1.0, ge=1 / 60, le=24, description="Synthetic: resolution [h], 1/60 (a minute) to 24."
@@ -52,15 +77,22 @@ class WeatherConfig(StrictModel):
 
     @model_validator(mode="after")
     def _source(self) -> WeatherConfig:
-        from sim.weather import builtin_sites  # (the site list is the weather data file's)
+        from sim.climate import builtin_sites  # (the site list is the climate data file's)
 
-        if self.site is not None and self.csv is not None:
-            raise KeyProblems([(("site",), self.site, "give a site or a csv, not both")])
-        synthetic_only = sorted({"step_h", "daily_sd_c"} & self.model_fields_set)
-        if self.csv is not None and synthetic_only:
+        given = [key for key in ("site", "epw", "csv") if getattr(self, key) is not None]
+        if len(given) > 1:
+            raise KeyProblems(
+                [((key,), str(getattr(self, key)), "give one of site, epw, csv") for key in given]
+            )
+        synthetic_only = sorted({"step_h", "daily_sd_c", "dew_sd_c"} & self.model_fields_set)
+        if given and given[0] != "site" and synthetic_only:
             raise KeyProblems(
                 [
-                    ((key,), getattr(self, key), "is for synthetic weather; a csv has its own")
+                    (
+                        (key,),
+                        getattr(self, key),
+                        f"is for synthetic weather; a {given[0]} has its own",
+                    )
                     for key in synthetic_only
                 ]
             )

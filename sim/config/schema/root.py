@@ -218,13 +218,16 @@ class Config(StrictModel):
             items.append(
                 (("weather",), "given", "is used only by a cooling: section or turbines; add one")
             )
-        if self.weather is not None and self.weather.csv is not None:
-            try:
-                from sim.weather import read_csv
+        if self.weather is not None:
+            from sim.weather_files import read_csv, read_epw
 
-                read_csv(self.weather.csv)
-            except (OSError, ValueError) as exc:
-                items.append((("weather", "csv"), str(self.weather.csv), str(exc)))
+            for key, read in (("csv", read_csv), ("epw", read_epw)):
+                path = getattr(self.weather, key)
+                try:
+                    if path is not None:
+                        read(path)
+                except (OSError, ValueError) as exc:
+                    items.append((("weather", key), str(path), str(exc)))
         if management is not None and "pause" in management.order and not self.jobs:
             items.append(
                 (
