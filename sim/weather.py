@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim import psychro
+import sim.psychro as psychro
 from sim.climate import site_climate, synthetic
 from sim.units import S_PER_H
 from sim.weather_files import WeatherTrace, hour_of_year, read_csv, read_epw

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import psychro
+import sim.psychro as psychro
 
 CSV_MIN_C, CSV_MAX_C = -90.0, 60.0
 """Temperatures a weather trace may hold [°C]: the records are -89.2 °C (Vostok, 1983) and
