@@ -47,7 +47,8 @@ def test_the_synthetic_years_design_values_are_ashraes(site):
     db, wb, _ = design_year(site)
     assert np.mean(db) == pytest.approx(climate.design["db_0_4_c"], abs=1.0)
     assert np.mean(wb) == pytest.approx(climate.design["wb_0_4_c"], abs=1.0)
-    assert "ASHRAE" in climate_source(site) and climate.station
+    assert "ASHRAE" in climate_source(site)
+    assert climate.station
 
 
 def climate_source(site: str) -> str:
@@ -161,7 +162,8 @@ def test_an_epw_file_is_read_with_pvlib(tmp_path):
     k = 8000  # 8 °C, dew 5 °C at 99 kPa, by psychrolib against Magnus by hand within 0.05
     w = 0.621945 * magnus_pa(5.0) / (99_000 - magnus_pa(5.0))
     assert year.wet_bulb_c[k] == pytest.approx(wet_bulb_by_hand(8.0, w, 99_000), abs=0.05)
-    assert year.irradiance["ghi"][12] == 200 and year.irradiance["dni"][0] == 0
+    assert year.irradiance["ghi"][12] == 200
+    assert year.irradiance["dni"][0] == 0
 
 
 def magnus_pa(t_c: float) -> float:
