@@ -47,7 +47,7 @@ def build_weather(config: Config) -> Weather:
     else:
         times_h, dry, rh = synthetic(
             site_normals(cfg.site or DEFAULT_SITE),
-            config.start,
+            config.start.astimezone(config.zone),  # (the site's wall clock: the local hours)
             config.duration_h,
             stream(config.seed, "weather"),
             cfg.daily_sd_c,

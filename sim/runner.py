@@ -74,7 +74,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         _check_finite(summary)
         return Result(
             timeseries=_timeseries(config, facility, segments),
-            events=facility.recorder.events_frame(),
+            events=_with_timestamps(config, facility.recorder.events_frame()),
             summary=summary,
             config_yaml=config_yaml,
             segments=segments,
@@ -101,14 +101,22 @@ def _check_finite(summary: dict[str, Any]) -> None:
         )
 
 
+def _with_timestamps(config: Config, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``timestamp`` column after ``time_h``: ``start + time_h``, tz-aware in
+    the site's zone (:attr:`sim.config.Config.zone`; its wall clock, daylight saving included).
+    """
+    start = pd.Timestamp(config.start)  # (aware, in the site's zone)
+    frame.insert(1, "timestamp", start + pd.to_timedelta(frame["time_h"], unit="h"))
+    return frame
+
+
 def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:
     """The regular timeseries: exact bin means of powers and signals, states at bin ends."""
     end_s = facility.end_s
     timeseries = resample(
         segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns
     )
-    start = pd.Timestamp(config.start)
-    timeseries.insert(1, "timestamp", start + pd.to_timedelta(timeseries["time_h"], unit="h"))
+    timeseries = _with_timestamps(config, timeseries)
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
     timeseries["price_usd_per_mwh"] = facility.price.mean_over(edges_s)
     timeseries["carbon_kg_per_mwh"] = facility.carbon.mean_over(edges_s)
