@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -312,3 +313,9 @@ def test_timestamps_are_tz_aware_and_start_plus_time_h(tmp_path, config_factory)
     assert str(back.timeseries["timestamp"].dt.tz) == CHICAGO
     assert back.timeseries["timestamp"].tolist() == stamps.tolist()
     assert back.events["timestamp"].tolist() == events["timestamp"].tolist()
+
+
+def test_the_readme_documents_the_site_section():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "| `site.timezone` | IANA name |" in readme
+    assert "**Time zones.**" in readme
