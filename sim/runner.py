@@ -20,6 +20,9 @@ from sim.results import Result, iter_flat
 from sim.signals import month_labels, month_lengths_s, month_starts_s
 from sim.summary import energy_summary, money_summary, swing_summary
 
+NS_PER_H = 3.6e12
+"""Nanoseconds per hour (the resolution of pandas' timestamps)."""
+
 
 class RunError(RuntimeError):
     """A failure inside a run (not bad input); names the run and its seed."""
@@ -103,10 +106,12 @@ def _check_finite(summary: dict[str, Any]) -> None:
 
 def _with_timestamps(config: Config, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with a ``timestamp`` column after ``time_h``: ``start + time_h``, tz-aware in
-    the site's zone (:attr:`sim.config.Config.zone`; its wall clock, daylight saving included).
+    the site's zone (:attr:`sim.config.Config.zone`; its wall clock, daylight saving included),
+    to the nearest nanosecond (so a bin of 1/60 h starts on the minute, not 1 ns after it).
     """
     start = pd.Timestamp(config.start)  # (aware, in the site's zone)
-    frame.insert(1, "timestamp", start + pd.to_timedelta(frame["time_h"], unit="h"))
+    ns = np.rint(frame["time_h"].to_numpy(dtype=float) * NS_PER_H).astype(np.int64)
+    frame.insert(1, "timestamp", start + pd.to_timedelta(ns, unit="ns"))
     return frame
 
 
