@@ -10,14 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import (
-    Discriminator,
-    Field,
-    Tag,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from sim.config.problems import Key, KeyProblems
 from sim.config.schema.base import (
