@@ -130,7 +130,8 @@ def synthetic(
     t_max, t_min = monthly("max_c"), monthly("min_c")
     cos = np.cos(2 * math.pi * (hour - 15) / 24)
     diurnal = (t_max + t_min) / 2 + (t_max - t_min) / 2 * cos
-    day = np.floor((times_h + start.hour + start.minute / 60.0) / 24.0).astype(int)
+    dates = local.tz_localize(None).normalize()  # (the local calendar day, daylight saving too)
+    day = (dates - dates[0]).days.to_numpy()
     n_days = int(day.max()) + 1 if len(day) else 0
     a, b = _ar1(rng.standard_normal((2, n_days)), climate.persistence_pu)
     c = np.clip(monthly("dew_corr_pu"), -1.0, 1.0)

@@ -127,9 +127,11 @@ class Result:
     ----------
     timeseries : pandas.DataFrame
         Regular grid at ``output.resolution_s``: time-weighted mean powers [MW] over each row's
-        interval ``[time_h, time_h + resolution)``, states (``battery_soc`` [pu]) at its end.
+        interval ``[time_h, time_h + resolution)``, states (``battery_soc`` [pu]) at its end;
+        ``timestamp`` is ``start + time_h``, tz-aware in the site's zone (``site.timezone``).
     events : pandas.DataFrame
-        Discrete events: ``time_h, kind, source, detail``.
+        Discrete events: ``time_h, timestamp, kind, source, detail`` (``timestamp`` is
+        ``start + time_h`` in the site's zone; a folder written before it existed has none).
     summary : dict
         The numbers of ``summary.json`` (exact integrals over the run).
     config_yaml : str

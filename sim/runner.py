@@ -20,6 +20,9 @@ from sim.results import Result, iter_flat
 from sim.signals import month_labels, month_lengths_s, month_starts_s
 from sim.summary import energy_summary, money_summary, swing_summary
 
+NS_PER_H = 3.6e12
+"""Nanoseconds per hour (the resolution of pandas' timestamps)."""
+
 
 class RunError(RuntimeError):
     """A failure inside a run (not bad input); names the run and its seed."""
@@ -74,7 +77,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
         _check_finite(summary)
         return Result(
             timeseries=_timeseries(config, facility, segments),
-            events=facility.recorder.events_frame(),
+            events=_with_timestamps(config, facility.recorder.events_frame()),
             summary=summary,
             config_yaml=config_yaml,
             segments=segments,
@@ -101,14 +104,24 @@ def _check_finite(summary: dict[str, Any]) -> None:
         )
 
 
+def _with_timestamps(config: Config, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``timestamp`` column after ``time_h``: ``start + time_h``, tz-aware in
+    the site's zone (:attr:`sim.config.Config.zone`; its wall clock, daylight saving included),
+    to the nearest nanosecond (so a bin of 1/60 h starts on the minute, not 1 ns after it).
+    """
+    start = pd.Timestamp(config.start)  # (aware, in the site's zone)
+    ns = np.rint(frame["time_h"].to_numpy(dtype=float) * NS_PER_H).astype(np.int64)
+    frame.insert(1, "timestamp", start + pd.to_timedelta(ns, unit="ns"))
+    return frame
+
+
 def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:
     """The regular timeseries: exact bin means of powers and signals, states at bin ends."""
     end_s = facility.end_s
     timeseries = resample(
         segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns
     )
-    start = pd.Timestamp(config.start)
-    timeseries.insert(1, "timestamp", start + pd.to_timedelta(timeseries["time_h"], unit="h"))
+    timeseries = _with_timestamps(config, timeseries)
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
     timeseries["price_usd_per_mwh"] = facility.price.mean_over(edges_s)
     timeseries["carbon_kg_per_mwh"] = facility.carbon.mean_over(edges_s)

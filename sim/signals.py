@@ -68,25 +68,42 @@ class Schedule:
         return np.diff(at_edges) / np.diff(edges_s)
 
 
+def local_hour_starts(start: dt.datetime, duration_h: float) -> pd.DatetimeIndex:
+    """``start``, then each start of a local hour up to ``duration_h`` [h] and 2 h beyond.
+
+    The hours are on the wall clock of ``start``'s zone (the site's, see
+    :attr:`sim.config.Config.zone`) and follow it through daylight saving: a spring-forward day
+    has 23 of them, a fall-back day 25 (two hours 01:00). Consecutive ones are 3,600 s apart,
+    which assumes the zone's offset only ever changes by whole hours (true of every zone in use
+    but Lord Howe Island's 30-minute daylight saving).
+    """
+    t0 = pd.Timestamp(start)
+    past = pd.Timedelta(
+        minutes=t0.minute, seconds=t0.second, microseconds=t0.microsecond, nanoseconds=t0.nanosecond
+    )  # (since the local hour began; computed on the wall clock, so right in any zone)
+    first_hour = t0 + (pd.Timedelta(hours=1) - past) if past > pd.Timedelta(0) else t0
+    hours = pd.date_range(first_hour, periods=math.ceil(duration_h) + 2, freq="h")
+    return pd.DatetimeIndex([t0]).append(hours) if first_hour != t0 else hours
+
+
 def tou_schedule(tariff: TariffConfig, start: dt.datetime, duration_h: float) -> Schedule:
     """The price of a time-of-use tariff over the run, hour by local hour.
 
-    Local time is ``start``'s wall clock with its fixed UTC offset (no daylight-saving shifts).
-    An hour is on peak when its local hour ``h`` has ``first <= h < end`` of its season's
-    ``on_peak_hours`` (and, with ``weekdays_only``, it is Monday to Friday).
+    ``start`` is aware, in the site's zone: an hour is on peak when its local hour ``h`` (the
+    site's wall clock, daylight saving included, :func:`local_hour_starts`) has
+    ``first <= h < end`` of its season's ``on_peak_hours`` — the season of its local month —
+    and, with ``weekdays_only``, its local day is Monday to Friday.
     """
     season_of = {m: s for s in tariff.seasons for m in s.months}
-    t0 = pd.Timestamp(start)
-    first_hour = t0.ceil("h")
-    n = math.ceil(duration_h) + 2
-    hours = pd.date_range(first_hour, periods=n, freq="h")
-    starts = pd.DatetimeIndex([t0]).append(hours) if first_hour != t0 else hours
-    times_s = (starts - t0).total_seconds().to_numpy()
+    starts = local_hour_starts(start, duration_h)
+    times_s = (starts - starts[0]).total_seconds().to_numpy()
+    local_hour = starts.hour.to_numpy()
+    weekday = starts.day_of_week.to_numpy() < 5
     prices = np.empty(len(starts))
-    for i, ts in enumerate(starts):
-        season = season_of[ts.month]
+    for i, month in enumerate(starts.month.tolist()):
+        season = season_of[month]
         first, end = season.on_peak_hours
-        on = first <= ts.hour < end and (ts.weekday() < 5 or not season.weekdays_only)
+        on = first <= local_hour[i] < end and (weekday[i] or not season.weekdays_only)
         prices[i] = season.on_peak_usd_per_mwh if on else season.off_peak_usd_per_mwh
     keep = np.concatenate(([True], prices[1:] != prices[:-1]))
     return Schedule(times_s[keep], prices[keep])
@@ -108,25 +125,54 @@ def carbon_schedule(grid: GridConfig) -> Schedule:
     return Schedule.constant(grid.carbon_kg_per_mwh or 0.0)
 
 
+def _local_month_first(year: int, month: int, zone: dt.tzinfo | None) -> pd.Timestamp:
+    """The first instant of a local calendar month [UTC]: local midnight of its first day
+    (python's ``fold=0``: the first of two midnights, or the end of a gap that swallows one)."""
+    return pd.Timestamp(dt.datetime(year, month, 1, tzinfo=zone).astimezone(dt.timezone.utc))
+
+
+def _month_bounds(start: dt.datetime, end_s: float) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
+    """``start`` [UTC], and the first instants [UTC] of the local months from the one after
+    ``start``'s to the first at or after the run's end."""
+    t0 = pd.Timestamp(start.astimezone(dt.timezone.utc))
+    end = t0 + pd.Timedelta(seconds=end_s)
+    firsts: list[pd.Timestamp] = []
+    year, month = start.year, start.month  # (start's local month)
+    while not firsts or firsts[-1] < end:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        firsts.append(_local_month_first(year, month, start.tzinfo))
+    return t0, firsts
+
+
 def month_starts_s(start: dt.datetime, end_s: float) -> np.ndarray:
     """Seconds from the run's start to each local calendar month start within the run, with 0
-    first (the run's first, possibly partial, month)."""
-    t0 = pd.Timestamp(start)
-    end = t0 + pd.Timedelta(seconds=end_s)
-    firsts = pd.date_range(t0.normalize().replace(day=1), end, freq="MS")
-    offsets = (firsts - t0).total_seconds().to_numpy()
+    first (the run's first, possibly partial, month).
+
+    ``start`` is aware, in the site's zone: a month starts at local midnight of its first day,
+    daylight saving included (so a month is not always a whole number of 86,400-s days).
+    """
+    t0, firsts = _month_bounds(start, end_s)
+    offsets = np.array([(f - t0).total_seconds() for f in firsts])
     return np.concatenate(([0.0], offsets[(offsets > 0) & (offsets < end_s)]))
 
 
 def month_labels(start: dt.datetime, month_starts: np.ndarray) -> list[str]:
-    """``YYYY-MM`` of each month start (local time)."""
+    """``YYYY-MM`` of each month start (the site's local time, ``start``'s zone)."""
     t0 = pd.Timestamp(start)
     return [(t0 + pd.Timedelta(seconds=float(s))).strftime("%Y-%m") for s in month_starts]
 
 
 def month_lengths_s(start: dt.datetime, month_starts: np.ndarray) -> np.ndarray:
-    """Length of the calendar month holding each month start [s]: its days × 86,400 (local
-    time with ``start``'s fixed UTC offset, so every day is 86,400 s)."""
+    """Length of the local calendar month holding each month start [s]: from its local first
+    midnight to the next month's, on the site's clock with daylight saving (a Chicago March is
+    31 × 86,400 − 3,600 s, a November 30 × 86,400 + 3,600 s)."""
     t0 = pd.Timestamp(start)
-    days = [(t0 + pd.Timedelta(seconds=float(s))).days_in_month for s in month_starts]
-    return np.asarray(days, dtype=float) * 86_400.0
+    lengths = []
+    for s in month_starts:
+        at = t0 + pd.Timedelta(seconds=float(s))
+        year, month = at.year, at.month
+        next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first = _local_month_first(year, month, start.tzinfo)
+        after = _local_month_first(next_year, next_month, start.tzinfo)
+        lengths.append((after - first).total_seconds())
+    return np.asarray(lengths, dtype=float)

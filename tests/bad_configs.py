@@ -205,7 +205,22 @@ BAD_CASES: dict[str, tuple[dict[str, str | bytes], str, str, str]] = {
         {"cfg.yaml": CONSTANT + "start: '2025-01-01T00:00:00'\n"},
         "start",
         "cfg.yaml",
-        "Input should have timezone info",
+        "has no UTC offset: write one (2025-07-01T00:00:00-05:00), or give site.timezone",
+    ),
+    "unknown_timezone": (
+        {"cfg.yaml": CONSTANT + "site: {timezone: America/Chicgo}\n"},
+        "site.timezone",
+        "cfg.yaml",
+        "unknown time zone 'America/Chicgo' (did you mean America/Chicago",
+    ),
+    "start_offset_not_the_zones": (
+        {
+            "cfg.yaml": CONSTANT
+            + "site: {timezone: America/Chicago}\nstart: '2025-01-01T00:00:00-05:00'\n"
+        },
+        "start",
+        "cfg.yaml",
+        "has the UTC offset -05:00, but site.timezone America/Chicago is at -06:00 then",
     ),
 }
 ENTRY = {"extends_cycle": "a.yaml"}

@@ -509,10 +509,13 @@ def typed_values(schema_key: SchemaKey) -> tuple[Any, ...]:
         return typing.get_args(annotation)
     if annotation is Path:
         return path_values()
-    if annotation is AwareDatetime:
+    if annotation in (AwareDatetime, dt.datetime):
         return DATETIMES
     if annotation is str:
-        return ("h100", "gt", "mine", "h100-sxm", "fuzz-hw", "memphis", "x", "a.b_c-1", "nowhere")
+        return (
+            *("h100", "gt", "mine", "h100-sxm", "fuzz-hw", "memphis", "x", "a.b_c-1", "nowhere"),
+            *("America/Chicago", "UTC", "Mars/Olympus", "../etc/passwd"),
+        )
     if typing.get_origin(annotation) is list:
         return ([], [{}], ["cap", "cap"], [1, 13], ["shed"])
     if typing.get_origin(annotation) is tuple:

@@ -19,7 +19,7 @@ import sim.config
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sim" / "config"
 
-SECTIONS = ("cluster", "cooling", "dispatch", "facility", "grid", "power")
+SECTIONS = ("cluster", "cooling", "dispatch", "facility", "grid", "power", "site")
 LAYERS: list[tuple[str, ...]] = [
     ("problems",),
     ("yamlio",),

@@ -39,7 +39,7 @@ def test_api_runs_without_touching_files(tmp_path, monkeypatch):
     result = run(load_config(EXAMPLE))
     assert list(tmp_path.iterdir()) == []
     assert set(INTERFACE_COLUMNS) <= set(result.timeseries.columns)
-    assert list(result.events.columns) == ["time_h", "kind", "source", "detail"]
+    assert list(result.events.columns) == ["time_h", "timestamp", "kind", "source", "detail"]
     assert result.summary["run"]["seed"] == 1
 
 

@@ -118,6 +118,11 @@ from sim.config.schema.root import (
     LoadConfig,
     OutputConfig,
 )
+from sim.config.schema.site import (
+    SiteConfig,
+    site_start,
+    zone_of,
+)
 from sim.config.work import (
     BYTES_BASE,
     BYTES_PER_DEMAND_INTERVAL,
@@ -191,6 +196,7 @@ __all__ = [
     "PoolConfig",
     "Problem",
     "RandomOutagesConfig",
+    "SiteConfig",
     "SmoothDispatch",
     "StrictModel",
     "TariffConfig",
@@ -214,8 +220,10 @@ __all__ = [
     "read_yaml",
     "resolve_path_keys",
     "set_key",
+    "site_start",
     "transformer_loss_pu",
     "unknown_key_message",
     "ups_loss_pu",
     "validate_tree",
+    "zone_of",
 ]

@@ -183,6 +183,8 @@ def problems_from(
                 problems.append(Problem(_origin(full, origins, default_file), full, message, value))
             continue
         kind = error["type"]
+        if kind == "default_factory_not_called":
+            continue  # (a default that reads other keys, one of which is reported already)
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             key, message, value = _bad_tag(key, root, error["input"], error["msg"])
             problems.append(Problem(_origin(key, origins, default_file), key, message, value))

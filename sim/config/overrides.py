@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -108,4 +109,4 @@ def _yaml_scalar(text: str) -> Any:
 def _expects_text(key: Key) -> bool:
     """True when the schema types this key as text (so ``--set name=007`` stays a string)."""
     annotation = annotation_at(key)
-    return annotation in (str, Path, AwareDatetime)
+    return annotation in (str, Path, AwareDatetime, dt.datetime)

@@ -75,7 +75,7 @@ Month = Annotated[int, Field(ge=1, le=12)]
 
 
 class TouSeasonConfig(StrictModel):
-    """One season of a time-of-use tariff, in the local time of ``start``."""
+    """One season of a time-of-use tariff, on the site's clock (``site.timezone``, with DST)."""
 
     months: list[Month] = Field(min_length=1, description="Months of the season, 1 to 12.")
     on_peak_hours: tuple[Hour, Hour] = Field(description="[first, end) local hours, 0 to 24.")

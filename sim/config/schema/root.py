@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from sim.config.problems import Key, KeyProblems
 from sim.config.schema.base import (
@@ -28,6 +28,7 @@ from sim.config.schema.dispatch import DispatchConfig, PeakShaveDispatch
 from sim.config.schema.facility import FacilityConfig
 from sim.config.schema.grid import GridConfig
 from sim.config.schema.power import BatteryConfig, TurbineConfig, TurbineTripConfig
+from sim.config.schema.site import SiteConfig, site_start
 from sim.config.work import work_problem
 
 
@@ -80,8 +81,10 @@ class LoadConfig(StrictModel):
         return self
 
 
-def _default_start() -> dt.datetime:
-    return dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+def _default_start(data: dict[str, Any]) -> dt.datetime:
+    """Local midnight of 2025-01-01 in the site's zone (UTC without ``site.timezone``)."""
+    site = data.get("site")
+    return site_start(None, site.timezone if isinstance(site, SiteConfig) else None)
 
 
 MAX_STORAGES = 16
@@ -106,8 +109,16 @@ class Config(StrictModel):
     name: str = name_field("Names the results folder.")
     description: str = ""
     seed: int = Field(0, ge=0, description="Root of every random stream of the run.")
-    start: AwareDatetime = Field(
-        default_factory=_default_start, description="Wall-clock time of t = 0, with its UTC offset."
+    site: SiteConfig = Field(
+        default_factory=SiteConfig, description="Where the site is: its time zone."
+    )
+    start: dt.datetime = Field(
+        default_factory=_default_start,
+        description=(
+            "Wall-clock time of t = 0, years 1900–2200: with a UTC offset (which must be "
+            "site.timezone's then), or without one to read it in site.timezone; default local "
+            "midnight of 2025-01-01. Held as an aware datetime in the site's zone."
+        ),
     )
     duration_h: float = Field(
         gt=0, le=MAX_HOURS, description="Simulated time [h], up to 876,000 (100 years)."
@@ -151,13 +162,23 @@ class Config(StrictModel):
 
     @field_validator("start")
     @classmethod
-    def _start_year(cls, start: dt.datetime) -> dt.datetime:
+    def _start_in_the_site_zone(cls, start: dt.datetime, info: ValidationInfo) -> dt.datetime:
         if not MIN_START_YEAR <= start.year <= MAX_START_YEAR:
             raise ValueError(
                 f"must lie in the years {MIN_START_YEAR}–{MAX_START_YEAR} "
                 "(the timeseries' timestamps span 1677–2262)"
             )
-        return start
+        site = info.data.get("site")
+        if not isinstance(site, SiteConfig):
+            return start  # (site: is invalid and reported; the zone is unknown)
+        return site_start(start, site.timezone)
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The site's time zone: ``site.timezone``'s, or ``start``'s fixed UTC offset."""
+        zone = self.start.tzinfo
+        assert zone is not None  # (the validator makes start aware)
+        return zone
 
     @property
     def storages(self) -> list[BatteryConfig]:
