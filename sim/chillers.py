@@ -52,9 +52,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sim.config import ChillersConfig
 from sim.units import KW_PER_TON
+
+if TYPE_CHECKING:  # (the schema calls chiller_model to check a rating: no import back)
+    from sim.config import ChillersConfig
 
 ZERO_C_K = 273.15
 EVAPORATOR_APPROACH_C = 2.0
