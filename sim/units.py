@@ -27,3 +27,7 @@ S_PER_H = 3600.0
 
 H_PER_S = 1.0 / S_PER_H
 """Hours per second [h/s]."""
+
+KW_PER_TON = 3.51685
+"""Heat removed by one ton of refrigeration [kW/ton]: 12,000 Btu/h; so a chiller's
+``kW/ton = KW_PER_TON / COP``."""

@@ -21,10 +21,39 @@ def weather_csv(folder, dry_c, wet_c, hours=48):
     return str(path)
 
 
-def cop_by_hand(supply_c, ambient_c, approach_c=10.0, eta=0.55):
-    """η·T_evap/(T_cond − T_evap), T_evap = supply − 2 °C, T_cond = ambient + approach [K]."""
+def f_to_c(t_f):
+    return (t_f - 32) / 1.8
+
+
+def carnot(supply_c, ambient_c, approach_c=10.0):
+    """T_evap/(T_cond − T_evap), T_evap = supply − 2 °C, T_cond = ambient + approach [K]."""
     t_evap = supply_c - 2 + 273.15
-    return eta * t_evap / (ambient_c + approach_c + 273.15 - t_evap)
+    return t_evap / (ambient_c + approach_c + 273.15 - t_evap)
+
+
+# The default chiller, by hand: ASHRAE 90.1-2019 Path A 0.560 kW/ton (COP 3.51685/0.560) at
+# AHRI 550/590 — 44 °F leaving chilled water, 85 °F entering condenser water = a 78 °F
+# wet-bulb + the tower's 7 °F approach — gives η_II; the Path A centrifugal part-load curve
+# (openstudio-standards ChlrWtrCentPathAAllEIRRatio_fQRatio), scaled to 1 at full load, has
+# its least power per ton at x* = √(a/c): below x* of the online capacity the staged plant
+# draws load·f(x*)/(x*·COP).
+ETA = 3.51685 / 0.560 / carnot(f_to_c(44), f_to_c(78))
+A, B, C = 0.222149, 0.503156, 0.256905
+X_BEST = math.sqrt(A / C)
+STAGED = (A + B * X_BEST + C * X_BEST**2) / (A + B + C) / X_BEST  # f(x*)/x* ≈ 0.9987
+
+
+def cop_by_hand(supply_c, ambient_c):
+    """The default chiller's full-load COP: η·T_evap/(T_cond − T_evap)."""
+    return ETA * carnot(supply_c, ambient_c)
+
+
+def compressor_by_hand(load_mw, capacity_mw, cop):
+    """The staged plant: load·f(x*)/(x*·COP) up to x*·capacity, capacity·f(load/C)/COP above."""
+    if load_mw <= X_BEST * capacity_mw:
+        return load_mw * STAGED / cop
+    x = load_mw / capacity_mw
+    return capacity_mw * (A + B * x + C * x**2) / (A + B + C) / cop
 
 
 def cooled(config_factory, tmp_path, dry_c, wet_c, it_mw=100.0, chillers=None, **keys):
@@ -81,15 +110,18 @@ def test_psychrometrics_against_published_values_and_by_hand():
 
 
 def test_steady_state_cooling_power_and_pue_by_hand(config_factory, tmp_path):
-    """100 MW of IT, wet-bulb 24 °C (no free cooling: 24 + 4 > 18): cooling = 100/COP + 5 %
-    of IT, COP = 0.55·289.15/18; heat rejected = 100 + 100/COP; water 1.85 L per kWh of it."""
+    """100 MW of IT, wet-bulb 24 °C (no free cooling: 24 + 4 = 28 = the return at 18 + 10):
+    cooling = 100·f(x*)/(x*·COP) + 5 % of IT (100 MW on 180 MW of chillers: staged at x*),
+    COP = η·289.15/18; heat rejected = 100 + compressor; water 1.85 L per kWh of it."""
     result = cooled(config_factory, tmp_path, 30.0, 24.0)
     cop = cop_by_hand(18.0, 24.0)
-    cooling_mw = 100 / cop + 5.0
+    assert pytest.approx(0.6982, abs=1e-4) == ETA  # 6.280 / (277.82 / 30.89)
+    compressor_mw = 100 * STAGED / cop
+    cooling_mw = compressor_mw + 5.0
     s = result.summary
     assert s["energy_mwh"]["cooling"] == pytest.approx(10 * cooling_mw, rel=1e-12)
     assert s["cooling"]["pue"] == pytest.approx(1 + cooling_mw / 100, rel=1e-12)
-    heat_mwh = 10 * (100 + 100 / cop)
+    heat_mwh = 10 * (100 + compressor_mw)
     assert s["cooling"]["heat_rejected_mwh"] == pytest.approx(heat_mwh, rel=1e-12)
     assert s["cooling"]["water_m3"] == pytest.approx(heat_mwh * 1.85, rel=1e-12)
     assert s["cooling"]["wue_l_per_kwh"] == pytest.approx(heat_mwh * 1.85 / 1000, rel=1e-12)
@@ -122,7 +154,8 @@ def test_chiller_capacity_and_heat_not_removed(config_factory, tmp_path, count, 
     cop = cop_by_hand(18.0, wet_c)
     s = result.summary
     assert s["cooling"]["heat_not_removed_mwh"] == pytest.approx(10 * (100 - removed), abs=1e-9)
-    assert s["energy_mwh"]["cooling"] == pytest.approx(10 * (removed / cop + 5.0), rel=1e-12)
+    compressor_mw = compressor_by_hand(removed, capacity_mw, cop)
+    assert s["energy_mwh"]["cooling"] == pytest.approx(10 * (compressor_mw + 5.0), rel=1e-12)
     kinds = result.events["kind"].tolist()
     assert ("cooling_deficit_start" in kinds) == (removed < 100)
 
@@ -180,8 +213,9 @@ def test_a_memphis_year_is_plausible(config_factory):
 
 
 def test_load_management_asks_the_it_for_the_facilitys_shortfall(config_factory, tmp_path):
-    """A 100 MW flexible IT load under a 90 MW import limit, cooling at 1 + 1/COP + 0.05 per MW
-    of IT: the IT gives up just enough that IT·(1 + 1/COP + 0.05) = 90; nothing unserved."""
+    """A 100 MW flexible IT load under a 90 MW import limit, cooling at f(x*)/(x*·COP) + 0.05
+    per MW of IT (staged: linear): the IT gives up just enough that IT·(1 + f(x*)/(x*·COP) +
+    0.05) = 90; nothing unserved."""
     result = run(
         config_factory(
             duration_h=10,
@@ -193,7 +227,7 @@ def test_load_management_asks_the_it_for_the_facilitys_shortfall(config_factory,
             facility={"electrical": "none"},  # the plant alone (losses: test_electrical.py)
         )
     )
-    per_it = 1 + 1 / cop_by_hand(18.0, 24.0) + 0.05
+    per_it = 1 + STAGED / cop_by_hand(18.0, 24.0) + 0.05  # (staged at x*: linear)
     s = result.summary
     assert s["unserved_mwh"] == pytest.approx(0.0, abs=1e-9)
     assert s["energy_mwh"]["it"] == pytest.approx(10 * 90 / per_it, rel=1e-9)

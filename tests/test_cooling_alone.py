@@ -8,11 +8,16 @@ event, makes the loop reaching a limit an event and tells it when the grid is lo
 Every expected number is computed here from the plant's documented equations (the docstring of
 :mod:`sim.cooling`), by the formula in the comment next to it:
 
-- free cooling while ``T_amb + economizer_approach ≤ T_s`` (wet-bulb for towers, dry-bulb for
-  dry coolers): no compressor power;
-- else ``COP = min(cop_max, η_II·T_evap/(T_cond − T_evap))`` with ``T_evap = T_s − 2 °C`` and
-  ``T_cond = T_amb + condenser_approach`` in kelvin; a unit removes up to
-  ``capacity·(1 − derate·max(0, T_amb − rating))``; compressor power ``removed/COP``;
+- full free cooling while ``T_amb + economizer_approach ≤ T_s`` (wet-bulb for towers, dry-bulb
+  for dry coolers): no compressor power; between that and the return temperature
+  ``T_r = T_s + return_delta_c`` the economizer takes the share
+  ``s = (T_r − T_amb − approach)/(T_r − T_s)`` of the heat, the chillers the rest;
+- the chillers: ``COP = min(cop_max, η_II·T_evap/(T_cond − T_evap))`` with ``T_evap = T_s −
+  2 °C`` and ``T_cond = T_amb + condenser_approach`` in kelvin; a unit removes up to
+  ``capacity·(1 − derate·max(0, T_amb − rating))``. These tests give η_II directly (the
+  deprecated key: the old default 0.55) and a linear part-load curve (``f(x) = x``), so the
+  compressor power is ``(1 − s)·removed/COP`` (the rating and the part-load curve:
+  ``test_chillers_rated.py``);
 - ``cooling = removed/COP + aux_pu·IT``; heat rejected ``removed + compressor``;
 - the loop stores what is not removed: ``ΔT = (IT − removed)·dt / C`` [°C, MW = MJ/s, MJ/°C],
   with the chillers flat out while the loop is warm (``ΔT > 0``).
@@ -35,10 +40,10 @@ REL = 1e-12
 K = 273.15  # 0 °C [K]
 COUNT = 3
 CAPACITY_MW = 10.0
-ETA_II = 0.55  # the config's defaults, written out: the test computes with them
+ETA_II = 0.55  # given (the old default); the config's defaults otherwise, written out
 COP_MAX = 12.0
 CONDENSER_APPROACH_C = 10.0
-RATING_C = 25.5
+RATING_C = 25.5  # (given: the default is AHRI's 25.56 °C wet-bulb)
 DERATE_PU_PER_C = 0.01
 C_MJ_PER_C = 4000.0
 THROTTLE_C = 5.0
@@ -47,8 +52,11 @@ RESTART_S = 900.0
 
 
 def config(**keys) -> CoolingConfig:
-    """3 chillers of 10 MW, off backup (restart 900 s); the documented defaults otherwise."""
+    """3 chillers of 10 MW, off backup (restart 900 s), η_II 0.55, a linear part-load curve,
+    capacity rated at 25.5 °C; the documented defaults otherwise."""
     chillers = {"count": COUNT, "capacity_mw": CAPACITY_MW, "on_backup": False}
+    chillers |= {"eta_ii": ETA_II, "part_load_curve": [0.0, 1.0, 0.0]}  # P = load/COP
+    chillers |= {"rating_ambient_c": RATING_C}
     chillers |= {"restart_s": RESTART_S} | keys.pop("chillers", {})
     return CoolingConfig(chillers=chillers, **keys)
 
@@ -166,20 +174,26 @@ def test_the_facility_power_at_a_constant_weather_is_it_plus_compressor_plus_aux
     supply_c = keys.get("supply_c", 12.0 if air else 18.0)
     aux_pu = keys.get("aux_pu", 0.10 if air else 0.05)
     ambient_c = dry_c if keys.get("heat_rejection") == "dry" else wet_c
-    assert ambient_c + 4.0 > supply_c  # not free cooling (economizer approach 4 °C)
+    assert ambient_c + 4.0 > supply_c  # not full free cooling (economizer approach 4 °C)
+    # the economizer's share (T_r − T_amb − 4)/(T_r − T_s), T_r = T_s + 10 (liquid), + 5.56
+    # (air): none but in the last case, (20 + 10 − 24 − 4)/10 = 0.2
+    return_c = supply_c + (10.0 / 1.8 if air else 10.0)
+    share = max(0.0, (return_c - ambient_c - 4.0) / (return_c - supply_c))
+    share = share if keys.get("economizer", True) else 0.0
+    assert share == (0.2 if "supply_c" in keys else 0.0)
     cop_ = cop(supply_c, ambient_c)
-    removed_mw = min(it_mw, capacity_mw(ambient_c))
-    assert removed_mw == it_mw  # the chillers carry it all
-    compressor_mw = removed_mw / cop_
+    removed_mw = min(it_mw, capacity_mw(ambient_c) / (1 - share))
+    assert removed_mw == it_mw  # the plant carries it all
+    compressor_mw = (1 - share) * removed_mw / cop_
     cooling_mw = compressor_mw + aux_pu * it_mw
     assert bus.power == pytest.approx((cooling_mw, removed_mw + compressor_mw, 0.0), rel=REL)
     # The facility: IT + cooling, e.g. 20·(1 + 1/8.835 + 0.05) = 23.26 MW in the first case.
-    assert it_mw + bus.power[0] == pytest.approx(it_mw * (1 + 1 / cop_ + aux_pu), rel=REL)
+    assert it_mw + bus.power[0] == pytest.approx(it_mw * (1 + (1 - share) / cop_ + aux_pu), rel=REL)
     plant = bus.plant
     assert plant.cop == pytest.approx(cop_, rel=REL)
-    assert plant.capacity_mw == pytest.approx(capacity_mw(ambient_c), rel=REL)
-    # Facility MW per MW of IT below the capacity: 1 + 1/COP + aux.
-    assert plant.marginal(it_mw) == pytest.approx(1 + 1 / cop_ + aux_pu, rel=REL)
+    assert plant.capacity_mw == pytest.approx(capacity_mw(ambient_c) / (1 - share), rel=REL)
+    # Facility MW per MW of IT below the capacity: 1 + (1 − s)/COP + aux.
+    assert plant.marginal(it_mw) == pytest.approx(1 + (1 - share) / cop_ + aux_pu, rel=REL)
     # Nothing stored: the loop holds, no limit is ahead.
     assert (plant.rate_c_per_s, plant.next_s()) == (0.0, math.inf)
     assert plant.water_l_per_kwh == (0.0 if keys.get("heat_rejection") == "dry" else 1.85)
@@ -190,7 +204,7 @@ def test_the_facility_power_at_a_constant_weather_is_it_plus_compressor_plus_aux
     [
         ({}, 20.0, 13.0, True),  # towers: 13 °C wet-bulb + 4 °C approach = 17 ≤ 18 °C supply
         ({}, 20.0, 14.0, True),  # 14 + 4 = 18 ≤ 18: still free (the bound is in)
-        ({}, 20.0, 14.5, False),  # 14.5 + 4 > 18: chillers
+        ({}, 20.0, 14.5, False),  # 14.5 + 4 > 18: the chillers take 5 % (below)
         ({"economizer": False}, 20.0, 13.0, False),
         ({"heat_rejection": "dry"}, 14.0, 10.0, True),  # dry coolers: the dry-bulb, 14 + 4 ≤ 18
         ({"heat_rejection": "dry"}, 15.0, 10.0, False),
@@ -204,9 +218,15 @@ def test_free_cooling_below_the_economizer_point_draws_only_the_auxiliaries(
         assert bus.power == pytest.approx((0.05 * 20.0, 20.0, 0.0), rel=REL)
         assert bus.plant.marginal(20.0) == pytest.approx(1.05, rel=REL)
     else:
-        cop_ = cop(18.0, dry_c if keys.get("heat_rejection") == "dry" else wet_c)
+        ambient_c = dry_c if keys.get("heat_rejection") == "dry" else wet_c
+        cop_ = cop(18.0, ambient_c)
+        # the economizer's share: (T_r − T_amb − 4)/(T_r − T_s), T_r = 18 + 10 °C (liquid)
+        share = 0.0 if keys.get("economizer") is False else (28.0 - ambient_c - 4.0) / 10.0
+        share = min(1.0, max(0.0, share))
+        assert share == pytest.approx({14.5: 0.95, 10.0: 0.9, 13.0: 0.0}[wet_c], rel=REL)
+        chillers_mw = (1 - share) * 20.0
         assert bus.power == pytest.approx(
-            (20.0 / cop_ + 0.05 * 20.0, 20.0 * (1 + 1 / cop_), 0.0), rel=REL
+            (chillers_mw / cop_ + 0.05 * 20.0, 20.0 + chillers_mw / cop_, 0.0), rel=REL
         )
 
 

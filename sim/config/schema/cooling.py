@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -15,6 +15,7 @@ from sim.config.schema.base import (
     MIN_AMBIENT_C,
     StrictModel,
 )
+from sim.units import KW_PER_TON
 
 
 class HeatWaveConfig(StrictModel):
@@ -103,6 +104,27 @@ class WeatherConfig(StrictModel):
         return self
 
 
+PartLoadCoefficient = Annotated[float, Field(ge=-10, le=10)]
+"""A coefficient of the part-load curve [-]."""
+RATING_KEYS = ("rated_kw_per_ton", "rated_cop", "eta_ii")
+"""The ways to give a chiller's efficiency: one at most (none: the default rating)."""
+
+
+def part_load_problem(curve: tuple[float, float, float]) -> str:
+    """What is wrong with a part-load curve ``(a, b, c)`` (empty if nothing): the power
+    ``a + b·x + c·x²`` must not be negative at no load (``a ≥ 0``), must rise with the load on
+    0–1 (``b ≥ 0`` and ``b + 2c ≥ 0``) and be near 1 at full load (``a + b + c`` in 0.9–1.1,
+    then scaled to 1)."""
+    a, b, c = curve
+    if a < 0:
+        return "a (the power at no load) must be >= 0"
+    if b < 0 or b + 2 * c < 0:
+        return "the power must rise with the load on 0–1: b >= 0 and b + 2c >= 0"
+    if not 0.9 <= a + b + c <= 1.1:
+        return f"a + b + c (the power at full load) is {a + b + c:.4g}; it must lie in 0.9–1.1"
+    return ""
+
+
 class ChillersConfig(StrictModel):
     """Chillers: identical units; capacity and COP fall as the condenser side warms."""
 
@@ -115,8 +137,44 @@ class ChillersConfig(StrictModel):
     capacity_mw: float = Field(
         gt=0, le=1000, description="Heat one unit removes at its rating [MW], up to 1,000."
     )
-    eta_ii: float = Field(
-        0.55, gt=0, le=1, description="Second-law efficiency: COP = η·T_evap/(T_cond − T_evap)."
+    # ASHRAE 90.1-2019 Table 6.8.1-3, Path A, as tabulated in NREL openstudio-standards
+    # (data/ashrae_90_1_2019.chillers.json): water-cooled centrifugal >= 600 tons 0.560 kW/ton
+    # full load, 0.500 IPLV; air-cooled >= 150 tons 1.188 kW/ton (EER 10.1), 0.857 IPLV.
+    rated_kw_per_ton: float | None = Field(
+        None,
+        ge=0.2,
+        le=3.0,
+        description=(
+            "Electric input per ton of cooling at the AHRI 550/590 rating [kW/ton], 0.2–3 "
+            "(towers: 44 °F leaving chilled water, 85 °F entering condenser water; dry: 95 °F "
+            "entering air); default 0.560 towers, 1.188 dry (ASHRAE 90.1-2019 Path A minima)."
+        ),
+    )
+    rated_cop: float | None = Field(
+        None,
+        ge=1.0,
+        le=20.0,
+        description="The rating as a COP instead [-], 1–20 (kW/ton = 3.517/COP).",
+    )
+    eta_ii: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description=(
+            "Deprecated (use rated_kw_per_ton): the second-law efficiency given directly, "
+            "COP = η·T_evap/(T_cond − T_evap), 0–1; without it η is calibrated to the rating."
+        ),
+    )
+    part_load_curve: tuple[PartLoadCoefficient, PartLoadCoefficient, PartLoadCoefficient] | None = (
+        Field(
+            None,
+            description=(
+                "(a, b, c) of the power at part load, EIR-fPLR = a + b·PLR + c·PLR² (DOE-2 / "
+                "EnergyPlus Chiller:Electric:EIR; scaled to 1 at full load, a + b + c within "
+                "0.9–1.1), each -10–10; default towers (0.222149, 0.503156, 0.256905), dry "
+                "(0.141, 0.655, 0.203): the ASHRAE 90.1 Path A curves (openstudio-standards)."
+            ),
+        )
     )
     cop_max: float = Field(
         12.0, gt=0, le=100, description="Upper bound of the COP at small lifts [-], up to 100."
@@ -127,11 +185,15 @@ class ChillersConfig(StrictModel):
         le=MAX_DELTA_C,
         description="Condensing above the ambient (wet-bulb for towers) [°C], 0–30.",
     )
-    rating_ambient_c: float = Field(
-        25.5,
+    rating_ambient_c: float | None = Field(
+        None,
         ge=MIN_AMBIENT_C,
         le=MAX_AMBIENT_C,
-        description="Ambient of the rated capacity (towers: wet-bulb) [°C], -60–60.",
+        description=(
+            "Ambient of the rated capacity [°C], -60–60; default the AHRI 550/590 point: "
+            "towers a 78 °F (25.56 °C) wet-bulb (85 °F condenser water − 7 °F approach), "
+            "dry 95 °F (35 °C) air."
+        ),
     )
     derate_pu_per_c: float = Field(
         0.01, ge=0, le=0.2, description="Capacity lost per °C of ambient above the rating [pu]."
@@ -153,6 +215,25 @@ class ChillersConfig(StrictModel):
         600.0, ge=0, le=86_400, description="From power back to cooling again, off backup [s]."
     )
 
+    @model_validator(mode="after")
+    def _one_rating(self) -> ChillersConfig:
+        given = [key for key in RATING_KEYS if getattr(self, key) is not None]
+        if len(given) > 1:
+            message = f"give one of {', '.join(RATING_KEYS)}, not {len(given)}"
+            raise KeyProblems([((key,), getattr(self, key), message) for key in given])
+        cop = self.rated_cop
+        if self.rated_kw_per_ton is not None:
+            cop = KW_PER_TON / self.rated_kw_per_ton
+        if cop is not None and cop > self.cop_max:
+            key = given[0]
+            message = f"is a rated COP of {cop:.3g}, above cop_max {self.cop_max:g}"
+            raise KeyProblems([((key,), getattr(self, key), message)])
+        if self.part_load_curve is not None:
+            problem = part_load_problem(self.part_load_curve)
+            if problem:
+                raise KeyProblems([(("part_load_curve",), list(self.part_load_curve), problem)])
+        return self
+
 
 class CoolingConfig(StrictModel):
     """The cooling plant: its power (chillers, pumps, fans, CDUs) goes on the bus."""
@@ -170,12 +251,30 @@ class CoolingConfig(StrictModel):
     heat_rejection: Literal["tower", "dry"] = Field(
         "tower", description="tower: evaporative (uses water); dry: dry coolers (no water)."
     )
-    economizer: bool = Field(True, description="Free cooling when the ambient is cold enough.")
+    economizer: bool = Field(
+        True,
+        description=(
+            "A waterside economizer in series: it pre-cools the return water toward the "
+            "ambient + economizer_approach_c; the chillers remove the rest."
+        ),
+    )
     economizer_approach_c: float = Field(
         4.0,
         ge=0,
         le=MAX_DELTA_C,
-        description="Free cooling while ambient + this <= supply_c [°C], 0–30.",
+        description=(
+            "Economizer water leaves at the ambient + this [°C], 0–30; full free cooling "
+            "while that is <= supply_c."
+        ),
+    )
+    return_delta_c: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_DELTA_C,
+        description=(
+            "Facility water return above supply_c [°C], up to 30; default liquid 10 "
+            "(assumed), air 5.56 (AHRI 550/590: 54 -> 44 °F)."
+        ),
     )
     aux_pu: float | None = Field(
         None,
@@ -217,5 +316,20 @@ class CoolingConfig(StrictModel):
         if self.shutdown_rise_c <= self.throttle_rise_c:
             raise KeyProblems(
                 [(("shutdown_rise_c",), self.shutdown_rise_c, "must exceed throttle_rise_c")]
+            )
+        from sim.chillers import chiller_model  # (the rating's physics is the model's)
+
+        eta_ii = chiller_model(self.chillers, self.heat_rejection).eta_ii
+        if eta_ii > 1.0:
+            key = next((k for k in RATING_KEYS if getattr(self.chillers, k) is not None), None)
+            raise KeyProblems(
+                [
+                    (
+                        ("chillers", key or "condenser_approach_c"),
+                        getattr(self.chillers, key or "condenser_approach_c"),
+                        f"makes the chillers beat Carnot at the rating (η_II {eta_ii:.3g} > 1; "
+                        "condensing approach_c above the ambient)",
+                    )
+                ]
             )
         return self
