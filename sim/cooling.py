@@ -57,7 +57,7 @@ from sim.chillers import AHRI_RATING_AMBIENT_C, chiller_model
 from sim.config import CoolingConfig
 from sim.contracts import NO_SITE, Site
 from sim.recorder import Recorder
-from sim.summary import cooling_summary
+from sim.summary import cooling_by_month, cooling_summary
 from sim.timer import Timer
 from sim.units import S_PER_H
 from sim.weather import Weather
@@ -96,8 +96,10 @@ class CoolingPlant:
         rng: np.random.Generator,
         recorder: Recorder,
         throttled_traces: Callable[[], Sequence[tuple[int, np.ndarray]]] = list,
+        months: tuple[Sequence[float], Sequence[str]] = ((0.0,), ("run",)),
     ):
         self.cfg = cfg
+        self.months = months  # (starts [s from the run's start], labels) of its calendar months
         self.throttled_traces = throttled_traces
         self.weather = weather
         self.rng = rng
@@ -323,7 +325,8 @@ class CoolingPlant:
         then the shutdowns of the nodes for heat, the hours of full free cooling
         (:meth:`free_cooling_h`), the economizer's share of the heat removed
         (:meth:`free_cooling_share_pu`), the chiller failures, and the chillers' rating: kW/ton
-        at the AHRI 550/590 point and their IPLV [kW/ton] (:mod:`sim.chillers`)."""
+        at the AHRI 550/590 point and their IPLV [kW/ton] (:mod:`sim.chillers`); last PUE,
+        WUE, water and energies per calendar month (:func:`sim.summary.cooling_by_month`)."""
         return {
             **cooling_summary(segments, end_s, self.water_l_per_kwh, self.throttled_traces()),
             "shutdowns": self.recorder.count("cooling_shutdown"),
@@ -332,4 +335,7 @@ class CoolingPlant:
             "chiller_failures": self.recorder.count("chiller_fail"),
             "chiller_kw_per_ton_ahri": self.chiller.rated_kw_per_ton,
             "chiller_iplv_kw_per_ton": self.chiller.iplv_kw_per_ton,
+            "by_month": cooling_by_month(
+                segments, np.asarray(self.months[0]), self.months[1], end_s, self.water_l_per_kwh
+            ),
         }

@@ -22,7 +22,7 @@ from sim.power.turbines import TurbineFleet
 from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
-from sim.signals import carbon_schedule, month_starts_s, price_schedule
+from sim.signals import carbon_schedule, month_labels, month_starts_s, price_schedule
 from sim.summary import turbine_summary
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
@@ -157,6 +157,7 @@ class Facility:
             if config.turbines
             else None
         )
+        months_s = month_starts_s(config.start, self.end_s)  # the run's calendar months
         # the weather: for the cooling plant and the turbines' inlet air
         self.weather = build_weather(config) if config.cooling or config.turbines else None
         self.cooling = (
@@ -166,6 +167,7 @@ class Facility:
                 stream(config.seed, "cooling.chillers"),
                 self.recorder,
                 self.cluster.throttle_traces if self.cluster is not None else list,
+                (months_s.tolist(), month_labels(config.start, months_s)),
             )
             if config.cooling is not None and self.weather is not None
             else None
@@ -192,7 +194,7 @@ class Facility:
             POLICIES[config.dispatch.policy].from_config(
                 config.dispatch,
                 self.grid.import_limit_mw,
-                month_starts_s(config.start, self.end_s).tolist(),
+                months_s.tolist(),
             ),
             self.recorder,
             self.fleet,

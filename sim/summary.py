@@ -419,9 +419,10 @@ def cooling_by_month(
     labels: Sequence[str],
     end_s: float,
     water_l_per_kwh: float,
-) -> dict[str, dict[str, float | None]]:
+) -> list[dict[str, str | float | None]]:
     """The cooling plant's numbers per calendar month of the run (local time; the first and
-    last months may be partial), each from the exact energies of the month:
+    last months may be partial; ``month`` its label), each from the exact energies of the
+    month:
     ``pue`` = facility / IT energy [-]; ``water_m3`` = heat rejected [MWh] × 1000 kWh/MWh ×
     ``water_l_per_kwh`` [L/kWh] / 1000 L/m³; ``wue_l_per_kwh`` = water [L] / IT [kWh];
     ``it_mwh``, ``cooling_mwh`` [MWh]."""
@@ -431,14 +432,17 @@ def cooling_by_month(
         return np.diff(cumulative_energy_mwh(segments, column, bounds_s))
 
     load, it, cooling, heat = map(per_month, ("load_mw", "it_mw", "cooling_mw", "heat_rejected_mw"))
-    months: dict[str, dict[str, float | None]] = {}
+    months: list[dict[str, str | float | None]] = []
     for k, label in enumerate(labels):
         water_m3 = float(heat[k]) * water_l_per_kwh
-        months[label] = {
-            "pue": float(load[k] / it[k]) if it[k] > 0 else None,
-            "wue_l_per_kwh": water_m3 / float(it[k]) if it[k] > 0 else None,
-            "water_m3": water_m3,
-            "it_mwh": float(it[k]),
-            "cooling_mwh": float(cooling[k]),
-        }
+        months.append(
+            {
+                "month": label,
+                "pue": float(load[k] / it[k]) if it[k] > 0 else None,
+                "wue_l_per_kwh": water_m3 / float(it[k]) if it[k] > 0 else None,
+                "water_m3": water_m3,
+                "it_mwh": float(it[k]),
+                "cooling_mwh": float(cooling[k]),
+            }
+        )
     return months

@@ -506,3 +506,25 @@ def test_the_loop_stops_at_each_limit_it_heads_for():
     assert plant.excess_c == 10.0
     plant.rate_c_per_s = -0.05
     assert plant.next_s() == pytest.approx(100.0)  # down to the throttle rise first
+
+
+def test_cooling_by_month_splits_the_run_at_local_month_starts(config_factory, tmp_path):
+    """24 h from 31 January 12:00 (UTC−6) at a constant 100 MW of IT and constant weather:
+    January and February get 12 h each — 1,200 MWh of IT — and each month's PUE, WUE and water
+    equal the run's (water = heat rejected [MWh] × 1.85 m³/MWh)."""
+    result = run(
+        config_factory(
+            duration_h=24,
+            start="2025-01-31T12:00:00-06:00",
+            load={"constant_mw": 100},
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
+            cooling={"chillers": {"count": 3, "capacity_mw": 60}},
+        )
+    )
+    c = result.summary["cooling"]
+    assert [m["month"] for m in c["by_month"]] == ["2025-01", "2025-02"]
+    for month in c["by_month"]:
+        assert month["it_mwh"] == pytest.approx(1200.0, rel=1e-12)
+        assert month["pue"] == pytest.approx(c["pue"], rel=1e-12)
+        assert month["wue_l_per_kwh"] == pytest.approx(c["wue_l_per_kwh"], rel=1e-12)
+        assert month["water_m3"] == pytest.approx(c["water_m3"] / 2, rel=1e-12)
