@@ -184,41 +184,38 @@ def wet_bulb_by_hand(dry_c: float, w: float, p_pa: float) -> float:
 def test_an_epw_year_is_laid_on_the_run_by_local_standard_time(config_factory, tmp_path):
     """A run starting 2024-12-31 23:00 UTC−5 (22:00 in the file's UTC−6) for 3 h: its hours
     take the file's 31 December 22:00 and 23:00, then 1 January 00:00 (the year wraps)."""
-    path = write_epw(tmp_path / "t.epw")
-    ts = run(
-        config_factory(
-            duration_h=3,
-            start="2024-12-31T23:00:00-05:00",
-            output={"resolution_s": 3600},
-            load={"constant_mw": 10},
-            weather={"epw": str(path)},
-            cooling={"chillers": {"count": 2, "capacity_mw": 10}},
-        )
-    ).timeseries
+    dry = hourly_dry_bulbs(
+        config_factory, write_epw(tmp_path / "t.epw"), "2024-12-31T23:00:00-05:00", 3
+    )
     dec31_22h = (365 - 1) * 24 + 22
-    expected = [epw_dry_c(dec31_22h), epw_dry_c(dec31_22h + 1), epw_dry_c(0)]
-    assert ts["dry_bulb_c"].tolist() == pytest.approx(expected)
+    assert dry == pytest.approx([epw_dry_c(dec31_22h), epw_dry_c(dec31_22h + 1), epw_dry_c(0)])
 
 
 def test_29_february_takes_the_28ths_hours(config_factory, tmp_path):
     """2024 is a leap year; a typical year has no 29 February: its hours repeat the 28th's, and
     1 March is the file's 1 March."""
     path = write_epw(tmp_path / "t.epw", tz_h=0.0)
-    ts = run(
-        config_factory(
-            duration_h=48,
-            start="2024-02-29T00:00:00+00:00",
-            output={"resolution_s": 3600},
-            load={"constant_mw": 10},
-            weather={"epw": str(path)},
-            cooling={"chillers": {"count": 2, "capacity_mw": 10}},
-        )
-    ).timeseries
+    dry = hourly_dry_bulbs(config_factory, path, "2024-02-29T00:00:00+00:00", 48)
     feb28 = (31 + 27) * 24
     expected = [epw_dry_c(feb28 + h) for h in range(24)] + [
         epw_dry_c(feb28 + 24 + h) for h in range(24)
     ]
-    assert ts["dry_bulb_c"].tolist() == pytest.approx(expected)
+    assert dry == pytest.approx(expected)
+
+
+def hourly_dry_bulbs(config_factory, epw_path, start: str, duration_h: float) -> list[float]:
+    """The hourly dry-bulb of a cooled run on the EPW file from ``start``."""
+    ts = run(
+        config_factory(
+            duration_h=duration_h,
+            start=start,
+            output={"resolution_s": 3600},
+            load={"constant_mw": 10},
+            weather={"epw": str(epw_path)},
+            cooling={"chillers": {"count": 2, "capacity_mw": 10}},
+        )
+    ).timeseries
+    return ts["dry_bulb_c"].tolist()
 
 
 @pytest.mark.parametrize(
