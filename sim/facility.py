@@ -35,11 +35,10 @@ PROGRESS_STEPS = 200
 
 def build_weather(config: Config) -> Weather:
     """The run's weather (:func:`sim.weather.build_weather`; Memphis's synthetic climate when
-    the config names none), on the site's wall clock (the local hours), drawn from its own
-    seeded stream."""
+    the config names none), on the site's wall clock (the local hours)."""
     cfg = config.weather if config.weather is not None else WeatherConfig()
     local_start = config.start.astimezone(config.zone)
-    return weather_from_config(cfg, local_start, config.duration_h, stream(config.seed, "weather"))
+    return weather_from_config(cfg, local_start, config.duration_h, config.seed)
 
 
 def build_load(cfg: LoadConfig | None) -> ExogenousLoad:

@@ -21,6 +21,7 @@ the wet-bulb rises by less than the dry-bulb.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ import simpy
 
 import sim.psychro as psychro
 from sim.climate import site_climate, synthetic
+from sim.rng import stream
 from sim.units import S_PER_H
 from sim.weather_files import WeatherTrace, hour_of_year, read_csv, read_epw
 
@@ -40,27 +42,75 @@ DEFAULT_SITE = "memphis"
 """The weather of a site that names none (synthetic, from Memphis's climate)."""
 
 
-def build_weather(
-    cfg: WeatherConfig, start: dt.datetime, duration_h: float, rng: np.random.Generator
-) -> Weather:
+def build_weather(cfg: WeatherConfig, start: dt.datetime, duration_h: float, seed: int) -> Weather:
     """The run's weather from its config: an EPW file, a CSV trace, or synthetic from a site's
-    climate (``rng`` its own seeded stream), with the heat waves added."""
+    climate (drawn from the run's ``weather`` stream of ``seed``), with the heat waves added."""
     if cfg.epw is not None:
         trace = on_run_hours(read_epw(cfg.epw), start, duration_h)
     elif cfg.csv is not None:
         trace = read_csv(cfg.csv)
     else:
-        climate = site_climate(cfg.site or DEFAULT_SITE)
-        times_h, dry, dew = synthetic(
-            climate, start, duration_h, rng, cfg.step_h, cfg.daily_sd_c, cfg.dew_sd_c
+        trace = synthetic_trace(
+            cfg.site or DEFAULT_SITE,
+            start,
+            duration_h,
+            seed,
+            cfg.step_h,
+            cfg.daily_sd_c,
+            cfg.dew_sd_c,
         )
-        pressure = psychro.pressure_pa(climate.elevation_m)
-        trace = WeatherTrace(times_h, dry, psychro.wet_bulb_c(dry, dew, pressure), dew, pressure)
     if cfg.heat_waves:
         trace = with_heat_waves(
             trace, [(w.start_h, w.duration_h, w.delta_c) for w in cfg.heat_waves], duration_h
         )
     return Weather(trace.times_h, trace.dry_bulb_c, trace.wet_bulb_c, trace.irradiance)
+
+
+def synthetic_trace(
+    site: str,
+    start: dt.datetime,
+    duration_h: float,
+    seed: int,
+    step_h: float,
+    temp_sd_c: float | None,
+    dew_sd_c: float | None,
+) -> WeatherTrace:
+    """Synthetic weather of a built-in site (:func:`sim.climate.synthetic`) with its wet-bulb
+    at the site's standard pressure. A process keeps the last few built (psychrolib's wet-bulb
+    costs ~45 µs a step, ~0.4 s for an hourly year), so the runs of a sweep that share their
+    weather, start and seed build it once; its arrays are read-only."""
+    # (aware datetimes compare equal at the same instant: the zone, which sets the local
+    # hours, is part of the key)
+    zone = repr(start.tzinfo)
+    return _synthetic_trace(site, start, zone, duration_h, seed, step_h, temp_sd_c, dew_sd_c)
+
+
+@functools.lru_cache(maxsize=8)
+def _synthetic_trace(
+    site: str,
+    start: dt.datetime,
+    _zone: str,
+    duration_h: float,
+    seed: int,
+    step_h: float,
+    temp_sd_c: float | None,
+    dew_sd_c: float | None,
+) -> WeatherTrace:
+    climate = site_climate(site)
+    times_h, dry, dew = synthetic(
+        climate,
+        start,
+        duration_h,
+        stream(seed, "weather"),
+        step_h,
+        temp_sd_c,
+        dew_sd_c,
+    )
+    pressure = psychro.pressure_pa(climate.elevation_m)
+    wet = psychro.wet_bulb_c(dry, dew, pressure)
+    for shared in (times_h, dry, dew, wet):
+        shared.flags.writeable = False  # (kept for the next run: read only)
+    return WeatherTrace(times_h, dry, wet, dew, pressure)
 
 
 def on_run_hours(year: WeatherTrace, start: dt.datetime, duration_h: float) -> WeatherTrace:

@@ -250,3 +250,20 @@ def test_one_weather_source_only(config_factory, tmp_path):
             cooling={"chillers": {"count": 2, "capacity_mw": 10}},
         )
     assert "give one of site, epw, csv" in str(info.value)
+
+
+def test_runs_sharing_their_weather_build_it_once_and_a_zone_is_its_own():
+    """The same site, start, seed and spread give the very same (read-only) trace; the same
+    instant on another clock is another weather (the local hours differ)."""
+    from zoneinfo import ZoneInfo
+
+    from sim.weather import synthetic_trace
+
+    chicago = dt.datetime(2025, 7, 1, tzinfo=ZoneInfo("America/Chicago"))
+    first = synthetic_trace("memphis", chicago, 48.0, 0, 1.0, None, None)
+    assert synthetic_trace("memphis", chicago, 48.0, 0, 1.0, None, None) is first
+    assert not first.dry_bulb_c.flags.writeable
+    utc = chicago.astimezone(dt.timezone.utc)  # (equal to chicago: the same instant)
+    other = synthetic_trace("memphis", utc, 48.0, 0, 1.0, None, None)
+    assert other is not first
+    assert int(np.argmax(other.dry_bulb_c[:24])) != int(np.argmax(first.dry_bulb_c[:24]))
