@@ -133,7 +133,8 @@ def synthetic(
     dates = local.tz_localize(None).normalize()  # (the local calendar day, daylight saving too)
     day = (dates - dates[0]).days.to_numpy()
     n_days = int(day.max()) + 1 if len(day) else 0
-    a, b = _ar1(rng.standard_normal((2, n_days)), climate.persistence_pu)
+    # (two draws per day in day order: a run's weather is the start of a longer run's)
+    a, b = _ar1(rng.standard_normal((n_days, 2)).T, climate.persistence_pu)
     c = np.clip(monthly("dew_corr_pu"), -1.0, 1.0)
     dry = diurnal + monthly("temp_sd_c", temp_sd_c) * a[day]
     dew_anomaly = monthly("dew_sd_c", dew_sd_c) * (c * a[day] + np.sqrt(1 - c * c) * b[day])

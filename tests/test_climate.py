@@ -267,3 +267,13 @@ def test_runs_sharing_their_weather_build_it_once_and_a_zone_is_its_own():
     other = synthetic_trace("memphis", utc, 48.0, 0, 1.0, None, None)
     assert other is not first
     assert int(np.argmax(other.dry_bulb_c[:24])) != int(np.argmax(first.dry_bulb_c[:24]))
+
+
+def test_a_shorter_run_has_the_start_of_a_longer_runs_weather():
+    """The same seed over 744 h and over 1,488 h: the first 744 hours are the same (the
+    day-to-day anomalies are drawn day by day, not per series)."""
+    climate = site_climate("memphis")
+    _, dry_short, dew_short = synthetic(climate, START, 744.0, stream(3, "weather"))
+    _, dry_long, dew_long = synthetic(climate, START, 1488.0, stream(3, "weather"))
+    assert np.array_equal(dry_short, dry_long[:744])
+    assert np.array_equal(dew_short, dew_long[:744])

@@ -1,5 +1,5 @@
 """Calibrate each built-in site's ``temp_sd_scale_pu`` so that the synthetic year's 0.4 %
-dry-bulb, averaged over 20 seeds, equals the site's ASHRAE design value.
+dry-bulb, averaged over 100 seeds, equals the site's ASHRAE design value.
 
 Why: the spreads in ``sim/data/weather.yaml`` come from a TMY3 year, whose months are picked
 as *typical* ones, so its hot spells are milder than the 30-year record the design values
@@ -20,7 +20,7 @@ import numpy as np
 from sim.climate import builtin_sites, site_climate, synthetic
 from sim.rng import stream
 
-SEEDS = 20
+SEEDS = 100
 START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
