@@ -412,3 +412,29 @@ def test_plot_titles_a_sweep_with_its_name_not_its_folder(tmp_path):
 
     assert _sweep_name(out) == "tiny_sweep"
     assert _sweep_name(tmp_path) == tmp_path.name  # (a folder without sweep.json)
+
+
+def test_the_battery_knee_sweep_crosses_its_threshold():
+    """``configs/sweeps/battery_knee.yaml``: a 300 MW load, 20 × 16.5 MW turbines starting in
+    600 s and ramping 5 MW/min each, a battery of 0.968 one-way efficiency and a 5–100 % SOC
+    window. By hand: 19 units cover 300 MW (18 give 297); the battery carries 300 MW through
+    the start, 50 MWh, and the ramp triangle 300 MW × (300 / (19 × 5) min) / 2 = 7.9 MWh, so
+    it needs (50 + 7.9) / 0.968 / 0.95 = 63.0 MWh nameplate. With at least 300 MW it rides
+    through from 65 MWh and not at 60; with 200 MW it leaves at least (300 − 200) MW × 600 s
+    unserved whatever its energy."""
+    from sim.sweep import load_sweep
+
+    sweep = load_sweep(ROOT / "configs" / "sweeps" / "battery_knee.yaml")
+    start_h, ramp_min = 600 / 3600, 300 / (19 * 5.0)
+    knee_mwh = (300 * start_h + 300 * ramp_min / 60 / 2) / 0.968 / 0.95
+    assert 60 < knee_mwh < 65
+    unserved = {}
+    for plan in sweep.plans:
+        key = (plan.params["battery.power_mw"], plan.params["battery.energy_mwh"])
+        if key in {(300, 60), (300, 65), (400, 60), (400, 65), (200, 100)}:
+            assert plan.config is not None
+            unserved[key] = run(plan.config).summary["unserved_mwh"]
+    assert unserved[(300, 65)] == unserved[(400, 65)] == 0.0
+    assert unserved[(300, 60)] > 0
+    assert unserved[(400, 60)] > 0
+    assert unserved[(200, 100)] >= (300 - 200) * start_h
