@@ -438,3 +438,10 @@ def test_the_battery_knee_sweep_crosses_its_threshold():
     assert unserved[(300, 60)] > 0
     assert unserved[(400, 60)] > 0
     assert unserved[(200, 100)] >= (300 - 200) * start_h
+
+
+def test_a_figure_shows_itself_in_jupyter_as_a_cells_value():
+    """Object-API figures are not pyplot's (``plt.show()`` ignores them): each has
+    ``_repr_png_``, so Jupyter shows the figure a cell ends with."""
+    ts = pd.DataFrame({"time_h": [0.0, 1.0], "load_mw": [1.0, 2.0], "grid_mw": [1.0, 2.0]})
+    assert supply_stack(ts, "t")._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,6 +4,7 @@ axes (so it never covers data)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +27,20 @@ WINDOW_LABEL_MIN_PU = 0.03
 (narrower ones are only shaded; the legend names them)."""
 
 
+class PngFigure(Figure):
+    """A matplotlib figure that shows itself in Jupyter as a cell's last value
+    (``_repr_png_``), whatever the backend: figures made with the object API are not
+    pyplot's, so ``plt.show()`` ignores them."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def figure(height: float = 4.0, width: float = 10.0) -> tuple[Figure, Axes]:
     """A figure with one axes, laid out by matplotlib's constrained layout."""
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig = PngFigure(figsize=(width, height), dpi=DPI, layout="constrained")
     return fig, fig.add_subplot()
 
 

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.plots.base import (
     DPI,
+    PngFigure,
     TimeAxis,
     bin_h,
     figure,
@@ -154,7 +155,7 @@ def turbines_online(
     """Two panels: the turbines' output [MW] and the units online [-] (mean over each bin,
     integer ticks), outage and demand-response windows shaded."""
     axis = axis or time_axis(ts)
-    fig = Figure(figsize=(10, 4.8), dpi=DPI, layout="constrained")
+    fig = PngFigure(figsize=(10, 4.8), dpi=DPI, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     t = axis.x(step_edges(ts))
     shown = visible(ts)
@@ -182,7 +183,7 @@ def cooling(
     axis, which spans at least :data:`PUE_MIN_SPAN`); the ambient dry-bulb and wet-bulb and
     the coolant supply temperature [°C], with the GPUs' throttle and the windows shaded."""
     axis = axis or time_axis(ts)
-    fig = Figure(figsize=(10, 7.0), dpi=DPI, layout="constrained")
+    fig = PngFigure(figsize=(10, 7.0), dpi=DPI, layout="constrained")
     power, pue, temps = fig.subplots(3, 1, sharex=True, height_ratios=(1, 1, 1.3))
     t = axis.x(step_edges(ts))
     shown = visible(ts)
@@ -224,7 +225,7 @@ def monthly_cooling(by_month: Sequence[Mapping[str, Any]], title: str) -> Figure
     wue = np.array(
         [np.nan if m.get("wue_l_per_kwh") is None else m["wue_l_per_kwh"] for m in by_month], float
     )
-    fig = Figure(figsize=(10, 5.0), dpi=DPI, layout="constrained")
+    fig = PngFigure(figsize=(10, 5.0), dpi=DPI, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     x = np.arange(len(months))
     bars = top.bar(x, pue - 1.0, bottom=1.0, color="#C44E52", width=0.7)
