@@ -163,7 +163,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_RUN_FAILED
     figures = None
     if args.plots:
-        figures = run_figures(config.name, result.timeseries, result.events, result.progress)
+        figures = run_figures(
+            config.name, result.timeseries, result.events, result.progress,
+            result.summary, result.config_yaml,
+        )  # fmt: skip
     try:
         result.write(out, force=args.force, figures=figures)
     except ResultsExistError as exc:
@@ -291,6 +294,17 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise ValueError(f"{path}: damaged, cannot be read ({exc})") from None
 
 
+def _sweep_name(folder: Path) -> str:
+    """The sweep's name (its ``sweep.json``), else the folder's (sweeps written before it)."""
+    import json
+
+    try:
+        name = json.loads((folder / "sweep.json").read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else folder.name
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     folder = args.results
     out = args.out if args.out is not None else folder / "plots"
@@ -306,14 +320,17 @@ def _cmd_plot(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_BAD_INPUT
-            figures = sweep_figures(folder.name, table, args.kpis)
+            figures = sweep_figures(_sweep_name(folder), table, args.kpis)
         else:
             if args.kpis:
                 print("error: --kpi is for sweep folders", file=sys.stderr)
                 return EXIT_BAD_INPUT
             result = read_result(folder)
             name = str(result.summary.get("run", {}).get("name", folder.name))
-            figures = run_figures(name, result.timeseries, result.events, result.progress)
+            figures = run_figures(
+                name, result.timeseries, result.events, result.progress,
+                result.summary, result.config_yaml,
+            )  # fmt: skip
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from sim import load_config, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,3 +38,28 @@ def test_the_readme_tells_what_the_outage_run_does():
     starts = ev[(ev["kind"] == "turbine_start") & (ev["time_h"] >= out_h)]
     assert f"{len(starts)} turbines start at {starts['time_h'].min():g} h" in text
     assert (ROOT / "docs/figures/colossus1_2025_outage.png").stat().st_size > 10_000
+
+
+def test_the_readme_tells_the_pue_of_the_year_run():
+    """The README's monthly PUE paragraph is the one the year's kept summary tells, and that
+    summary's January agrees with a run of January alone (744 h, the same clock and weather
+    seed). Not to the last digit: the synthetic wet-bulb of a run's last days depends on the
+    run's length (noticed here; up to 3.4 °C on 24–26 January between a 744-h and a
+    1,488-h run), which moves January's PUE by ~0.002, so the tolerance is 0.005 [-] and
+    0.05 L/kWh — far below a change of model, which the regression test catches."""
+    import json
+
+    make = make_module()
+    kept = json.loads(make.YEAR_SUMMARY.read_text())
+    readme = (ROOT / "README.md").read_text()
+    paragraph = make.pue_narrative({"cooling": kept})
+    assert make.replace_block(readme, paragraph, make.PUE_MARKERS) == readme, (
+        "the README's PUE paragraph is stale: run `python docs/figures/make.py`"
+    )
+    january = run(load_config(make.YEAR_CONFIG, ["duration_h=744"])).summary["cooling"]
+    (month,) = january["by_month"]
+    assert month["month"] == kept["by_month"][0]["month"] == "2025-01"
+    assert month["pue"] == pytest.approx(kept["by_month"][0]["pue"], abs=0.005)
+    assert month["wue_l_per_kwh"] == pytest.approx(kept["by_month"][0]["wue_l_per_kwh"], abs=0.05)
+    assert len(kept["by_month"]) == 12
+    assert (ROOT / "docs/figures/colossus1_2025_year_pue.png").stat().st_size > 10_000

@@ -1,38 +1,65 @@
-"""The notebooks run (their quick versions, ``DCSIM_QUICK=1``), keep their outputs stripped in
-git, and state an answer consistent with their own table.
+"""The notebooks run (their quick versions, ``DCSIM_QUICK=1``), show their figures, keep their
+outputs stripped in git, and state an answer consistent with their own table.
 
-Code cells are executed in order in one namespace, from ``notebooks/``, as Jupyter would (the
-notebooks use no magics); figures go to the Agg backend.
+Each notebook is executed as Jupyter would, by a Jupyter kernel (nbclient and ipykernel, in
+the ``notebooks`` and ``dev`` extras), from ``notebooks/``; a cell added at its end hands the
+names the test checks back (pickled to a temporary file). The executed notebook's outputs
+must hold its figures: an ``image/png`` output for each figure it draws.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+FIGURES = {"outage_scenarios": 1, "peak_load": 1, "megapack_sizing": 1}
+"""How many figures each notebook draws (``image/png`` outputs once executed)."""
+HANDED_BACK = ("table", "windows", "ANSWER")
 
 
 def cells(name: str) -> list[dict]:
     return json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]
 
 
-def execute(name: str, monkeypatch) -> dict:
-    """Run the notebook's code cells; return its namespace."""
-    matplotlib.use("Agg")
-    monkeypatch.chdir(NOTEBOOKS)
+def execute(name: str, monkeypatch, tmp_path: Path) -> dict:
+    """Execute the notebook in a kernel; check its figures are in its outputs; return the
+    names of :data:`HANDED_BACK` it defines."""
     monkeypatch.setenv("DCSIM_QUICK", "1")
-    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
-    namespace: dict = {"__name__": "__main__"}
-    for i, cell in enumerate(cells(name)):
-        if cell["cell_type"] == "code":
-            exec(compile("".join(cell["source"]), f"{name}.ipynb[{i}]", "exec"), namespace)
-    plt.close("all")
-    return namespace
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    n_cells = len(nb.cells)
+    handed = tmp_path / "names.pickle"
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import pickle as _p\n"
+            f"_p.dump({{k: v for k, v in globals().items() if k in {HANDED_BACK!r}}},"
+            f" open({str(handed)!r}, 'wb'))"
+        )
+    )
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    client.execute()
+    pngs = [
+        i
+        for i, cell in enumerate(nb.cells[:n_cells])
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
+    assert len(pngs) == FIGURES[name], f"{name}: figures in the outputs of cells {pngs}"
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]  # fmt: skip
+    assert not errors
+    return pickle.loads(handed.read_bytes())
 
 
 @pytest.mark.parametrize("name", ["outage_scenarios", "peak_load", "megapack_sizing"])
@@ -43,8 +70,8 @@ def test_notebook_outputs_are_stripped(name):
             assert cell["execution_count"] is None
 
 
-def test_outage_scenarios(monkeypatch):
-    ns = execute("outage_scenarios", monkeypatch)
+def test_outage_scenarios(monkeypatch, tmp_path):
+    ns = execute("outage_scenarios", monkeypatch, tmp_path)
     table = ns["table"]
     with_mp = table[table["megapacks"]]
     without = table[~table["megapacks"]]
@@ -73,8 +100,8 @@ def test_outage_scenarios(monkeypatch):
     assert ns["ANSWER"].startswith("With the Megapacks")
 
 
-def test_peak_load(monkeypatch):
-    ns = execute("peak_load", monkeypatch)
+def test_peak_load(monkeypatch, tmp_path):
+    ns = execute("peak_load", monkeypatch, tmp_path)
     table, windows = ns["table"], ns["windows"]
     assert len(windows) >= 1
     # The cuts cannot raise goodput, and the battery works in the windows.
@@ -97,13 +124,13 @@ def test_peak_load(monkeypatch):
     assert "at full power it would bill" in ns["ANSWER"]
 
 
-def test_megapack_sizing(monkeypatch):
+def test_megapack_sizing(monkeypatch, tmp_path):
     """Hand checks: a run that does not ride through has emptied its battery — it gave the
     usable energy (1 − soc_min = 0.95 of it) × the discharge efficiency at the bus — √0.920 for
     the preset's 2-hour Megapack 2 XL units (92.0 % round trip, Tesla datasheet, facts.md §14);
     a battery with less power than the load falls short at once; one that rides through
     leaves nothing unserved."""
-    ns = execute("megapack_sizing", monkeypatch)
+    ns = execute("megapack_sizing", monkeypatch, tmp_path)
     table = ns["table"]
     for r in table.itertuples():
         if r.rides_through:

@@ -1,17 +1,28 @@
-"""Make the README's figure and the paragraph that tells it, from one run: nothing pasted.
+"""Make every README/doc figure and the paragraphs that tell them, from runs: nothing pasted.
 
-    python docs/figures/make.py
+    python docs/figures/make.py [--force]
 
-runs ``configs/examples/colossus1_2025_outage.yaml``, writes
-``docs/figures/colossus1_2025_outage.png`` (the standard zoom on the outage, ``dcsim plot``'s
-``zoom_1_outage.png``) and rewrites the README's paragraph between the markers
-``<!-- outage-narrative -->`` and ``<!-- /outage-narrative -->``. ``tests/test_docs_figures.py``
-runs the same config and checks that the README's paragraph is the one this run tells, so
-text and picture cannot drift from the code: after a change of results, run this script.
+- ``configs/examples/colossus1_2025_outage.yaml`` (a few seconds): writes
+  ``docs/figures/colossus1_2025_outage.png`` (the standard zoom on the outage, ``dcsim plot``'s
+  ``zoom_1_grid_outage.png``) and the README's paragraph between ``<!-- outage-narrative -->``
+  and ``<!-- /outage-narrative -->``;
+- ``configs/examples/colossus1_2025_year.yaml`` (~20–40 s): writes
+  ``docs/figures/colossus1_2025_year_pue.png`` (``dcsim plot``'s ``cooling_by_month.png``)
+  and the paragraph between ``<!-- pue-narrative -->`` and ``<!-- /pue-narrative -->``.
+
+Each figure is remade only when its inputs changed: ``docs/figures/cache.json`` keeps, per
+figure, a hash of its resolved config and of dcsim's source (``sim/``, ``.py`` and data files);
+``--force`` remakes all. ``tests/test_docs_figures.py`` runs the outage config and checks that
+the README's paragraph is the one this run tells; for the year (too slow for the tests) it
+checks that the PUE paragraph is the one the kept summary (``colossus1_2025_year_cooling.json``)
+tells and that a run of January alone agrees with the kept January. So text and picture
+cannot drift from the code: after a change of results, run this script.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 import textwrap
@@ -29,6 +40,13 @@ CONFIG = ROOT / "configs" / "examples" / "colossus1_2025_outage.yaml"
 FIGURE = ROOT / "docs" / "figures" / "colossus1_2025_outage.png"
 README = ROOT / "README.md"
 MARKERS = ("<!-- outage-narrative -->", "<!-- /outage-narrative -->")
+YEAR_CONFIG = ROOT / "configs" / "examples" / "colossus1_2025_year.yaml"
+YEAR_FIGURE = ROOT / "docs" / "figures" / "colossus1_2025_year_pue.png"
+PUE_MARKERS = ("<!-- pue-narrative -->", "<!-- /pue-narrative -->")
+CACHE = ROOT / "docs" / "figures" / "cache.json"
+YEAR_SUMMARY = ROOT / "docs" / "figures" / "colossus1_2025_year_cooling.json"
+"""The year's ``summary["cooling"]`` (with ``by_month``), kept beside its figure: the README's
+PUE paragraph is told from it, and the test checks both against it and a shorter run."""
 
 
 def _names(events: pd.DataFrame, kind: str, start_h: float, stop_h: float) -> list[str]:
@@ -104,31 +122,88 @@ def narrative(config: Config, result: Result) -> str:
     return textwrap.fill(text, 96)
 
 
-def replace_block(readme: str, paragraph: str) -> str:
-    """``readme`` with the text between :data:`MARKERS` replaced by ``paragraph``."""
-    start, stop = (re.escape(m) for m in MARKERS)
-    block = f"{MARKERS[0]}\n{paragraph}\n{MARKERS[1]}"
+def pue_narrative(summary: dict) -> str:
+    """The paragraph under the README's monthly PUE figure, from the year's ``summary``
+    (its ``cooling`` section, with ``by_month``)."""
+    months = summary["cooling"]["by_month"]
+    low = min(months, key=lambda m: m["pue"])
+    high = max(months, key=lambda m: m["pue"])
+    jan = months[0]
+    text = (
+        f"Monthly PUE over the year runs from {low['pue']:.3f} ({low['month']}) to"
+        f" {high['pue']:.3f} ({high['month']}), the chillers working hardest in the Memphis"
+        f" summer; January's is {jan['pue']:.3f} with a WUE of {jan['wue_l_per_kwh']:.2f} L/kWh"
+        f" (the whole year: PUE {summary['cooling']['pue']:.3f}, WUE"
+        f" {summary['cooling']['wue_l_per_kwh']:.2f} L/kWh)."
+    )
+    return textwrap.fill(text, 96)
+
+
+def replace_block(readme: str, paragraph: str, markers: tuple[str, str] = MARKERS) -> str:
+    """``readme`` with the text between ``markers`` replaced by ``paragraph``."""
+    start, stop = (re.escape(m) for m in markers)
+    block = f"{markers[0]}\n{paragraph}\n{markers[1]}"
     new, n = re.subn(f"{start}.*?{stop}", lambda _: block, readme, flags=re.S)
     if n != 1:
-        raise SystemExit(f"README.md must hold the markers {MARKERS} once")
+        raise SystemExit(f"README.md must hold the markers {markers} once")
     return new
 
 
-def main() -> None:
+def _source_sha256() -> str:
+    """A hash of dcsim's source and data files (what a figure's numbers depend on)."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "sim").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".csv", ".epw"):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _stale(name: str, config_sha256: str, figure: Path, cache: dict, force: bool) -> bool:
+    key = {"config_sha256": config_sha256, "source_sha256": _source_sha256()}
+    if not force and figure.is_file() and cache.get(name) == key:
+        print(f"{figure.relative_to(ROOT)}: unchanged inputs, kept (--force remakes it)")
+        return False
+    cache[name] = key
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    force = "--force" in argv
     sys.path.insert(0, str(ROOT))
     import matplotlib
 
     matplotlib.use("Agg")
     from sim import load_config, run
     from sim.plots import run_figures
+    from sim.runner import config_sha256
 
+    cache = json.loads(CACHE.read_text()) if CACHE.is_file() else {}
+    readme = README.read_text()
     config = load_config(CONFIG)
-    result = run(config)
-    figures = run_figures(result.summary["run"]["name"], result.timeseries, result.events)
-    zoom = next(name for name in figures if name.startswith("zoom_") and "outage" in name)
-    figures[zoom].savefig(FIGURE, dpi=110, bbox_inches="tight")
-    README.write_text(replace_block(README.read_text(), narrative(config, result)))
-    print(f"wrote {FIGURE.relative_to(ROOT)} and the README's paragraph")
+    if _stale("outage", config_sha256(config), FIGURE, cache, force):
+        result = run(config)
+        figures = run_figures(
+            result.summary["run"]["name"], result.timeseries, result.events,
+            summary=result.summary, config=result.config_yaml,
+        )  # fmt: skip
+        zoom = next(name for name in figures if name.startswith("zoom_") and "outage" in name)
+        figures[zoom].savefig(FIGURE, dpi=110, bbox_inches="tight")
+        readme = replace_block(readme, narrative(config, result))
+        print(f"wrote {FIGURE.relative_to(ROOT)} and the README's outage paragraph")
+    year = load_config(YEAR_CONFIG)
+    if _stale("year", config_sha256(year), YEAR_FIGURE, cache, force):
+        result = run(year, progress=True)
+        figures = run_figures(
+            year.name, result.timeseries, result.events, summary=result.summary,
+            config=result.config_yaml,
+        )  # fmt: skip
+        figures["cooling_by_month"].savefig(YEAR_FIGURE, dpi=110, bbox_inches="tight")
+        readme = replace_block(readme, pue_narrative(result.summary), PUE_MARKERS)
+        YEAR_SUMMARY.write_text(json.dumps(result.summary["cooling"], indent=1) + "\n")
+        print(f"wrote {YEAR_FIGURE.relative_to(ROOT)} and the README's PUE paragraph")
+    README.write_text(readme)
+    CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ writes each run's folder as its outcome arrives, and the tables at the end (or o
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import traceback
 from collections.abc import Iterator
@@ -26,6 +27,9 @@ from sim.sweep.errors import SweepError, SweepInterrupted
 from sim.sweep.execution import EXECUTORS, Backend, Outcome, Task
 from sim.sweep.spec import RunPlan, Sweep
 from sim.sweep.table import _row, _write_tables, sweep_table
+
+SWEEP_INFO = "sweep.json"
+"""A sweep folder's ``{"name": the spec's name}``."""
 
 
 def run_sweep(
@@ -102,6 +106,8 @@ def run_sweep(
                 folder.rmdir()
         raise
     write_marker(out, "sweep")
+    # The spec's name, for titles (``dcsim plot``): the folder may be named otherwise (--out).
+    (out / SWEEP_INFO).write_text(json.dumps({"name": sweep.spec.name}) + "\n")
     bar = tqdm(
         total=len(sweep.plans),
         initial=len(rows),
