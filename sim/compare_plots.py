@@ -46,7 +46,8 @@ def _steps(runs: Sequence[Run], column: str) -> list[tuple[Run, np.ndarray, np.n
 
 def compare_figures(runs: Sequence[Run]) -> dict[str, Figure]:
     """``compare_supply`` (one panel per :data:`SUPPLY_PANELS` column that a run has non-zero),
-    ``compare_soc`` (battery state of charge [%], at each bin's end) and, when a run has jobs,
+    ``compare_soc`` (battery state of charge [%], at each bin's end; runs without a battery
+    left out, the figure too if none has one) and, when a run has jobs,
     ``compare_progress`` (useful compute [h] per job, a line style per job)."""
     from matplotlib.figure import Figure
 
@@ -71,7 +72,7 @@ def compare_figures(runs: Sequence[Run]) -> dict[str, Figure]:
         fig.suptitle("Supply and load, runs overlaid")
         figures["compare_supply"] = fig
 
-    soc = _steps(runs, "battery_soc")
+    soc = [line for line in _steps(runs, "battery_soc") if np.any(line[2] != 0)]  # (no battery)
     if soc:
         fig = Figure(figsize=(9, 3.5), layout="constrained")
         ax = fig.subplots()

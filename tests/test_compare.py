@@ -3,7 +3,6 @@ clear errors for folders that are not runs, and the overlaid figures."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -113,21 +112,39 @@ def test_a_sweep_folder_stands_for_its_runs(tmp_path, capsys):
     assert "energy_mwh.load" in capsys.readouterr().out
 
 
-def test_plots_overlay_the_runs(two_runs, tmp_path, capsys):
+def test_plots_overlay_the_runs(two_runs, tmp_path):
     from sim.compare_plots import compare_figures
 
     runs = load_runs(list(two_runs))
     figures = compare_figures(runs)
-    assert set(figures) == {"compare_supply", "compare_soc"}  # (no jobs: no progress figure)
+    assert set(figures) == {"compare_supply"}  # (no battery, no jobs: no SOC, no progress)
     supply = figures["compare_supply"].axes
     assert [ax.get_ylabel() for ax in supply] == ["facility load [MW]", "grid import [MW]"]
     assert [ln.get_label() for ln in supply[0].get_lines()] == ["a", "b"]
-    # the 80-MW run's load line sits at 80 MW
-    assert list(supply[0].get_lines()[1].get_ydata()) == pytest.approx([80.0] * 17)  # 16 bins + end
-    assert figures["compare_soc"].axes[0].get_ylabel() == "battery state of charge [%]"
+    # the 80-MW run's load line sits at 80 MW (16 bins of 15 min, closed at the end)
+    assert list(supply[0].get_lines()[1].get_ydata()) == pytest.approx([80.0] * 17)
     out = tmp_path / "figs"
     a, b = two_runs
     assert main(["compare", str(a), str(b), "--plots", "--out", str(out)]) == EXIT_OK
-    assert sorted(p.name for p in out.iterdir()) == ["compare_soc.png", "compare_supply.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["compare_supply.png"]
     assert (out / "compare_supply.png").read_bytes()[:4] == b"\x89PNG"
-    assert json.loads((a / "summary.json").read_text())["run"]["name"] == "site"
+
+
+def test_plots_of_runs_with_a_battery_and_jobs(tmp_path):
+    """Two runs of Meta's Llama 3 job for 24 h (seeds 1 and 2), one with a 100-MWh battery:
+    the SOC figure draws that run only; the progress figure one line per run and job."""
+    from sim.compare_plots import compare_figures
+
+    example = Path(__file__).resolve().parents[1] / "configs" / "examples" / "llama3_cluster.yaml"
+    common = ["--set", "duration_h=24", "--set", "output.resolution_s=3600"]
+    battery = ["--set", "battery={energy_mwh: 100, power_mw: 50}"]
+    assert main(["run", str(example), "--out", str(tmp_path / "x"), *common]) == EXIT_OK
+    assert main(["run", str(example), "--out", str(tmp_path / "y"), *common, *battery]) == 0
+    figures = compare_figures(load_runs([tmp_path / "x", tmp_path / "y"]))
+    assert set(figures) == {"compare_supply", "compare_soc", "compare_progress"}
+    soc = figures["compare_soc"].axes[0]
+    assert [ln.get_label() for ln in soc.get_lines()] == ["y"]
+    assert max(soc.get_lines()[0].get_ydata()) <= 100.0
+    progress = figures["compare_progress"].axes[0]
+    assert [ln.get_label() for ln in progress.get_lines()] == ["x: llama3-405b", "y: llama3-405b"]
+    assert progress.get_ylabel() == "useful compute [h]"
