@@ -304,6 +304,13 @@ def format_sweep(by_variant: pd.DataFrame, title: str = "") -> str:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     by_variant = args.results / "summary_by_variant.parquet"
+    if by_variant.is_file() and (args.only or args.events or args.kinds):
+        print(
+            "error: --only, --events and --kinds are for a run folder (a sweep's runs are in "
+            f"{args.results / 'runs'})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     if by_variant.is_file():
         try:
             print(format_sweep(_read_table(by_variant), title=str(args.results)))

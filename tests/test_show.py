@@ -112,3 +112,9 @@ def test_events_filtered_by_kind(folder, capsys):
 def test_show_a_folder_that_is_not_a_run_exits_2(tmp_path, capsys):
     assert main(["show", str(tmp_path), "--events"]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_run_options_on_a_sweep_folder_exit_2(tmp_path, capsys):
+    (tmp_path / "summary_by_variant.parquet").write_bytes(b"")
+    assert main(["show", str(tmp_path), "--only", "pue"]) == EXIT_BAD_INPUT
+    assert "are for a run folder" in capsys.readouterr().err
