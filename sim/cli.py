@@ -1,4 +1,5 @@
-"""The ``dcsim`` command: ``run``, ``sweep``, ``validate``, ``show``, ``plot`` and ``presets``.
+"""The ``dcsim`` command: ``run``, ``sweep``, ``validate``, ``show``, ``plot``, ``compare``,
+``export`` and ``presets``.
 
 Exit codes: 0 ok, 2 bad input (config, arguments, files), 1 a failure inside a run.
 Bad input never produces a traceback: every problem is printed with its file and key path.
@@ -12,7 +13,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -24,10 +24,10 @@ from sim.results import (
     NotOursError,
     ResultsExistError,
     check_replaceable,
-    iter_flat,
     read_result,
 )
 from sim.runner import RunError, run
+from sim.show import filter_events, format_events, format_summary
 from sim.sweep import (
     BACKENDS,
     Backend,
@@ -109,7 +109,47 @@ def _parser() -> argparse.ArgumentParser:
 
     p_show = sub.add_parser("show", help="print a run's summary (or a sweep's table)")
     p_show.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    p_show.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only the keys matching PATTERN (shell wildcards, e.g. 'by_month*pue'; without "
+        "any, the keys containing it; repeatable)",
+    )
+    p_show.add_argument("--events", action="store_true", help="print the event log instead")
+    p_show.add_argument(
+        "--kinds",
+        type=lambda text: [k.strip() for k in text.split(",") if k.strip()],
+        default=[],
+        metavar="KIND,...",
+        help="with --events (implied): only these kinds, e.g. outage_start,battery_full",
+    )
     p_show.set_defaults(func=_cmd_show)
+
+    p_cmp = sub.add_parser("compare", help="headline KPIs of runs side by side, with differences")
+    p_cmp.add_argument(
+        "runs", type=Path, nargs="+", metavar="RUN", help="run folders, or a sweep folder"
+    )
+    p_cmp.add_argument(
+        "--kpi",
+        dest="kpis",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="summary keys to compare (shell wildcards; repeatable; default: the headline KPIs)",
+    )
+    p_cmp.add_argument("--plots", action="store_true", help="also draw the runs overlaid (PNG)")
+    p_cmp.add_argument(
+        "--out", type=Path, default=Path("comparison"), help="folder for --plots (comparison)"
+    )
+    p_cmp.set_defaults(func=_cmd_compare)
+
+    p_exp = sub.add_parser("export", help="write a run's results as CSV files for spreadsheets")
+    p_exp.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    p_exp.add_argument("--csv", action="store_true", help="as CSV (the only format; default)")
+    p_exp.add_argument("--out", type=Path, help="folder (default: RESULTS_DIR/csv)")
+    p_exp.set_defaults(func=_cmd_export)
 
     p_plot = sub.add_parser("plot", help="draw a run's (or a sweep's) standard figures as PNG")
     p_plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
@@ -267,6 +307,13 @@ def format_sweep(by_variant: pd.DataFrame, title: str = "") -> str:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     by_variant = args.results / "summary_by_variant.parquet"
+    if by_variant.is_file() and (args.only or args.events or args.kinds):
+        print(
+            "error: --only, --events and --kinds are for a run folder (a sweep's runs are in "
+            f"{args.results / 'runs'})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     if by_variant.is_file():
         try:
             print(format_sweep(_read_table(by_variant), title=str(args.results)))
@@ -282,7 +329,59 @@ def _cmd_show(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(format_summary(result.summary, title=str(args.results)))
+    if args.events or args.kinds:
+        events, absent = filter_events(result.events, args.kinds)
+        for kind in absent:
+            print(f"note: no {kind} events in this run", file=sys.stderr)
+        print(format_events(events))
+        return EXIT_OK
+    print(format_summary(result.summary, title=str(args.results), only=args.only))
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import CompareError, compare_table, format_table, load_runs
+
+    try:
+        runs = load_runs(args.runs)
+        table = compare_table([r.result.summary for r in runs], [r.label for r in runs], args.kpis)
+    except (CompareError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DAMAGED as exc:
+        print(f"error: a run folder is damaged, cannot be compared ({exc!r})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if table.empty:
+        print(f"error: no run has a key matching {', '.join(args.kpis)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(format_table(table))
+    if args.plots:
+        from sim.compare_plots import compare_figures, save
+
+        try:
+            paths = save(compare_figures(runs), args.out)
+        except OSError as exc:
+            print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"{len(paths)} figures -> {args.out}")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from sim.export import export_csv
+
+    out = args.out if args.out is not None else args.results / "csv"
+    try:
+        result = read_result(args.results)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        paths = export_csv(result, out)
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{len(paths)} CSV files -> {out}: {', '.join(p.name for p in paths)}")
     return EXIT_OK
 
 
@@ -370,52 +469,3 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     folder = os.path.relpath(PRESETS_DIR) if PRESETS_DIR.is_relative_to(Path.cwd()) else PRESETS_DIR
     print(f"run one: dcsim run {folder}/NAME.yaml --plots")
     return EXIT_OK
-
-
-_UNITS = (
-    ("_mmbtu", "MMBtu"),
-    ("_hours", "h"),
-    ("_hours_in_a_year", "h"),
-    ("_hours_per_year", "h/yr"),
-    ("_kwh", "kWh"),
-    ("_mwh", "MWh"),
-    ("_mw", "MW"),
-    ("_s", "s"),
-    ("_h", "h"),
-    ("_pu", "pu"),
-    ("_usd", "USD"),
-    ("_t", "t"),
-)
-
-
-def _unit(path: tuple[str, ...]) -> str:
-    """The unit of a summary entry, read from the suffixes of its key path (innermost first)."""
-    for part in reversed(path):
-        if "soc" in part:
-            return "pu"
-        for suffix, unit in _UNITS:
-            if part.endswith(suffix):
-                return unit
-    return ""
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "yes", False: "no", None: "-"}[value]
-    if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.1f}"
-    if isinstance(value, list):
-        return ", ".join(_fmt(v) for v in value) or "-"
-    return str(value)
-
-
-def format_summary(summary: dict[str, Any], title: str = "") -> str:
-    """A summary as an aligned text table: key path, value, unit."""
-    rows = [(".".join(path), _fmt(value), _unit(path)) for path, value in iter_flat(summary)]
-    if not rows:
-        return f"{title}\n(empty summary)"
-    width = max(len(key) for key, _, _ in rows)
-    vwidth = min(max(len(val) for _, val, _ in rows), 16)  # longer values (hashes) overflow
-    lines = [title, "-" * len(title)] if title else []
-    lines += [f"{key:<{width}}  {val:>{vwidth}}  {unit}".rstrip() for key, val, unit in rows]
-    return "\n".join(lines)

@@ -127,8 +127,12 @@ class Result:
     ----------
     timeseries : pandas.DataFrame
         Regular grid at ``output.resolution_s``: time-weighted mean powers [MW] over each row's
-        interval ``[time_h, time_h + resolution)``, states (``battery_soc`` [pu]) at its end;
-        ``timestamp`` is ``start + time_h``, tz-aware in the site's zone (``site.timezone``).
+        interval ``[time_h, time_h + resolution)``, states (``battery_soc`` [pu]) at its end.
+        Indexed by ``timestamp``, ``start + time_h``, tz-aware in the site's zone
+        (``site.timezone``): ``ts.loc["2025-07"]``, ``ts.resample("D")`` work; ``time_h`` stays
+        a column (``ts["time_h"]``). On disk (``timeseries.parquet``) ``timestamp`` is the
+        column after ``time_h``, as before; a folder written before it existed reads with a
+        plain row number index.
     events : pandas.DataFrame
         Discrete events: ``time_h, timestamp, kind, source, detail`` (``timestamp`` is
         ``start + time_h`` in the site's zone; a folder written before it existed has none).
@@ -179,7 +183,7 @@ class Result:
         tmp = _temporary(path, "tmp")
         try:
             (tmp / "config.yaml").write_text(self.config_yaml)
-            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            timeseries_columns(self.timeseries).to_parquet(tmp / "timeseries.parquet", index=False)
             self.events.to_parquet(tmp / "events.parquet", index=False)
             (tmp / "summary.json").write_text(summary_json(self.summary))
             if self.progress is not None:
@@ -194,6 +198,24 @@ class Result:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return path
+
+
+def timeseries_columns(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """``timeseries`` with its ``timestamp`` index back as the column after ``time_h`` (as
+    ``timeseries.parquet`` and the CSV export hold it); a frame without that index as it is."""
+    if timeseries.index.name != "timestamp" or "timestamp" in timeseries.columns:
+        return timeseries
+    frame = timeseries.reset_index()
+    at = 1 if "time_h" in frame.columns else 0
+    frame.insert(at, "timestamp", frame.pop("timestamp"))
+    return frame
+
+
+def _indexed(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """A timeseries read from disk, indexed by its ``timestamp`` column if it has one."""
+    if "timestamp" in timeseries.columns:
+        return timeseries.set_index("timestamp")
+    return timeseries
 
 
 def write_marker(folder: Path, kind: str) -> None:
@@ -248,8 +270,8 @@ _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 _LEFTOVER = re.compile(
     r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|old)$"
 )
-_RUN_FILES = {*FILES, "progress.parquet", "plots", MARKER}
-"""What a run's folder holds (``plots/`` with ``--plots``)."""
+_RUN_FILES = {*FILES, "progress.parquet", "plots", "csv", MARKER}
+"""What a run's folder holds (``plots/`` with ``--plots``, ``csv/`` from ``dcsim export``)."""
 
 
 def clean_stale(folder: Path, name: str | None = None) -> list[Path]:
@@ -350,7 +372,7 @@ def read_result(path: str | Path) -> Result:
         what = "not a folder" if not path.is_dir() else f"missing {', '.join(missing)}"
         raise FileNotFoundError(f"{path} is not a dcsim results folder ({what})")
     readers: dict[str, tuple[str, Callable[[Path], Any]]] = {
-        "timeseries": ("timeseries.parquet", pd.read_parquet),
+        "timeseries": ("timeseries.parquet", lambda p: _indexed(pd.read_parquet(p))),
         "events": ("events.parquet", pd.read_parquet),
         "summary": ("summary.json", lambda p: json.loads(p.read_text())),
         "config_yaml": ("config.yaml", lambda p: p.read_text()),

@@ -15,6 +15,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.config import Config, dump_config, load_config
 from sim.facility import Facility
+from sim.monthly import by_month, event_log_summary
 from sim.recorder import bin_edges_s, resample
 from sim.results import Result, iter_flat
 from sim.signals import month_labels, month_lengths_s, month_starts_s
@@ -116,12 +117,14 @@ def _with_timestamps(config: Config, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> pd.DataFrame:
-    """The regular timeseries: exact bin means of powers and signals, states at bin ends."""
+    """The regular timeseries: exact bin means of powers and signals, states at bin ends;
+    indexed by the bins' ``timestamp`` (tz-aware, see :func:`_with_timestamps`), ``time_h`` a
+    column."""
     end_s = facility.end_s
     timeseries = resample(
         segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns
     )
-    timeseries = _with_timestamps(config, timeseries)
+    timeseries = _with_timestamps(config, timeseries).set_index("timestamp")
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
     timeseries["price_usd_per_mwh"] = facility.price.mean_over(edges_s)
     timeseries["carbon_kg_per_mwh"] = facility.carbon.mean_over(edges_s)
@@ -152,12 +155,14 @@ SUMMARY_ORDER = (
     "cost_usd",
     "co2_t",
     "grid_by_month",
+    "by_month",
     "demand_charge",
     "turbines",
     "demand_response",
     "jobs",
     "cluster",
     "cooling",
+    "event_log",
 )
 """Order of the keys of ``summary.json`` (it keeps insertion order): the run's own keys and the
 built-in components' sections where they have always been; other sections (registered
@@ -167,7 +172,8 @@ sources, a plant of storages) follow in the facility's order, then ``run``."""
 def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict[str, Any]:
     """The numbers of ``summary.json`` except ``run``: the run's own keys (energy, peaks,
     swings; money, from the record, the price and carbon schedules and the ``turbines``
-    section's fuel) and every reporting part's section (see
+    section's fuel; ``by_month``, see :func:`sim.monthly.by_month`; the event log's counts by
+    kind, ``event_log``) and every reporting part's section (see
     :attr:`sim.facility.Facility.reporting`), in :data:`SUMMARY_ORDER`."""
     end_s = facility.end_s
     sections: dict[str, Any] = {}
@@ -193,6 +199,16 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
             config.grid.demand_billing,
         ),
     }
+    cooling = sections.get("cooling")
+    own["by_month"] = by_month(
+        segments,
+        months,
+        month_labels(config.start, months),
+        end_s,
+        own["grid_by_month"],
+        cooling.get("by_month") if isinstance(cooling, dict) else None,
+    )
+    own["event_log"] = event_log_summary(facility.recorder.event_counts())
     clash = sorted(own.keys() & sections.keys())
     if clash:
         raise ValueError(f"a component named {clash[0]!r} clashes with a summary section")

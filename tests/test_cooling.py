@@ -201,7 +201,7 @@ def test_a_memphis_year_is_plausible(config_factory):
         )
     )
     ts = result.timeseries
-    month = ts["timestamp"].dt.month
+    month = ts.index.month
     assert ts.loc[month == 7, "dry_bulb_c"].mean() == pytest.approx(28.2, abs=1.5)
     assert ts.loc[month == 1, "dry_bulb_c"].mean() == pytest.approx(5.1, abs=2.0)
     # the wet-bulb exceeded 0.4 % of the year: ASHRAE's evaporation design, ~26.5–27 °C

@@ -87,7 +87,9 @@ RUN_KEYS = {
     "cost_usd",
     "co2_t",
     "grid_by_month",
+    "by_month",
     "demand_charge",
+    "event_log",
 }
 """The keys the runner adds from the record and the schedules (the README's summary list)."""
 

@@ -85,7 +85,12 @@ def test_write_and_read_round_trip(tmp_path):
     pd.testing.assert_frame_equal(back.timeseries, result.timeseries)
     pd.testing.assert_frame_equal(back.events, result.events)
     assert back.summary == json.loads(json.dumps(result.summary))
-    assert back.timeseries["timestamp"].iloc[0] == pd.Timestamp("2025-07-01T00:00:00-05:00")
+    assert back.timeseries.index.name == "timestamp"  # (the API's index; a column on disk)
+    assert back.timeseries.index[0] == pd.Timestamp("2025-07-01T00:00:00-05:00")
+    assert list(pd.read_parquet(tmp_path / "r" / "timeseries.parquet").columns[:2]) == [
+        "time_h",
+        "timestamp",
+    ]
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):

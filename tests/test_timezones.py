@@ -294,11 +294,12 @@ def test_timestamps_are_tz_aware_and_start_plus_time_h(tmp_path, config_factory)
         output={"resolution_s": 3600},
     )
     result = run(config)
-    stamps = result.timeseries["timestamp"]
-    assert str(stamps.dt.tz) == CHICAGO
+    stamps = result.timeseries.index  # (the timeseries is indexed by its timestamps)
+    assert stamps.name == "timestamp"
+    assert str(stamps.tz) == CHICAGO
     expected = [utc(2025, 3, 9, 4) + dt.timedelta(hours=h) for h in range(6)]
     assert [t.to_pydatetime() for t in stamps] == expected
-    assert stamps.dt.hour.tolist() == [22, 23, 0, 1, 3, 4]
+    assert stamps.hour.tolist() == [22, 23, 0, 1, 3, 4]
     assert (stamps - pd.Timestamp(utc(2025, 3, 9, 4))).tolist() == pd.to_timedelta(
         result.timeseries["time_h"], unit="h"
     ).tolist()
@@ -310,8 +311,8 @@ def test_timestamps_are_tz_aware_and_start_plus_time_h(tmp_path, config_factory)
 
     result.write(tmp_path / "out")
     back = read_result(tmp_path / "out")
-    assert str(back.timeseries["timestamp"].dt.tz) == CHICAGO
-    assert back.timeseries["timestamp"].tolist() == stamps.tolist()
+    assert str(back.timeseries.index.tz) == CHICAGO
+    assert back.timeseries.index.tolist() == stamps.tolist()
     assert back.events["timestamp"].tolist() == events["timestamp"].tolist()
 
 
