@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.config.keys import problems_from, record_origins
-from sim.config.overrides import apply_override
+from sim.config.overrides import apply_override, deep_merge
 from sim.config.problems import ConfigError, Key, Problem
 from sim.config.schema.root import Config
 from sim.config.yamlio import dump_yaml, read_yaml
@@ -157,7 +157,7 @@ def _load_tree(
         base = loaded
     scenarios = data.pop("scenario", [])
     record_origins(data, (), file, origins)
-    merged = _deep_merge(base, data)
+    merged = deep_merge(base, data)
     if isinstance(scenarios, str):
         scenarios = [scenarios]
     if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
@@ -217,14 +217,3 @@ def resolve_path_keys(data: dict[str, Any], folder: Path) -> None:
         if isinstance(node, dict) and isinstance(node.get(key[-1]), str):
             with contextlib.suppress(OSError, ValueError):  # (a NUL byte): validation reports it
                 node[key[-1]] = str((folder / node[key[-1]]).resolve())
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``over`` onto ``base``: mappings key by key, anything else replaced by ``over``."""
-    out = dict(base)
-    for name, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(name), dict):
-            out[name] = _deep_merge(out[name], value)
-        else:
-            out[name] = value
-    return out
