@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.config import names
 from sim.config.keys import problems_from, record_origins
+from sim.config.names import UnknownNameError, resolve
 from sim.config.overrides import apply_override, deep_merge
 from sim.config.problems import ConfigError, Key, Problem
 from sim.config.schema.root import Config
@@ -70,8 +70,8 @@ def load_tree(path: str | Path) -> tuple[dict[str, Any], dict[Key, str]]:
     origins: dict[Key, str] = {}
     problems: list[Problem] = []
     try:
-        file = names.resolve(path)
-    except names.UnknownNameError as exc:
+        file = resolve(path)
+    except UnknownNameError as exc:
         raise ConfigError([Problem(str(path), (), str(exc))]) from None
     try:
         data = _load_tree(file, origins, problems, stack=())
@@ -160,8 +160,8 @@ def _load_tree(
             problems.append(Problem(file, ("extends",), message, parent))
             return None
         try:
-            parent_path = names.resolve(parent, path.parent)
-        except names.UnknownNameError as exc:
+            parent_path = resolve(parent, path.parent)
+        except UnknownNameError as exc:
             problems.append(Problem(file, ("extends",), str(exc), parent))
             return None
         loaded = _load_tree(parent_path, origins, problems, (*stack, resolved))
@@ -181,8 +181,8 @@ def _load_tree(
     for overlay_path in scenarios:
         overlay_origins: dict[Key, str] = {}
         try:
-            overlay_file = names.resolve(overlay_path, path.parent)
-        except names.UnknownNameError as exc:
+            overlay_file = resolve(overlay_path, path.parent)
+        except UnknownNameError as exc:
             problems.append(Problem(file, ("scenario",), str(exc), overlay_path))
             return None
         overlay = _load_tree(
