@@ -1,5 +1,6 @@
 """The ``dcsim`` command: ``run``, ``sweep``, ``validate``, ``show``, ``plot``, ``compare``,
-``export`` and ``presets``.
+``export``, ``presets``, ``init`` and ``schema``; ``-v`` / ``-q`` before or after the command
+(:mod:`sim.logs`).
 
 Exit codes: 0 ok, 2 bad input (config, arguments, files), 1 a failure inside a run.
 Bad input never produces a traceback: every problem is printed with its file and key path.
@@ -8,6 +9,8 @@ Bad input never produces a traceback: every problem is printed with its file and
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import math
 import os
 import sys
@@ -18,8 +21,10 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.config import ConfigError, load_config
+from sim.config.reference import editor_schema
+from sim.logs import LOGGER, configure
 from sim.plots import run_figures, save_figures, sweep_figures
-from sim.presets import PRESETS_DIR, markdown_table, preset_paths, preset_table
+from sim.presets import PRESETS_DIR, init_config, markdown_table, preset_paths, preset_table
 from sim.results import (
     NotOursError,
     ResultsExistError,
@@ -48,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``dcsim`` and ``python -m sim``; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    configure(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -74,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p_run = sub.add_parser("run", help="run one config and write a results folder")
-    p_run.add_argument("config", type=Path, help="YAML config file")
+    p_run.add_argument(
+        "config", type=Path, help="YAML config file, or a shipped one: preset:NAME, example:NAME"
+    )
     p_run.add_argument("--out", type=Path, help="results folder (default: results/<name>)")
     p_run.add_argument(
         "--set",
@@ -165,10 +173,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_plot.set_defaults(func=_cmd_plot)
 
-    p_presets = sub.add_parser("presets", help="list the real systems in configs/presets")
+    p_presets = sub.add_parser("presets", help="list the real systems (preset:NAME)")
     p_presets.add_argument("--markdown", action="store_true", help="as the README's table")
     p_presets.set_defaults(func=_cmd_presets)
+
+    p_init = sub.add_parser("init", help="start a config of your own from a shipped one")
+    p_init.add_argument("name", metavar="NAME", help="the new config's name (and NAME.yaml)")
+    p_init.add_argument(
+        "--from",
+        dest="source",
+        default="preset:colossus1_2025",
+        metavar="CONFIG",
+        help="a shipped config (preset:NAME, example:NAME) or a file (default: %(default)s)",
+    )
+    p_init.add_argument(
+        "--out", type=Path, help="file to write (default: NAME.yaml); never overwritten"
+    )
+    p_init.set_defaults(func=_cmd_init)
+
+    p_schema = sub.add_parser("schema", help="write the config's JSON Schema (for editors)")
+    p_schema.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    p_schema.set_defaults(func=_cmd_schema)
+    for command in (parser, *sub.choices.values()):
+        _add_verbosity(command)
     return parser
+
+
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """``-v`` / ``-q``, before the command or after it (SUPPRESS: a subcommand's absent flag
+    leaves the count given before the command alone)."""
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="say more (debug)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=argparse.SUPPRESS, help="errors only"
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -197,7 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        result = run(config, progress=True)
+        result = run(config, progress=LOGGER.isEnabledFor(logging.INFO))
     except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
@@ -216,12 +255,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"error: cannot write {out}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     s = result.summary
-    print(
+    LOGGER.info(
         f"{config.name}: {config.duration_h:g} h simulated in {s['run']['wall_s']:.2f} s "
         f"({s['run']['events']} events); unserved {s['unserved_mwh']:.6g} MWh, "
         f"peak grid {s['peak_mw']['grid']:.6g} MW"
     )
-    print(f"results: {out}" + (f" (figures in {out / 'plots'})" if figures else ""))
+    LOGGER.info(f"results: {out}" + (f" (figures in {out / 'plots'})" if figures else ""))
     return EXIT_OK
 
 
@@ -253,7 +292,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 130
     failed = table[table["status"] != "ok"]
-    print(f"{sweep.spec.name}: {len(table) - len(failed)} of {len(table)} runs ok -> {out}")
+    LOGGER.info(f"{sweep.spec.name}: {len(table) - len(failed)} of {len(table)} runs ok -> {out}")
     for _, row in failed.iterrows():
         first_line = str(row["error"]).splitlines()[0] if row["error"] else row["status"]
         print(f"failed: {row['run_id']} (seed {row['seed']}): {first_line}", file=sys.stderr)
@@ -448,7 +487,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 def _cmd_presets(args: argparse.Namespace) -> int:
     paths = preset_paths()
     if not paths:
-        print(f"error: no presets in {PRESETS_DIR} (part of the repository)", file=sys.stderr)
+        print(f"error: no presets in {PRESETS_DIR} (the package is incomplete)", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         table = preset_table(paths)
@@ -466,6 +505,34 @@ def _cmd_presets(args: argparse.Namespace) -> int:
             f"    {row.gpus:,} GPUs, {row.it_mw:,.0f} MW of IT at full load; grid {grid}; "
             f"turbines {row.turbines}; storage {row.storage}"
         )
-    folder = os.path.relpath(PRESETS_DIR) if PRESETS_DIR.is_relative_to(Path.cwd()) else PRESETS_DIR
-    print(f"run one: dcsim run {folder}/NAME.yaml --plots")
+    print("run one: dcsim run preset:NAME --plots")
+    print("start your own from one: dcsim init MINE --from preset:NAME")
+    LOGGER.debug(f"presets from {PRESETS_DIR}")
+    return EXIT_OK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    out = args.out if args.out is not None else Path(f"{args.name}.yaml")
+    if out.exists():
+        print(f"error: {out} exists; it is never overwritten (choose --out)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        init_config(out, args.source, args.name)
+    except ConfigError as exc:
+        _print_problems(exc)
+        return EXIT_BAD_INPUT
+    except FileExistsError:
+        print(f"error: {out} exists; it is never overwritten (choose --out)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    LOGGER.info(f"wrote {out} (from {args.source}); run it: dcsim run {out}")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    args.out.write_text(text, encoding="utf-8")
+    LOGGER.info(f"wrote {args.out}; in a config: # yaml-language-server: $schema={args.out}")
     return EXIT_OK

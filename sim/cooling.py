@@ -56,7 +56,7 @@ import simpy
 from sim.chillers import AHRI_RATING_AMBIENT_C, chiller_model
 from sim.config import CoolingConfig
 from sim.contracts import NO_SITE, Site
-from sim.recorder import Recorder
+from sim.recorder import Recorder, durations_s
 from sim.summary import cooling_by_month, cooling_summary
 from sim.timer import Timer
 from sim.units import S_PER_H
@@ -326,9 +326,25 @@ class CoolingPlant:
         (:meth:`free_cooling_h`), the economizer's share of the heat removed
         (:meth:`free_cooling_share_pu`), the chiller failures, and the chillers' rating: kW/ton
         at the AHRI 550/590 point and their IPLV [kW/ton] (:mod:`sim.chillers`); last PUE,
-        WUE, water and energies per calendar month (:func:`sim.summary.cooling_by_month`)."""
+        WUE, water and energies per calendar month (:func:`sim.summary.cooling_by_month`).
+
+        ``heat_not_removed_mwh`` is the heat the plant never removed
+        (:func:`heat_not_removed_mwh`); ``heat_into_loop_mwh`` all the heat that went into the
+        loop's storage, ``∫ max(heat − removed, 0) dt`` [MWh], most of it removed later (until
+        issue 16 this was reported as ``heat_not_removed_mwh``)."""
+        record = cooling_summary(segments, end_s, self.water_l_per_kwh, self.throttled_traces())
+        into_loop_mwh = record.pop("heat_not_removed_mwh")
+        not_removed_mwh = heat_not_removed_mwh(
+            segments, end_s, self.supply_c, self.heat_capacity_mj_per_c
+        )
+        heat: dict[str, Any] = {}
+        for key, value in record.items():
+            heat[key] = value
+            if key == "heat_rejected_mwh":
+                heat["heat_not_removed_mwh"] = not_removed_mwh
+                heat["heat_into_loop_mwh"] = into_loop_mwh
         return {
-            **cooling_summary(segments, end_s, self.water_l_per_kwh, self.throttled_traces()),
+            **heat,
             "shutdowns": self.recorder.count("cooling_shutdown"),
             "free_cooling_h": self.free_cooling_h(end_s),
             "free_cooling_share_pu": self.free_cooling_share_pu(end_s),
@@ -339,3 +355,28 @@ class CoolingPlant:
                 segments, np.asarray(self.months[0]), self.months[1], end_s, self.water_l_per_kwh
             ),
         }
+
+
+def heat_not_removed_mwh(
+    segments: pd.DataFrame, end_s: float, supply_c: float, heat_capacity_mj_per_c: float
+) -> float:
+    """Heat the cooling plant never removed over the run [MWh]:
+
+    ``∫_held (heat − removed) dt / 3600 + C·ΔT_end / 3600``
+
+    the heat that built while the loop was held at the hard limit (``heat_stored_mw > 0`` with
+    the loop's rate 0: heat nobody sheds, see the module docstring) plus the heat still in the
+    loop at the end, ``C`` [MJ/°C] × its temperature above supply ``ΔT_end`` [°C]. Heat that
+    went into the loop and came back out (the chillers pulling it back, or free cooling) is
+    not counted.
+    """
+    if segments.empty:
+        return 0.0
+    dt_s = durations_s(segments, end_s)
+    stored = segments["heat_stored_mw"].to_numpy()
+    rate = segments["coolant_rate_c_per_s"].to_numpy()
+    held = (stored > 0.0) & (rate == 0.0)
+    held_mj = float(np.sum(stored[held] * dt_s[held]))
+    end_c = float(segments["coolant_c"].iloc[-1] + rate[-1] * dt_s[-1])
+    left_mj = heat_capacity_mj_per_c * max(end_c - supply_c, 0.0) if math.isfinite(end_c) else 0.0
+    return (held_mj + left_mj) / S_PER_H

@@ -2,19 +2,26 @@
 
 :func:`preset_table` reads them (validated, not simulated) into the table that ``dcsim
 presets`` prints and the README shows: GPUs, IT power at full load, grid, turbines, storage.
+They ship in the package (``sim._configs``, :mod:`sim.config.names`): ``preset:NAME``.
+:func:`starting_config` is ``dcsim init``: a shipped config's text, comments kept, renamed.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from sim.config import Config, hardware_catalog, load_config
+from sim._version import __version__
+from sim.config import Config, ConfigError, Problem, hardware_catalog, load_config
+from sim.config.names import configs_root, resolve
 
-PRESETS_DIR = Path(__file__).resolve().parents[1] / "configs" / "presets"
-"""Where the presets are (the repository's ``configs/presets``)."""
+PRESETS_DIR = configs_root() / "presets"
+"""Where the presets are: the package's ``sim/_configs/presets`` when installed from a wheel,
+the repository's ``configs/presets`` in a source checkout (the same files)."""
 
 
 def preset_paths(folder: Path = PRESETS_DIR) -> list[Path]:
@@ -83,3 +90,67 @@ def markdown_table(table: pd.DataFrame) -> str:
             f"| `{r.preset}` | {r.gpus:,} | {r.it_mw:,.0f} | {grid} | {r.turbines} | {r.storage} |"
         )
     return "\n".join(lines)
+
+
+_PATH_LINE = re.compile(
+    r"^(?P<lead>\s*(?:extends|trace_csv|price_csv|carbon_csv|csv|epw):\s*)"
+    r"(?P<quote>[\"']?)(?P<value>[^\s\"'#]+)(?P=quote)(?P<tail>\s*(?:#.*)?)$"
+)
+
+
+def starting_config(source: str | Path, name: str) -> str:
+    """The text of a new config started from ``source`` (a path or ``preset:NAME``,
+    ``example:NAME``): the source's text with its comments, its top-level ``name:`` set to
+    ``name``, a first comment saying where it came from, and each relative path (``extends:``
+    and the CSV/EPW keys) made absolute, so the copy loads from any folder (``preset:``
+    names stay as they are).
+
+    Raises
+    ------
+    ConfigError
+        If the source is unknown or unreadable, or the new config does not validate.
+    """
+    try:
+        path = resolve(source)
+    except ValueError as exc:
+        raise ConfigError([Problem(str(source), (), str(exc))]) from None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(source), (), f"cannot read: {exc}")]) from None
+    lines = []
+    named = False
+    for line in text.splitlines():
+        if re.match(r"^name:\s", line) and not named:
+            line, named = f"name: {name}", True
+        match = _PATH_LINE.match(line)
+        if match and ":" not in match["value"] and not Path(match["value"]).is_absolute():
+            absolute = (path.parent / match["value"]).resolve()
+            line = f"{match['lead']}{match['quote']}{absolute}{match['quote']}{match['tail']}"
+        lines.append(line)
+    if not named:
+        lines.insert(0, f"name: {name}")
+    header = f"# Started from {source} by dcsim init (dcsim {__version__}); edit freely.\n"
+    new_text = header + "\n".join(lines) + "\n"
+    with tempfile.TemporaryDirectory() as folder:  # validate before anything is written
+        trial = Path(folder) / f"{name}.yaml"
+        trial.write_text(new_text, encoding="utf-8")
+        try:
+            load_config(trial)
+        except ConfigError as exc:
+            here = f"{name}.yaml (from {source})"
+            problems = [
+                Problem(
+                    here if p.file.startswith(str(trial)) else p.file, p.key, p.message, p.value
+                )
+                for p in exc.problems
+            ]
+            raise ConfigError(problems) from None
+    return new_text
+
+
+def init_config(out: Path, source: str | Path, name: str) -> None:
+    """Write :func:`starting_config` to ``out``; refuse (FileExistsError) if it exists."""
+    text = starting_config(source, name)
+    with out.open("x", encoding="utf-8") as handle:  # ("x": never overwrite)
+        handle.write(text)

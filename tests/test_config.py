@@ -466,3 +466,58 @@ def test_dump_config_round_trips(tmp_path, monkeypatch):
     assert f"trace_csv: {trace.resolve()}" in text
     assert again.start.utcoffset() == dt.timedelta(hours=-5)
     assert dump_config(again) == text
+
+
+# --------------------------------------------------------------------------------------------
+# --set with a mapping value merges it (issue 16 §5)
+# --------------------------------------------------------------------------------------------
+
+
+def test_set_a_mapping_merges_it_and_keeps_the_other_keys(tmp_path):
+    """`--set 'dispatch={policy: backup}'` used to replace the whole section and silently drop
+    `load_management`; the mapping is now merged key by key, as `extends:` merges."""
+    path = write(
+        tmp_path / "cfg.yaml",
+        VALID
+        + """\
+    battery: {energy_mwh: 100, power_mw: 50}
+    dispatch:
+      policy: peak_shave
+      load_management: {order: [cap, shed], it_floor_pu: 0.6}
+""",
+    )
+    config = load_config(path, ["dispatch={policy: backup}"])
+    assert config.dispatch.policy == "backup"
+    assert config.dispatch.load_management is not None
+    assert config.dispatch.load_management.it_floor_pu == 0.6
+    # nested mappings merge too: the floor changes, the order stays
+    config = load_config(path, ["dispatch={load_management: {it_floor_pu: 0.8}}"])
+    assert config.dispatch.load_management is not None
+    assert config.dispatch.load_management.it_floor_pu == 0.8
+    assert list(config.dispatch.load_management.order) == ["cap", "shed"]
+    # and a mapping set onto a mapping is the same as the dotted keys one by one
+    battery = load_config(path, ["battery={energy_mwh: 400}"]).battery
+    assert battery is not None
+    assert (battery.energy_mwh, battery.power_mw) == (400.0, 50.0)
+
+
+def test_set_a_mapping_with_a_null_unsets_that_key(tmp_path):
+    """What the merge keeps, a null removes: switching to `backup` from a `peak_shave` with a
+    `grid_target_mw` (a key backup refuses) works by setting the target to null."""
+    path = write(
+        tmp_path / "cfg.yaml",
+        VALID
+        + """\
+    battery: {energy_mwh: 100, power_mw: 50}
+    dispatch: {policy: peak_shave, grid_target_mw: 8}
+""",
+    )
+    bad = problems(path, ["dispatch={policy: backup}"])
+    assert any("grid_target_mw" in str(p) for p in bad)
+    config = load_config(path, ["dispatch={policy: backup, grid_target_mw: null}"])
+    assert config.dispatch.policy == "backup"
+
+
+def test_set_a_list_still_replaces_it(with_outage):
+    config = load_config(with_outage, ["grid.outages=[{start_h: 2, duration_h: 0.5}]"])
+    assert [(o.start_h, o.duration_h) for o in config.grid.outages] == [(2.0, 0.5)]

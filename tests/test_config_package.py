@@ -21,6 +21,7 @@ PACKAGE = ROOT / "sim" / "config"
 
 SECTIONS = ("cluster", "cooling", "dispatch", "facility", "grid", "power", "site")
 LAYERS: list[tuple[str, ...]] = [
+    ("names",),  # (shipped configs by name: imports nothing of the package)
     ("problems",),
     ("yamlio",),
     ("schema.base",),
@@ -30,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("keys",),
     ("overrides",),
     ("loading",),
+    ("reference",),  # (docs/config.md and the editor schema, from the schema)
 ]
 """Modules of the package by layer; a module may import from earlier layers only."""
 

@@ -528,3 +528,40 @@ def test_cooling_by_month_splits_the_run_at_local_month_starts(config_factory, t
         assert month["pue"] == pytest.approx(c["pue"], rel=1e-12)
         assert month["wue_l_per_kwh"] == pytest.approx(c["wue_l_per_kwh"], rel=1e-12)
         assert month["water_m3"] == pytest.approx(c["water_m3"] / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("outage_h", "duration_h", "into_mj", "not_removed_mj"),
+    [
+        # 0.1 h outage + the 600 s restart: 960 s of 100 MW into C = 20,000 MJ/°C (4.8 °C,
+        # below every limit); 120 - 100 = 20 MW pull it back in 4,800 s, before the 3 h end.
+        (0.1, 3.0, 100 * 960, 0.0),
+        # the run ends 360 s into a 1 h outage: the loop still holds all it took.
+        (1.0, 0.6, 100 * 360, 100 * 360),
+    ],
+)
+def test_heat_not_removed_is_what_the_plant_never_removed(
+    config_factory, tmp_path, outage_h, duration_h, into_mj, not_removed_mj
+):
+    """Issue 16 §5: `heat_not_removed_mwh` integrated all the heat that went into the loop's
+    storage (most of it removed later). Now it is the heat never removed — held at the hard
+    limit, or still in the loop at the end, C·ΔT — and `heat_into_loop_mwh` is the old
+    integral. 100 MW of exogenous IT on 2 × 60 MW of chillers off backup; a grid outage
+    at 0.5 h stops them (the battery carries the IT): the loop takes 100 MW while they are off."""
+    result = run(
+        config_factory(
+            duration_h=duration_h,
+            load={"constant_mw": 100},
+            grid={"outages": [{"start_h": 0.5, "duration_h": outage_h}]},
+            battery={"energy_mwh": 1000, "power_mw": 300},
+            weather={"csv": weather_csv(tmp_path, 30.0, 24.0)},
+            cooling={
+                "chillers": {"count": 2, "capacity_mw": 60, "on_backup": False},
+                "loop_heat_capacity_mj_per_c": 20_000.0,
+            },
+            facility={"electrical": "none"},
+        )
+    )
+    c = result.summary["cooling"]
+    assert c["heat_into_loop_mwh"] == pytest.approx(into_mj / 3600, rel=1e-9)
+    assert c["heat_not_removed_mwh"] == pytest.approx(not_removed_mj / 3600, rel=1e-9, abs=1e-9)

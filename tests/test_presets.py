@@ -121,3 +121,21 @@ def test_colossus2_battery_round_trip_is_the_2_hour_datasheet_figure():
     assert battery.efficiency_charge * battery.efficiency_discharge == pytest.approx(
         0.920, abs=2e-4
     )
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").rglob("*.yaml")), ids=lambda p: p.stem)
+def test_no_description_is_cut_where_a_comment_began(path):
+    """Issue 16 §5: eagle's unquoted description stopped at "Top500" (` #3` reads as a YAML
+    comment). The `description:` line's text after the key, unquoted, must be what loads."""
+    from sim.config import read_yaml
+
+    data = read_yaml(path, [])
+    assert data is not None
+    description = data.get("description")
+    if description is None:
+        return
+    line = next(x for x in path.read_text().splitlines() if x.startswith("description:"))
+    written = line.removeprefix("description:").strip()
+    if written[:1] in "\"'":
+        written = written[1:-1]
+    assert description == written, f"{path.name}: the description ends where a ' #' began"

@@ -146,9 +146,11 @@ def test_every_physical_number_of_the_schema_has_a_lower_and_an_upper_bound():
 
 def test_the_readme_documents_the_memory_limit_and_ranges():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
+    reference = (Path(__file__).parents[1] / "docs" / "config.md").read_text()
     assert "`output.max_memory_gb`" in readme
-    assert "0–100,000" in readme
-    assert "1900–2200" in readme
+    assert "| `output.max_memory_gb` |" in reference
+    assert "0–100,000" in reference
+    assert "1900–2200" in reference
 
 
 # --- weather CSVs ------------------------------------------------------------------------------

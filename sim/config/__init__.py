@@ -17,9 +17,12 @@ The package's modules, each importing only those before it:
   the root model (:mod:`~sim.config.schema.root`, which comes after it).
 - :mod:`~sim.config.keys`: key paths of the schema, unknown-key messages, pydantic's errors as
   problems.
-- :mod:`~sim.config.overrides`: ``--set KEY=VALUE``.
+- :mod:`~sim.config.names`: shipped configs by name (``preset:NAME``, ``scenario:NAME``...).
+- :mod:`~sim.config.overrides`: ``--set KEY=VALUE`` (a mapping value is merged).
 - :mod:`~sim.config.loading`: :func:`load_config` (files, ``extends:``, ``scenario:``, path keys,
   overrides, validation) and :func:`dump_config`.
+- :mod:`~sim.config.reference`: ``docs/config.md`` and the editor's JSON Schema, from the
+  schema (imported on its own, not re-exported here).
 
 Every name other modules use is imported from here (``from sim.config import Config``).
 """

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.config.keys import problems_from, record_origins
-from sim.config.overrides import apply_override
+from sim.config.names import UnknownNameError, resolve
+from sim.config.overrides import apply_override, deep_merge
 from sim.config.problems import ConfigError, Key, Problem
 from sim.config.schema.root import Config
 from sim.config.yamlio import dump_yaml, read_yaml
@@ -35,8 +36,10 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     Parameters
     ----------
     path : str or Path
-        YAML config. ``extends:`` (a path relative to the file) names a base config that this
-        file is deep-merged onto: mappings merge key by key, anything else is replaced.
+        YAML config, or a shipped one by name (``preset:colossus2``, ``example:outage_day``;
+        :mod:`sim.config.names`). ``extends:`` (a path relative to the file, or a name) names
+        a base config that this file is deep-merged onto: mappings merge key by key, anything
+        else is replaced; ``scenario:`` (paths or ``scenario:NAME``) overlays scenarios.
     overrides : list of str
         ``KEY=VALUE`` strings applied after merging; ``KEY`` is a dotted path with list indexes
         (``grid.outages[0].duration_h``) and ``VALUE`` is typed by the schema.
@@ -67,7 +70,11 @@ def load_tree(path: str | Path) -> tuple[dict[str, Any], dict[Key, str]]:
     origins: dict[Key, str] = {}
     problems: list[Problem] = []
     try:
-        data = _load_tree(Path(path), origins, problems, stack=())
+        file = resolve(path)
+    except UnknownNameError as exc:
+        raise ConfigError([Problem(str(path), (), str(exc))]) from None
+    try:
+        data = _load_tree(file, origins, problems, stack=())
     except RecursionError:  # (the limits of read_yaml and _load_tree should prevent it)
         problems.append(Problem(str(path), (), "nested too deeply to read"))
         data = None
@@ -149,15 +156,21 @@ def _load_tree(
     if "extends" in data:
         parent = data.pop("extends")
         if not isinstance(parent, str):
-            problems.append(Problem(file, ("extends",), "must be a path to a YAML file", parent))
+            message = "must be a path to a YAML file or a shipped name (preset:NAME)"
+            problems.append(Problem(file, ("extends",), message, parent))
             return None
-        loaded = _load_tree(path.parent / parent, origins, problems, (*stack, resolved))
+        try:
+            parent_path = resolve(parent, path.parent)
+        except UnknownNameError as exc:
+            problems.append(Problem(file, ("extends",), str(exc), parent))
+            return None
+        loaded = _load_tree(parent_path, origins, problems, (*stack, resolved))
         if loaded is None:
             return None
         base = loaded
     scenarios = data.pop("scenario", [])
     record_origins(data, (), file, origins)
-    merged = _deep_merge(base, data)
+    merged = deep_merge(base, data)
     if isinstance(scenarios, str):
         scenarios = [scenarios]
     if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
@@ -167,8 +180,13 @@ def _load_tree(
         return None
     for overlay_path in scenarios:
         overlay_origins: dict[Key, str] = {}
+        try:
+            overlay_file = resolve(overlay_path, path.parent)
+        except UnknownNameError as exc:
+            problems.append(Problem(file, ("scenario",), str(exc), overlay_path))
+            return None
         overlay = _load_tree(
-            path.parent / overlay_path, overlay_origins, problems, (*stack, resolved), "scenario"
+            overlay_file, overlay_origins, problems, (*stack, resolved), "scenario"
         )
         if overlay is None:
             return None
@@ -217,14 +235,3 @@ def resolve_path_keys(data: dict[str, Any], folder: Path) -> None:
         if isinstance(node, dict) and isinstance(node.get(key[-1]), str):
             with contextlib.suppress(OSError, ValueError):  # (a NUL byte): validation reports it
                 node[key[-1]] = str((folder / node[key[-1]]).resolve())
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``over`` onto ``base``: mappings key by key, anything else replaced by ``over``."""
-    out = dict(base)
-    for name, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(name), dict):
-            out[name] = _deep_merge(out[name], value)
-        else:
-            out[name] = value
-    return out

@@ -58,7 +58,11 @@ def set_key(
     """Set ``key`` to ``value`` in a config mapping, creating absent or null sections.
 
     ``source`` is recorded as the origin of what is set. An index may address an existing
-    element or append one (index == length). On failure, append a :class:`Problem`.
+    element or append one (index == length). A mapping set onto a mapping is *merged* into it,
+    key by key and recursively (as ``extends:`` merges): ``dispatch={policy: backup}`` changes
+    the policy and keeps ``dispatch.load_management``; a key given as null in the mapping is
+    unset (pydantic's default). Lists and scalars replace. On failure, append a
+    :class:`Problem`.
     """
     node: Any = data
     for depth, part in enumerate(key):
@@ -67,7 +71,9 @@ def set_key(
         # What goes at `here` if it is absent or null: the value, or an empty container.
         fresh: Any = value if last else ({} if isinstance(key[depth + 1], str) else [])
         if isinstance(part, str) and isinstance(node, dict):
-            if last or node.get(part) is None:
+            if last and isinstance(value, dict) and isinstance(node.get(part), dict):
+                node[part] = deep_merge(node[part], value)
+            elif last or node.get(part) is None:
                 node[part] = fresh
                 origins[here] = source
         elif isinstance(part, int) and isinstance(node, list):
@@ -78,6 +84,8 @@ def set_key(
             if part == len(node):
                 node.append(fresh)
                 origins[here] = source
+            elif last and isinstance(value, dict) and isinstance(node[part], dict):
+                node[part] = deep_merge(node[part], value)
             elif last or node[part] is None:
                 node[part] = fresh
                 origins[here] = source
@@ -87,6 +95,18 @@ def set_key(
             return
         node = node[part]
     record_origins(value, key, source, origins)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` onto ``base`` (a new mapping): mappings key by key, recursively; anything
+    else (lists, scalars, null) replaced by ``over``'s value."""
+    out = dict(base)
+    for name, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(name), dict):
+            out[name] = deep_merge(out[name], value)
+        else:
+            out[name] = value
+    return out
 
 
 def _yaml_scalar(text: str) -> Any:

@@ -33,6 +33,7 @@ from sim.config import (
     unknown_key_message,
     validate_tree,
 )
+from sim.config.names import UnknownNameError, is_name, resolve
 from sim.sweep.ids import _variant_labels
 
 Values = Annotated[list[Any], Field(min_length=1)]
@@ -62,7 +63,9 @@ class SweepSpec(StrictModel):
 
     name: str = name_field("Names the sweep's folder.")
     description: str = ""
-    base: str | dict[str, Any] = Field(description="Base config: a path or an inline mapping.")
+    base: str | dict[str, Any] = Field(
+        description="Base config: a path, a shipped name (preset:NAME) or an inline mapping."
+    )
     set: dict[str, Any] = Field(default_factory=dict, description="Applied to every run.")
     product: dict[str, Values] = Field(default_factory=dict)
     zip: list[dict[str, Values]] = Field(default_factory=list)
@@ -148,7 +151,11 @@ class Sweep:
 def is_sweep_spec(path: str | Path) -> bool:
     """True for a YAML file whose top level names a ``base:`` (a sweep spec, not a config)."""
     problems: list[Problem] = []
-    data = read_yaml(Path(path), problems) if Path(path).is_file() else None
+    try:
+        path = resolve(path)
+    except UnknownNameError:
+        return False
+    data = read_yaml(path, problems) if path.is_file() else None
     return isinstance(data, dict) and "base" in data
 
 
@@ -159,7 +166,10 @@ def load_sweep(path: str | Path) -> Sweep:
     :class:`~sim.config.ConfigError` with every problem. A variant whose config is invalid does
     not: its :class:`RunPlan` carries the error, and it fails alone when the sweep runs.
     """
-    path = Path(path)
+    try:
+        path = resolve(path)
+    except UnknownNameError as exc:
+        raise ConfigError([Problem(str(path), (), str(exc))]) from None
     problems: list[Problem] = []
     data = read_yaml(path, problems) if path.exists() else None
     if data is None:
@@ -189,8 +199,8 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ConfigError(problems)
 
     folder = path.parent
-    if isinstance(spec.base, str):
-        base, origins = load_tree(folder / spec.base)
+    if isinstance(spec.base, str):  # a path relative to the spec, or a name (preset:NAME)
+        base, origins = load_tree(spec.base if is_name(spec.base) else folder / spec.base)
     else:
         base, origins = copy.deepcopy(spec.base), {}
         resolve_path_keys(base, folder)
