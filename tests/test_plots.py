@@ -408,7 +408,7 @@ def test_plot_titles_a_sweep_with_its_name_not_its_folder(tmp_path):
     out = tmp_path / "elsewhere"
     assert main(["sweep", str(spec), "--out", str(out), "--backend", "serial"]) == 0
     assert main(["plot", str(out), "--kpi", "unserved_mwh", "--out", str(tmp_path / "p")]) == 0
-    from sim.cli import _sweep_name
+    from sim.cli_results import _sweep_name
 
     assert _sweep_name(out) == "tiny_sweep"
     assert _sweep_name(tmp_path) == tmp_path.name  # (a folder without sweep.json)
