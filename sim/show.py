@@ -126,6 +126,7 @@ UNITS: dict[str, str] = {
     "cooling.wue_l_per_kwh": "L/kWh",
     "cooling.heat_rejected_mwh": "MWh",
     "cooling.heat_not_removed_mwh": "MWh",
+    "cooling.heat_into_loop_mwh": "MWh",
     "cooling.coolant_max_c": "°C",
     "cooling.throttled_h": "h",
     "cooling.throttled_gpu_h": "GPU-h",
