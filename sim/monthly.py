@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sim.recorder import cumulative_energy_mwh
-from sim.summary import window_max
 from sim.units import S_PER_H
+from sim.windows import window_maxes
 
 MONTH_ENERGY_KEYS = (
     "load",
@@ -78,6 +78,7 @@ def by_month(
         key: np.diff(cumulative_energy_mwh(segments, f"{key}_mw", bounds_s))
         for key in MONTH_ENERGY_KEYS
     }
+    load_peaks_mw = window_maxes(segments, "load_mw", bounds_s, end_s)  # (one pass, issue 19)
     months: list[dict[str, Any]] = []
     for k, label in enumerate(labels):
         a, b = float(bounds_s[k]), float(bounds_s[k + 1])
@@ -90,7 +91,7 @@ def by_month(
                 "duration_h": (b - a) / S_PER_H,
                 "energy_mwh": {key: float(e[k]) for key, e in energies.items()},
                 "peak_mw": {
-                    "load": window_max(segments, "load_mw", a, b, end_s),
+                    "load": load_peaks_mw[k],
                     "grid": grid["peak_mw"],
                 },
                 "demand_peak_mw": grid["demand_peak_mw"],

@@ -16,6 +16,7 @@ from sim.recorder import (
 )
 from sim.signals import Schedule
 from sim.units import S_PER_H
+from sim.windows import signal_integrals, window_maxes
 
 ENERGY_KEYS = (
     "load",
@@ -276,15 +277,22 @@ def money_summary(
     bounds = np.append(month_starts_s, end_s)
     lengths_s = np.diff(bounds) if month_lengths_s is None else month_lengths_s
     billed = demand_billed_pu(bounds, lengths_s, demand_billing).tolist()
-    for label, a, b, billed_pu in zip(month_labels, bounds[:-1], bounds[1:], billed, strict=True):
-        in_month = (edges_s[:-1] >= a) & (edges_s[:-1] < b)
-        demand_mw = float(interval_mw[in_month].max()) if in_month.any() else 0.0
+    # Every month at once, one pass over the record (linear in the run's length, issue 19):
+    # the cumulative energy at all month bounds, the priced integrals and peaks per month, and
+    # each month's demand intervals (those starting in it) found by binary search.
+    cum_mwh = cumulative_energy_mwh(segments, "grid_mw", bounds)
+    energy_usd_by_month = signal_integrals(segments, "grid_mw", price, bounds)
+    peak_by_month = window_maxes(segments, "grid_mw", bounds, end_s)
+    first = np.searchsorted(edges_s[:-1], bounds, side="left").tolist()
+    for k, (label, billed_pu) in enumerate(zip(month_labels, billed, strict=True)):
+        i, j = first[k], first[k + 1]
+        demand_mw = float(interval_mw[i:j].max()) if j > i else 0.0
         months.append(
             {
                 "month": label,
-                "energy_mwh": window_energy_mwh(segments, "grid_mw", a, b),
-                "energy_usd": signal_integral(segments, "grid_mw", price, a, b),
-                "peak_mw": window_max(segments, "grid_mw", a, b, end_s),
+                "energy_mwh": float(cum_mwh[k + 1] - cum_mwh[k]),
+                "energy_usd": energy_usd_by_month[k],
+                "peak_mw": peak_by_month[k],
                 "demand_peak_mw": demand_mw,
                 "demand_billed_pu": billed_pu,
                 "demand_usd": demand_mw * 1000.0 * demand_charge_usd_per_kw_month * billed_pu,
