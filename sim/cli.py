@@ -30,7 +30,6 @@ from sim.cli_results import (  # (the commands that read results)
 from sim.config import ConfigError, load_config
 from sim.config.reference import editor_schema
 from sim.logs import LOGGER, configure
-from sim.plots import run_figures
 from sim.presets import PRESETS_DIR, init_config, markdown_table, preset_paths, preset_table
 from sim.results import (
     NotOursError,
@@ -242,6 +241,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_RUN_FAILED
     figures = None
     if args.plots:
+        from sim.plots import run_figures  # (matplotlib only when drawing: ~0.4 s to import)
+
         figures = run_figures(
             config.name, result.timeseries, result.events, result.progress,
             result.summary, result.config_yaml,

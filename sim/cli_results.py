@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.plots import run_figures, save_figures, sweep_figures
 from sim.results import read_result
 from sim.show import filter_events, format_events, format_summary
 
@@ -139,6 +138,9 @@ def _sweep_name(folder: Path) -> str:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    # (matplotlib only for the command that draws: importing it costs ~0.4 s, issue 19)
+    from sim.plots import run_figures, save_figures, sweep_figures
+
     folder = args.results
     out = args.out if args.out is not None else folder / "plots"
     table_path = folder / "summary.parquet"
