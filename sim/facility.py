@@ -242,6 +242,24 @@ class Facility:
         if self.cluster is not None:
             self.cluster.finish(self.end_s)
 
+    def close(self) -> None:
+        """Break the run's reference cycles; the facility is unusable afterwards.
+
+        The SimPy queue holds processes whose frames hold the parts, and the parts hold one
+        another (the bus its components, the components the bus and the environment), so a
+        finished facility used to wait for the cyclic collector's next full pass (8 runs in
+        one process grew 177 → 383 MB, issue 19). Emptying the queue and every part's
+        attributes (the config, shared with the caller, is left alone) lets reference
+        counting free the run as soon as its last reference goes.
+        :func:`sim.runner.run` calls this once the results are out.
+        """
+        self.env._queue.clear()
+        parts = [*vars(self).values(), *self.sources, *self.reporting]
+        for part in parts:
+            if part is not self.config and hasattr(part, "__dict__") and not isinstance(part, type):
+                vars(part).clear()
+        vars(self).clear()
+
     @property
     def n_updates(self) -> int:
         """Updates of the bus so far: the events of the run."""

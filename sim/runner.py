@@ -55,6 +55,7 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
     if not isinstance(config, Config):
         config = load_config(config)
     wall_start = time.perf_counter()
+    facility: Facility | None = None
     try:
         facility = Facility(config)
         sim_start = time.perf_counter()
@@ -87,6 +88,9 @@ def run(config: Config | str | Path, progress: bool = False) -> Result:
     except Exception as exc:
         what = f"{type(exc).__name__}: {exc}"
         raise RunError(f"run {config.name!r} (seed {config.seed}) failed: {what}") from exc
+    finally:
+        if facility is not None:  # free the run now, not at the next full GC (issue 19)
+            facility.close()
 
 
 def _check_finite(summary: dict[str, Any]) -> None:
