@@ -248,15 +248,16 @@ class Facility:
         The SimPy queue holds processes whose frames hold the parts, and the parts hold one
         another (the bus its components, the components the bus and the environment), so a
         finished facility used to wait for the cyclic collector's next full pass (8 runs in
-        one process grew 177 → 383 MB, issue 19). Emptying the queue and every part's
-        attributes (the config, shared with the caller, is left alone) lets reference
-        counting free the run as soon as its last reference goes.
+        one process grew 177 → 383 MB, issue 19). Emptying the queue and every built-in
+        part's attributes lets reference counting free the run as soon as its last reference
+        goes. The config and the registered sources are left alone: the caller may hold them.
         :func:`sim.runner.run` calls this once the results are out.
         """
         self.env._queue.clear()
-        parts = [*vars(self).values(), *self.sources, *self.reporting]
-        for part in parts:
-            if part is not self.config and hasattr(part, "__dict__") and not isinstance(part, type):
+        theirs = [self.config, *self.sources]  # (the caller's: a source's factory may keep it)
+        for part in [*vars(self).values(), *self.reporting]:
+            mine = not any(part is x for x in theirs) and not isinstance(part, type)
+            if mine and hasattr(part, "__dict__"):
                 vars(part).clear()
         vars(self).clear()
 
