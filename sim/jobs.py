@@ -260,7 +260,11 @@ class Job:
         if state != COMPUTE:
             self.sub_end_s = math.inf
         self.trace.extend((now_s, self.committed_s + self.in_flight_s))  # (phase begins now)
-        return self._set_power(now_s, self.phase_power_w())
+        power_w, old_w = self.phase_power_w(), self.power_w  # (_set_power, inlined: hot path)
+        self.energy_j += old_w * (now_s - self._t_power_s)
+        self._t_power_s = now_s
+        self.power_w = power_w
+        return power_w - old_w
 
     def toggle(self, now_s: float) -> float:
         """The next part of an iteration begins (compute ↔ communication); returns the power
