@@ -319,6 +319,7 @@ class Cluster(ClusterLoadManagement):
             self._schedule_all(env.now)
             self.site.changed()
         idle = env.event()  # never triggered: what it waits on with no wake-up (interrupted)
+        inf = math.inf
         while True:
             wake = job.wake
             job.parked = True
@@ -328,12 +329,12 @@ class Cluster(ClusterLoadManagement):
                 continue  # its wake-up moved earlier (a new timeout): wait for that one
             job.parked = False
             armed_s, due_s = job.armed_s, job.due_s
-            job.wake, job.armed_s = None, math.inf
+            job.wake, job.armed_s = None, inf
             if due_s != armed_s:  # moved later (or to inf) since the timeout was started
-                if due_s < math.inf:
+                if due_s < inf:
                     job.wake, job.armed_s = env.timeout(due_s - env.now), due_s
                 continue
-            job.due_s = math.inf
+            job.due_s = inf
             now_s = env.now
             if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
                 self._fail(job, now_s)
