@@ -12,6 +12,7 @@ cumulative energy at bin edges.
 from __future__ import annotations
 
 import math
+import struct
 from array import array
 from collections import Counter
 from collections.abc import Iterator
@@ -125,6 +126,7 @@ class Recorder:
         self._flat = array("d")  # the rows' values, one row after another
         self._width = 0  # values per row (set by the first row)
         self._last_t_s = math.nan  # time of the last row [s] (NaN: none yet)
+        self._pack = struct.Struct("0d").pack  # a row's values to bytes (set by the first row)
         self.events: list[tuple[float, str, str, str]] = []
         self._counts: Counter[str] = Counter()  # events by kind, kept by event()
         self.columns: tuple[str, ...] = SEGMENT_COLUMNS
@@ -174,11 +176,14 @@ class Recorder:
             if width:
                 raise ValueError(f"a row of {len(values)} values after rows of {width}")
             self._width = width = len(values)
+            self._pack = struct.Struct(f"{width}d").pack  # (native doubles, as the array's)
         flat = self._flat
         if values[0] == self._last_t_s:
             del flat[len(flat) - width :]
         self._last_t_s = values[0]
-        flat.extend(values)
+        # (packed to bytes first: ~5x faster than array.extend, which grows the array by
+        # one item at a time from a tuple; the doubles are the same)
+        flat.frombytes(self._pack(*values))
 
     def event(self, time_s: float, kind: str, source: str, detail: str = "") -> None:
         """Record a discrete event."""
