@@ -53,6 +53,10 @@ from sim.repairs import RepairCrew
 from sim.rng import stream
 from sim.units import S_PER_H
 
+FAILURE_DETAILS = tuple(f"in {phase}" for phase in PHASE_NAMES)
+"""The detail of a ``node_failure`` event by the phase it hit: one string each, shared by the
+events (a 1M-GPU year logs ~280k failures)."""
+
 
 class Cluster(ClusterLoadManagement):
     """Pools, jobs and the scheduler; the live IT load of the site.
@@ -82,6 +86,7 @@ class Cluster(ClusterLoadManagement):
         self.columns: tuple[str, ...] = ("it_mean_mw",) if iterate else ()
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.submit_s, j.index))
+        self._queued = list(self.order)  # the jobs not started yet, in order (the scheduler's)
         self.repair_mean_s = cfg.repair_h * S_PER_H
         self.crews: dict[str, RepairCrew] = {}  # each pool's repair crew (set by start)
         self.recorder = recorder
@@ -175,10 +180,23 @@ class Cluster(ClusterLoadManagement):
     # ---- transitions ---------------------------------------------------------------------
 
     def _enter(self, job: Job, state: int, now_s: float) -> None:
-        self._forget(job)
+        """The job enters ``state`` now: the running sums, the power and its wake-up follow.
+
+        :meth:`_forget`, :meth:`sim.jobs.Job.enter`, :meth:`_count` and :meth:`_schedule`, the
+        first two and the last inlined (the hot path of a 1M-GPU year: a call per phase)."""
+        if job.state in RUNNING:  # (_forget)
+            self.reserve_w -= job.n_nodes * job.node_full_w - job.power_w
+            if job.cap_pu != 1.0 and job.state == COMPUTE:
+                self.capped_w -= job.phase_power_w(1.0) - job.power_w
         self.p_w += job.enter(now_s, state, self.rng_failures)
-        self._count(job)
-        self._schedule(job)
+        if state in RUNNING:  # (_count)
+            self.reserve_w += job.n_nodes * job.node_full_w - job.power_w
+            if job.cap_pu != 1.0 and state == COMPUTE:
+                self.capped_w += job.phase_power_w(1.0) - job.power_w
+        due_s = job.next_s()  # (_schedule)
+        job.due_s = due_s
+        if due_s < job.armed_s:
+            self._rearm(job, due_s)
 
     @staticmethod
     def _reserve_of(job: Job) -> float:
@@ -193,14 +211,19 @@ class Cluster(ClusterLoadManagement):
         return job.phase_power_w(1.0) - job.power_w
 
     def _forget(self, job: Job) -> None:
-        """Take the job out of the running sums, before it changes."""
-        self.reserve_w -= self._reserve_of(job)
-        self.capped_w -= self._capped_of(job)
+        """Take the job out of the running sums, before it changes (a job not running, or
+        not capped, counts 0 in a sum: nothing is taken off)."""
+        if job.state in RUNNING:
+            self.reserve_w -= self._reserve_of(job)
+            if job.cap_pu != 1.0 and job.state == COMPUTE:
+                self.capped_w -= self._capped_of(job)
 
     def _count(self, job: Job) -> None:
-        """Put the job back into the running sums, after it changed."""
-        self.reserve_w += self._reserve_of(job)
-        self.capped_w += self._capped_of(job)
+        """Put the job back into the running sums, after it changed (see :meth:`_forget`)."""
+        if job.state in RUNNING:
+            self.reserve_w += self._reserve_of(job)
+            if job.cap_pu != 1.0 and job.state == COMPUTE:
+                self.capped_w += self._capped_of(job)
 
     def _idle_delta(self, pool: Pool, nodes: int) -> None:
         """``nodes`` (±) join the pool's idle nodes: their idle power joins the total (unless
@@ -221,10 +244,14 @@ class Cluster(ClusterLoadManagement):
                 job.add_node(now_s, life)
                 job.wait_node_s += now_s - job.phase_start_s
                 self._enter(job, RESTART, now_s)
+        self.starts_held, self.held_w = False, 0.0
+        queued = self._queued
+        if not queued:
+            return  # every job has started (none goes back to the queue)
         if room_mw is None and self.holding_back:
             room_mw = -math.inf  # none starts now; take_back will look for supply
-        self.starts_held, self.held_w = False, 0.0
-        for job in self.order:
+        started = False
+        for job in queued:
             if job.state == QUEUED and job.pool.free >= job.n_nodes and job.submit_s <= now_s:
                 need_w = job.n_nodes * (job.node_full_w - (job.node_idle_w if self.idle_on else 0))
                 if room_mw is not None:
@@ -237,6 +264,9 @@ class Cluster(ClusterLoadManagement):
                 self._idle_delta(job.pool, -job.n_nodes)
                 self._enter(job, RESTART, now_s)
                 self.recorder.event(now_s, "job_start", job.name, f"{job.n_gpus} GPUs")
+                started = True
+        if started:
+            self._queued = [job for job in queued if job.state == QUEUED]
 
     def _schedule(self, job: Job) -> None:
         """Move the job's wake-up to its next event (phase end, part end or failure).
@@ -254,13 +284,18 @@ class Cluster(ClusterLoadManagement):
         due_s = job.next_s()
         job.due_s = due_s
         if due_s < job.armed_s:
-            env = self.env
-            assert env is not None
-            job.wake, job.armed_s = env.timeout(due_s - env.now), due_s
-            if job.parked:  # (not its own process, which waits for ``job.wake`` next)
-                job.parked = False  # (one interrupt is enough: it then waits for the newest)
-                assert job.process is not None
-                job.process.interrupt("its wake-up moved earlier")
+            self._rearm(job, due_s)
+
+    def _rearm(self, job: Job, due_s: float) -> None:
+        """Start the job's wake-up at ``due_s`` [s], earlier than the one started (see
+        :meth:`_schedule`)."""
+        env = self.env
+        assert env is not None
+        job.wake, job.armed_s = env.timeout(due_s - env.now), due_s
+        if job.parked:  # (not its own process, which waits for ``job.wake`` next)
+            job.parked = False  # (one interrupt is enough: it then waits for the newest)
+            assert job.process is not None
+            job.process.interrupt("its wake-up moved earlier")
 
     def _life(self, job: Job, submitted: simpy.Event | None) -> simpy.events.ProcessGenerator:
         """The job's process: queued → restart → compute ⇄ checkpoint → done.
@@ -284,6 +319,7 @@ class Cluster(ClusterLoadManagement):
             self._schedule_all(env.now)
             self.site.changed()
         idle = env.event()  # never triggered: what it waits on with no wake-up (interrupted)
+        inf = math.inf
         while True:
             wake = job.wake
             job.parked = True
@@ -293,12 +329,12 @@ class Cluster(ClusterLoadManagement):
                 continue  # its wake-up moved earlier (a new timeout): wait for that one
             job.parked = False
             armed_s, due_s = job.armed_s, job.due_s
-            job.wake, job.armed_s = None, math.inf
+            job.wake, job.armed_s = None, inf
             if due_s != armed_s:  # moved later (or to inf) since the timeout was started
-                if due_s < math.inf:
+                if due_s < inf:
                     job.wake, job.armed_s = env.timeout(due_s - env.now), due_s
                 continue
-            job.due_s = math.inf
+            job.due_s = inf
             now_s = env.now
             if job.fail_s <= job.phase_end_s and job.fail_s <= job.sub_end_s:
                 self._fail(job, now_s)
@@ -334,14 +370,15 @@ class Cluster(ClusterLoadManagement):
     def _fail(self, job: Job, now_s: float) -> None:
         """A node of ``job`` fails now: roll back, send the node to repair, replace it."""
         self._advance(now_s)  # node counts change: integrate them first
-        phase = PHASE_NAMES[job.state]
+        state = job.state
+        phase = PHASE_NAMES[state]
         job.interruptions[phase] += 1
         job.roll_back(now_s)
         job.fail_s = now_s  # drawn again when the job restarts
         pool = job.pool
         pool.in_repair += 1
         self.crews[pool.name].take()
-        self.recorder.event(now_s, "node_failure", job.name, f"in {phase}")
+        self.recorder.event(now_s, "node_failure", job.name, FAILURE_DETAILS[state])
         job.drop_failed_node()
         life = pool.take_replacement()
         if life is not None:

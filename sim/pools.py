@@ -103,4 +103,5 @@ class Pool:
             self.spare += 1
         else:
             self.free += 1
-        (self.spare_lives if to_spare else self.free_lives).extend(self.draw_lives(1))
+        if self.weibull:  # (else no lives are kept)
+            (self.spare_lives if to_spare else self.free_lives).extend(self.draw_lives(1))
