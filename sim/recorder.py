@@ -208,8 +208,11 @@ class Recorder:
         recorder's own, :attr:`battery_energy_nom_mwh`).
         """
         columns = list(self.columns)
-        data = np.array(self._flat, dtype=float).reshape(-1, len(columns))  # (a copy)
-        df = pd.DataFrame(data, columns=columns)
+        # the frame copies the rows once, from a view of the array (a copy made here too
+        # would be a second one at the peak: pandas 3 copies an array it is given)
+        rows = np.frombuffer(self._flat, dtype=float).reshape(-1, len(columns))
+        df = pd.DataFrame(rows, columns=columns, copy=True)
+        del rows  # (the view; while it lives the array cannot grow)
         df.insert(0, "time_h", df["time_s"] * H_PER_S)
         for column in (*COOLING_COLUMNS, *ELECTRICAL_COLUMNS):
             if column not in df:
