@@ -140,8 +140,8 @@ def test_the_reports_are_read_only(tmp_path):
 
 def test_the_runner_reads_no_component():
     """``facility.<name>`` in the runner: the run, its record, its reporting parts, its end,
-    the events count and progress, and the schedules of the timeseries (price, carbon,
-    weather) only."""
+    the events count and progress, the schedules of the timeseries (price, carbon,
+    weather) and its close (issue 19: freeing the run) only."""
     tree = ast.parse(RUNNER.read_text())
     read = {
         node.attr
@@ -150,7 +150,7 @@ def test_the_runner_reads_no_component():
         and isinstance(node.value, ast.Name)
         and node.value.id == "facility"
     }
-    allowed = {"run", "recorder", "reporting", "end_s", "n_updates", "progress"}
+    allowed = {"run", "recorder", "reporting", "end_s", "n_updates", "progress", "close"}
     assert read - allowed <= {"price", "carbon", "weather"}
     assert "reporting" in read
 
