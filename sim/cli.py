@@ -26,6 +26,7 @@ from sim.cli_results import (  # (the commands that read results)
     _cmd_export,
     _cmd_plot,
     _cmd_show,
+    bad_input,
 )
 from sim.config import ConfigError, load_config
 from sim.config.reference import editor_schema
@@ -63,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:  # a path the system refuses (name too long, no permission, ...)
         where = f": {_short(str(exc.filename))}" if exc.filename is not None else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"{exc.strerror or exc}{where}")
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -232,8 +232,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_replaceable(out, "run", args.force)
     except ResultsExistError as exc:
         hint = "" if isinstance(exc, NotOursError) else " or --out to choose another folder"
-        print(f"error: {exc}{hint}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"{exc}{hint}")
     try:
         result = run(config, progress=LOGGER.isEnabledFor(logging.INFO))
     except RunError as exc:
@@ -250,11 +249,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         result.write(out, force=args.force, figures=figures)
     except ResultsExistError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(str(exc))
     except OSError as exc:
-        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"cannot write {out}: {exc}")
     s = result.summary
     LOGGER.info(
         f"{config.name}: {config.duration_h:g} h simulated in {s['run']['wall_s']:.2f} s "
@@ -284,8 +281,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             sweep, out, backend, args.workers, args.scheduler, args.resume, args.force, True
         )
     except SweepError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(str(exc))
     except SweepInterrupted as exc:
         print(
             f"interrupted: {exc}; complete it with: dcsim sweep {args.spec} --out {out} --resume",
@@ -327,8 +323,7 @@ def _validate_sweep(path: Path) -> None:
 def _cmd_presets(args: argparse.Namespace) -> int:
     paths = preset_paths()
     if not paths:
-        print(f"error: no presets in {PRESETS_DIR} (the package is incomplete)", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"no presets in {PRESETS_DIR} (the package is incomplete)")
     try:
         table = preset_table(paths)
     except ConfigError as exc:
@@ -354,16 +349,14 @@ def _cmd_presets(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path(f"{args.name}.yaml")
     if out.exists():
-        print(f"error: {out} exists; it is never overwritten (choose --out)", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"{out} exists; it is never overwritten (choose --out)")
     try:
         init_config(out, args.source, args.name)
     except ConfigError as exc:
         _print_problems(exc)
         return EXIT_BAD_INPUT
     except FileExistsError:
-        print(f"error: {out} exists; it is never overwritten (choose --out)", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"{out} exists; it is never overwritten (choose --out)")
     LOGGER.info(f"wrote {out} (from {args.source}); run it: dcsim run {out}")
     return EXIT_OK
 

@@ -18,6 +18,13 @@ DAMAGED = (KeyError, TypeError, IndexError, AttributeError)
 """What using a damaged results file (readable, but not as dcsim wrote it) may raise, beyond
 the ``ValueError`` of one that cannot be read."""
 
+
+def bad_input(message: str) -> int:
+    """Print ``error: message`` to stderr; the exit code of bad input."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 SWEEP_KPIS = (
     "unserved_mwh",
     "outage_ride_through[0]",
@@ -52,17 +59,14 @@ def _cmd_show(args: argparse.Namespace) -> int:
         try:
             print(format_sweep(_read_table(by_variant), title=str(args.results)))
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return bad_input(str(exc))
         except DAMAGED as exc:
-            print(f"error: {by_variant}: damaged, cannot be read ({exc!r})", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return bad_input(f"{by_variant}: damaged, cannot be read ({exc!r})")
         return EXIT_OK
     try:
         result = read_result(args.results)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(str(exc))
     if args.events or args.kinds:
         events, absent = filter_events(result.events, args.kinds)
         for kind in absent:
@@ -80,14 +84,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         runs = load_runs(args.runs)
         table = compare_table([r.result.summary for r in runs], [r.label for r in runs], args.kpis)
     except (CompareError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(str(exc))
     except DAMAGED as exc:
-        print(f"error: a run folder is damaged, cannot be compared ({exc!r})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"a run folder is damaged, cannot be compared ({exc!r})")
     if table.empty:
-        print(f"error: no run has a key matching {', '.join(args.kpis)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"no run has a key matching {', '.join(args.kpis)}")
     print(format_table(table))
     if args.plots:
         from sim.compare_plots import compare_figures, save
@@ -95,8 +96,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         try:
             paths = save(compare_figures(runs), args.out)
         except OSError as exc:
-            print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return bad_input(f"cannot write {args.out}: {exc}")
         print(f"{len(paths)} figures -> {args.out}")
     return EXIT_OK
 
@@ -108,13 +108,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         result = read_result(args.results)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(str(exc))
     try:
         paths = export_csv(result, out)
     except OSError as exc:
-        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"cannot write {out}: {exc}")
     print(f"{len(paths)} CSV files -> {out}: {', '.join(p.name for p in paths)}")
     return EXIT_OK
 
@@ -167,15 +165,12 @@ def _cmd_plot(args: argparse.Namespace) -> int:
                 result.summary, result.config_yaml,
             )  # fmt: skip
     except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(str(exc))
     except DAMAGED as exc:  # readable files whose contents dcsim did not write
-        print(f"error: {folder}: damaged, cannot be drawn ({exc!r})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"{folder}: damaged, cannot be drawn ({exc!r})")
     try:
         paths = save_figures(figures, out)
     except OSError as exc:
-        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(f"cannot write {out}: {exc}")
     print(f"{len(paths)} figures -> {out}")
     return EXIT_OK
