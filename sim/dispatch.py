@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.balance import NO_COOLING, Balance, BusState, balance
+from sim.bus_plain import PlainUpdate
 from sim.commitment import RECHARGE_BAND_PU, TurbineCommitment
 from sim.contracts import Source, Storage
 from sim.engine import time_tol_s
@@ -93,7 +94,7 @@ __all__ = [  # the policies and the balance's state are re-exported: they lived 
 ]
 
 
-class Bus(TurbineCommitment, LoadManagement, ThermalHold):
+class Bus(TurbineCommitment, LoadManagement, ThermalHold, PlainUpdate):
     """Balances the site bus at every event; see the module docstring for its steps.
 
     The battery is held above its backup reserve while the grid is up and may go down to
@@ -188,6 +189,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
         self._load_steps = cluster is not None or cooling is not None or electrical is not None
         self._thresholds = fleet is not None or cooling is not None or bool(self._recorded)
         self._extra_columns = cooling is not None or electrical is not None or bool(self._recorded)
+        plain = not (self._load_steps or self._thresholds or self._extra_columns or sources)
+        self._plain = plain and self._one_battery and not load.order  # a load, grid, battery
 
     def grid_import_mw(self) -> float:
         """Grid import now [MW] (0 before the first event)."""
@@ -219,6 +222,8 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold):
 
     def update(self) -> None:
         """Balance the bus now, in its steps (see the module docstring)."""
+        if self._plain:  # a load, the grid and one battery: fewer steps (see sim.bus_plain)
+            return self._update_plain()
         now = self.integrate_to_now()
         self.n_updates += 1
         if now < self._still_until_s or now >= self._binade_end_s:

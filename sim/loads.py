@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappush
 
 import simpy
+from simpy.events import NORMAL, URGENT, EventCallbacks
 
 from sim.contracts import Site
 
@@ -61,13 +63,39 @@ class ExogenousLoad:
         return cls([0.0], [p_mw])
 
     def start(self, env: simpy.Environment, site: Site) -> None:
-        """Start replaying the changes; the site learns of each one."""
-        if len(self.times_s) > 1:
-            env.process(self._replay(env, site))
+        """Start replaying the changes; the site learns of each one.
 
-    def _replay(self, env: simpy.Environment, site: Site) -> simpy.events.ProcessGenerator:
-        timeout, changed = env.timeout, site.changed
-        for t_s, p_mw in zip(self.times_s[1:], self.loads_mw[1:], strict=True):
-            yield timeout(t_s - env.now)
-            self.p_mw = p_mw
-            changed()
+        Replayed by callbacks on one reused event, not by a process (issue 19: a process's
+        resume and generator cost about a tenth of the microgrid year). The queue sees what
+        the process it replaces gave it — an urgent start event now, each change's timeout
+        ``t_i − now`` later pushed after the site has handled the change before it, and an
+        end event once the last is handled — so that every event keeps its place in time and
+        sequence and the results are unchanged.
+        """
+        if len(self.times_s) > 1:
+            self._env, self._changed, self._next = env, site.changed, 1
+            self._event = event = simpy.Event(env)
+            event._ok, event._value = True, None
+            self._cb: EventCallbacks = [self._on_change]  # (reused for every change)
+            event.callbacks = [self._arm_next]
+            heappush(env._queue, (env._now, URGENT, next(env._eid), event))
+
+    def _on_change(self, _event: simpy.Event) -> None:
+        i = self._next
+        self.p_mw = self.loads_mw[i]
+        self._changed()
+        self._next = i + 1
+        self._arm_next(_event)
+
+    def _arm_next(self, _event: simpy.Event) -> None:
+        """Push the next change's timeout, or (after the last) the end event."""
+        env, i = self._env, self._next
+        if i < len(self.times_s):
+            event = self._event
+            event.callbacks = self._cb
+            now = env._now
+            heappush(env._queue, (now + (self.times_s[i] - now), NORMAL, next(env._eid), event))
+        else:  # (the process's own end: it succeeded)
+            end = simpy.Event(env)
+            end._ok, end._value = True, None
+            heappush(env._queue, (env._now, NORMAL, next(env._eid), end))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 
+import pytest
 import simpy
+from simpy.events import NORMAL
 
-from sim.timer import Timer
+import sim.timer
+from sim.timer import REKEY_QUEUE_LEN, Timer
 
 
 def make() -> tuple[simpy.Environment, Timer, list[tuple[float, float]]]:
@@ -24,6 +28,31 @@ def at_time(env: simpy.Environment, t_s: float, action) -> None:
         action()
 
     env.process(proc())
+
+
+def count_timeouts(env: simpy.Environment, with_clock: bool = False) -> list:
+    """The due times (with ``with_clock``: ``(clock, due)``) of every timeout started on
+    ``env`` from now on: the processes' and the timer's (it pushes its own entries on SimPy's
+    queue: plain events of normal priority)."""
+    started: list = []
+    queue = env._queue
+    push = heapq.heappush
+
+    def counted(heap: list, item: tuple) -> None:
+        if heap is queue and item[1] == NORMAL and type(item[3]) in (simpy.Timeout, simpy.Event):
+            started.append((env.now, item[0]) if with_clock else item[0])
+        push(heap, item)
+
+    sim.timer.heappush = counted  # type: ignore[attr-defined]
+    simpy.core.heappush = counted  # type: ignore[attr-defined]
+    return started
+
+
+@pytest.fixture(autouse=True)
+def _restore_heappush():
+    yield
+    sim.timer.heappush = heapq.heappush  # type: ignore[attr-defined]
+    simpy.core.heappush = heapq.heappush  # type: ignore[attr-defined]
 
 
 def test_fires_once_at_the_due_time_with_it() -> None:
@@ -88,14 +117,7 @@ def test_set_again_from_its_own_action() -> None:
 
 def test_moving_later_starts_no_timeout_until_the_pending_one_fires() -> None:
     env, timer, fired = make()
-    started: list[float] = []
-    timeout = env.timeout
-
-    def counted(delay: float = 0.0, value: object = None) -> simpy.Timeout:
-        started.append(env.now + delay)
-        return timeout(delay, value)
-
-    env.timeout = counted  # type: ignore[method-assign]
+    started = count_timeouts(env)
     timer.at(5.0)
     for t_s, due_s in ((1.0, 6.0), (2.0, 7.0), (3.0, 8.0)):
         at_time(env, t_s, lambda due_s=due_s: timer.at(due_s))
@@ -107,14 +129,7 @@ def test_moving_later_starts_no_timeout_until_the_pending_one_fires() -> None:
 
 def test_when_cancelled_a_later_due_time_starts_its_timeout_at_once() -> None:
     env, timer, fired = make()
-    started: list[tuple[float, float]] = []  # (clock, due) of each timeout started
-    timeout = env.timeout
-
-    def counted(delay: float = 0.0, value: object = None) -> simpy.Timeout:
-        started.append((env.now, env.now + delay))
-        return timeout(delay, value)
-
-    env.timeout = counted  # type: ignore[method-assign]
+    started = count_timeouts(env, with_clock=True)  # (clock, due) of each timeout started
     timer.at(5.0)
     at_time(env, 1.0, timer.cancel)
     at_time(env, 2.0, lambda: timer.at(8.0))
@@ -124,3 +139,50 @@ def test_when_cancelled_a_later_due_time_starts_its_timeout_at_once() -> None:
     mine = [s for s in started if s[1] in (5.0, 8.0)]
     assert mine == [(0.0, 5.0), (2.0, 8.0)]
     assert fired == [(8.0, 8.0)]
+
+
+def test_moved_earlier_in_a_short_queue_leaves_no_stale_timeout() -> None:
+    # Moved earlier three times: the queue never holds more than the timer's one entry and
+    # the process's, and the events run in the order new timeouts would have given them.
+    env, timer, fired = make()
+    timer.at(9.0)
+    lengths: list[int] = []
+
+    def move(due_s: float) -> None:
+        timer.at(due_s)
+        lengths.append(len(env._queue))
+
+    for t_s, due_s in ((1.0, 8.0), (2.0, 7.0), (3.0, 6.0)):
+        at_time(env, t_s, lambda due_s=due_s: move(due_s))
+    steps = 0
+    while env._queue:
+        env.step()
+        steps += 1
+    assert fired == [(6.0, 6.0)]
+    # 3 processes (start + timeout + end each: 3 events), the timer's one firing; no stale.
+    assert steps == 3 * 3 + 1
+    assert max(lengths) <= 4
+
+
+def test_same_time_order_is_that_of_a_new_timeout() -> None:
+    # A timer moved earlier onto the time of a timeout started before the move fires after
+    # it, as a timeout started at the move would (SimPy orders equal times by creation).
+    env = simpy.Environment()
+    order: list[str] = []
+    timer = Timer(env, lambda due_s: order.append("timer"))
+    timer.at(9.0)
+    env.timeout(5.0).callbacks.append(lambda _: order.append("other"))
+    timer.at(5.0)
+    env.run(until=100)
+    assert order == ["other", "timer"]
+
+
+def test_in_a_long_queue_the_replaced_timeout_goes_stale() -> None:
+    env, timer, fired = make()
+    for k in range(REKEY_QUEUE_LEN + 1):  # a long queue
+        env.timeout(50.0 + k)
+    timer.at(9.0)
+    timer.at(5.0)
+    assert len(env._queue) == REKEY_QUEUE_LEN + 1 + 2  # the stale one is still there
+    env.run(until=100)
+    assert fired == [(5.0, 5.0)]
