@@ -7,7 +7,9 @@ year: its simulation wall time over ``run.events`` (everything the update causes
 timeout, the balance, the bus's own wake-ups, the recorded row — is in the figure). The two are
 timed alternately in one process, so that the machine's drift hits both alike; medians.
 
-    python bench/event_cost.py [--repeat 5] [--only microgrid,island]
+    python bench/event_cost.py [--repeat 5] [--only microgrid,island] [--bare]
+
+With ``--bare`` only the bare timeout is timed (the machine's speed, for ``bench/all.py``).
 
 Target (issue 19): an engine event of the microgrid year costs at most 3× a bare timeout.
 """
@@ -59,7 +61,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", default="microgrid,island")
+    parser.add_argument("--bare", action="store_true", help="time the bare timeout only")
     args = parser.parse_args()
+    if args.bare:
+        bare = statistics.median(bare_timeout_us() for _ in range(args.repeat))
+        print(f"bare timeout µs (median):    {bare:.3f}")
+        return
     makers = {"microgrid": microgrid_config, "island": island_config}
     print(f"{'benchmark':<10} {'events':>9} {'event µs':>9} {'bare µs':>8} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -73,6 +73,7 @@ def timed_runs(config: Config, repeat: int) -> tuple[Result, list[float], list[f
     simulation alone and of the whole ``run()``."""
     sim_s, total_s = [], []
     for _ in range(repeat):
+        result = None  # the previous run's freed first: the peak memory is one run's
         result = run(config)
         sim_s.append(result.summary["run"]["sim_wall_s"])
         total_s.append(result.summary["run"]["wall_s"])

@@ -186,3 +186,22 @@ def test_in_a_long_queue_the_replaced_timeout_goes_stale() -> None:
     assert len(env._queue) == REKEY_QUEUE_LEN + 1 + 2  # the stale one is still there
     env.run(until=100)
     assert fired == [(5.0, 5.0)]
+
+
+def test_simpy_internals_the_timer_relies_on() -> None:
+    # The timer pushes and re-keys its own entries on SimPy's queue (sim.timer._arm): it relies
+    # on the queue being a heap list of (time, priority, sequence number, event) drawn from
+    # ``env._eid``, and on an event's ``_ok``/``_value``. pyproject pins simpy below 4.2; this
+    # test is what fails first should a SimPy release change any of them.
+    import itertools
+
+    env = simpy.Environment()
+    first = env.timeout(3.0, value="v")
+    second = env.timeout(3.0)
+    assert isinstance(env._queue, list)
+    assert isinstance(env._eid, itertools.count)
+    (t1, prio1, eid1, ev1), (t2, prio2, eid2, ev2) = sorted(env._queue)
+    assert (t1, prio1, ev1, t2, prio2, ev2) == (3.0, NORMAL, first, 3.0, NORMAL, second)
+    assert eid2 == eid1 + 1 and next(env._eid) == eid2 + 1
+    assert first._ok is True and first._value == "v"
+    assert env._now == env.now == 0.0
