@@ -202,6 +202,8 @@ def test_simpy_internals_the_timer_relies_on() -> None:
     assert isinstance(env._eid, itertools.count)
     (t1, prio1, eid1, ev1), (t2, prio2, eid2, ev2) = sorted(env._queue)
     assert (t1, prio1, ev1, t2, prio2, ev2) == (3.0, NORMAL, first, 3.0, NORMAL, second)
-    assert eid2 == eid1 + 1 and next(env._eid) == eid2 + 1
-    assert first._ok is True and first._value == "v"
+    assert eid2 == eid1 + 1
+    assert next(env._eid) == eid2 + 1
+    assert first._ok is True
+    assert first._value == "v"
     assert env._now == env.now == 0.0
