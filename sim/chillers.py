@@ -50,6 +50,7 @@ leaving chilled water; in kW/ton, ``KW_PER_TON / IPLV``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -128,11 +129,17 @@ class ChillerModel:
     curve: tuple[float, float, float]
     heat_rejection: str
 
-    @property
+    @functools.cached_property
     def best_plr(self) -> float:
-        """``x* = √(a/c)`` [-], the part-load ratio of least power per ton (≤ 1)."""
+        """``x* = √(a/c)`` [-], the part-load ratio of least power per ton (≤ 1); computed
+        once (read at every bus update of a cooled site)."""
         a, _, c = self.curve
         return min(1.0, math.sqrt(a / c)) if c > 0.0 else 1.0
+
+    @functools.cached_property
+    def best_fraction(self) -> float:
+        """``f(x*)`` [-], a unit's power at :attr:`best_plr` over its full-load power."""
+        return self.fraction(self.best_plr)
 
     def cop(self, supply_c: float, ambient_c: float) -> float:
         """Full-load COP [-]: ``min(cop_max, η_II · T_evap / (T_cond − T_evap))``."""
@@ -152,7 +159,7 @@ class ChillerModel:
             return 0.0
         x = self.best_plr
         if load_mw <= x * capacity_mw:
-            return load_mw * self.fraction(x) / (x * cop)
+            return load_mw * self.best_fraction / (x * cop)
         return capacity_mw * self.fraction(load_mw / capacity_mw) / cop
 
     def slope(self, load_mw: float, capacity_mw: float, cop: float) -> float:
@@ -160,7 +167,7 @@ class ChillerModel:
         ``(b + 2c·L/C)/COP`` above."""
         x = self.best_plr
         if load_mw <= x * capacity_mw:
-            return self.fraction(x) / (x * cop)
+            return self.best_fraction / (x * cop)
         _, b, c = self.curve
         return (b + 2.0 * c * load_mw / capacity_mw) / cop
 
