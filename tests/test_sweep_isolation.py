@@ -110,10 +110,11 @@ def test_workers_exit_when_the_sweep_is_killed(tmp_path, sig):
         name: slow
         duration_h: 50000
         output: {resolution_s: 3600}
-        load: {constant_mw: 10}
         grid: {outages: [{start_h: 2, duration_h: 3}]}
         battery: {energy_mwh: 5, power_mw: 3}
-        """,
+        cluster: {pools: [{name: p, hardware: h100-sxm, gpus: 64}]}
+        jobs: [{name: j, pool: p, gpus: 64, checkpoint_interval_s: 60, checkpoint_write_s: 5}]
+        """,  # (a minute's checkpoints for 50,000 h: ~6 M events, far longer than the test)
     )
     spec = write(
         tmp_path / "s.yaml", "name: slow\nbase: site.yaml\nproduct: {seed: [1, 2, 3, 4]}\n"
