@@ -33,9 +33,11 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from sim.causes import FailureCauses
 from sim.cluster_load import ClusterLoadManagement
 from sim.config import ClusterConfig, JobConfig, hardware_catalog
 from sim.contracts import NO_SITE, Section, Site
+from sim.domains import Domains
 from sim.jobs import (
     CHECKPOINT,
     COMPUTE,
@@ -77,7 +79,8 @@ class Cluster(ClusterLoadManagement):
                 p.spare_gpus,
                 cfg.failures,
                 stream(seed, f"cluster.node_lives.{p.name}"),  # a pool's own: adding one
-            )  # does not change the others' lives
+                stream(seed, f"cluster.node_ages.{p.name}"),  # does not change the others'
+            )
             for p in cfg.pools
         }
         iterate = cfg.power_model == "iteration"
@@ -112,6 +115,12 @@ class Cluster(ClusterLoadManagement):
         self.hot = False  # the coolant is too warm to resume stopped jobs (set by the bus)
         self.capped_w = 0.0  # what the cap takes off the computing jobs now [W]
         self._t_s = 0.0  # last time the pools' GPU-seconds by state were advanced
+        self.causes = (  # failures by cause (sim.causes), and failure domains (sim.domains)
+            None
+            if cfg.failures.causes is None
+            else FailureCauses(cfg.failures, cfg.repair_h, seed, PHASE_NAMES)
+        )
+        self.domains = None if cfg.domains is None else Domains(cfg.domains, self.pools, seed)
 
     @property
     def p_mw(self) -> float:
@@ -145,6 +154,8 @@ class Cluster(ClusterLoadManagement):
             name: RepairCrew(env, mean_s, rng, functools.partial(self._on_repaired, pool))
             for name, pool in self.pools.items()
         }
+        if self.domains is not None:
+            self.domains.start(env, self)
         for job in self.jobs:
             later = job.submit_s > env.now
             submitted = env.timeout(job.submit_s - env.now) if later else None
@@ -240,8 +251,13 @@ class Cluster(ClusterLoadManagement):
         for pool in self.pools.values():
             while pool.waiting_for_node and (life := pool.take_replacement()) is not None:
                 self._idle_delta(pool, -1)
-                job = pool.waiting_for_node.pop(0)
+                job = pool.waiting_for_node[0]
                 job.add_node(now_s, life)
+                job.nodes_missing -= 1
+                if job.nodes_missing > 0:  # (a domain's nodes: it waits for more)
+                    self.p_w += job._set_power(now_s, job.phase_power_w())
+                    continue
+                pool.waiting_for_node.pop(0)
                 job.wait_node_s += now_s - job.phase_start_s
                 self._enter(job, RESTART, now_s)
         self.starts_held, self.held_w = False, 0.0
@@ -376,9 +392,20 @@ class Cluster(ClusterLoadManagement):
         job.roll_back(now_s)
         job.fail_s = now_s  # drawn again when the job restarts
         pool = job.pool
+        detail, mean_s = FAILURE_DETAILS[state], None
+        if self.causes is not None:  # (sim.causes)
+            cause = self.causes.draw()
+            detail = self.causes.details[cause][state]
+            if not self.causes.repair[cause]:  # a restart only: no node lost
+                self.recorder.event(now_s, "node_failure", job.name, detail)
+                job.drop_failed_node()
+                job.add_node(now_s, pool.draw_lives(1)[0] if pool.weibull else math.inf)
+                self._enter(job, RESTART, now_s)
+                return
+            mean_s = self.causes.repair_mean_s[cause]
         pool.in_repair += 1
-        self.crews[pool.name].take()
-        self.recorder.event(now_s, "node_failure", job.name, FAILURE_DETAILS[state])
+        self.crews[pool.name].take(mean_s)
+        self.recorder.event(now_s, "node_failure", job.name, detail)
         job.drop_failed_node()
         life = pool.take_replacement()
         if life is not None:
@@ -386,6 +413,7 @@ class Cluster(ClusterLoadManagement):
             job.add_node(now_s, life)
             self._enter(job, RESTART, now_s)
         else:
+            job.nodes_missing = 1
             self._enter(job, WAIT_NODE, now_s)
             pool.waiting_for_node.append(job)
             self.recorder.event(now_s, "job_waiting_for_node", job.name, pool.name)
@@ -430,7 +458,12 @@ class Cluster(ClusterLoadManagement):
 
     def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
         """GPU-hours by node state, for the cluster and each pool (see :meth:`gpu_hours`)."""
-        return {"gpu_hours": self.gpu_hours(end_s)}
+        out: dict[str, Any] = {"gpu_hours": self.gpu_hours(end_s)}
+        if self.causes is not None:
+            out["failures_by_cause"] = self.causes.report()
+        if self.domains is not None:
+            out["domain_failures"] = self.domains.report()
+        return out
 
     def progress(self) -> pd.DataFrame:
         """Each job's useful compute against time, from its exact trace (closed by

@@ -148,6 +148,7 @@ class Job:
         # Progress trace: (time [s], useful compute [s]) at every change of its slope and on
         # both sides of every rollback; linear in between (exact).
         self.trace = array("d")
+        self.nodes_missing = 0  # nodes it waits for (waiting for a node: 1, or a domain's)
 
     # ---- power -------------------------------------------------------------------------
 
@@ -175,7 +176,7 @@ class Job:
         if self.state in (RESTART, CHECKPOINT):
             return self.n_nodes * self.node_idle_w
         if self.state == WAIT_NODE:
-            return (self.n_nodes - 1) * self.node_idle_w
+            return (self.n_nodes - self.nodes_missing) * self.node_idle_w
         return 0.0
 
     def swing_w(self) -> float:
@@ -214,6 +215,13 @@ class Job:
         """The node that failed (the earliest death) leaves the job for repair."""
         if self.weibull:
             heapq.heappop(self.deaths)
+
+    def drop_nodes(self, n: int) -> None:
+        """``n`` of its nodes leave it at once (a failure domain); with Weibull lives, the
+        heap's last entries (any ``n`` nodes: which does not matter, the job holds them all
+        alike; the rest stays a heap)."""
+        if self.weibull and n > 0:
+            del self.deaths[len(self.deaths) - n :]
 
     def release_nodes(self) -> list[float]:
         """The job is done: its nodes' lives left [s] (empty unless Weibull)."""

@@ -34,6 +34,7 @@ class Pool:
         spare_gpus: int,
         failures: FailuresConfig,
         rng: np.random.Generator,
+        age_rng: np.random.Generator | None = None,
     ):
         self.name = name
         self.hardware = hardware
@@ -56,8 +57,11 @@ class Pool:
             self.shape = failures.shape
             # mean life 1/λ = η·Γ(1 + 1/k)
             self.scale_s = 1.0 / self.failure_rate_per_node_s / math.gamma(1.0 + 1.0 / self.shape)
-        self.free_lives = self.draw_lives(self.free)
-        self.spare_lives = self.draw_lives(self.spare)
+        # weibull, fleet_age stationary: the lives at t = 0 from their own stream (see
+        # draw_start_lives); new: from the lives' stream, as repaired nodes' are
+        self.age_rng = age_rng if failures.fleet_age == "stationary" else None
+        self.free_lives = self.draw_start_lives(self.free)
+        self.spare_lives = self.draw_start_lives(self.spare)
 
     def draw_lives(self, n: int) -> list[float]:
         """Lives of ``n`` new nodes [s of running]: ``η·E^(1/k)`` (empty unless Weibull)."""
@@ -65,6 +69,51 @@ class Pool:
             return []
         with np.errstate(over="ignore"):  # a life past the largest float never ends: inf
             return (self.scale_s * self.rng.exponential(size=n) ** (1.0 / self.shape)).tolist()
+
+    def draw_start_lives(self, n: int) -> list[float]:
+        """Lives left of ``n`` nodes of the fleet at t = 0 [s of running] (empty unless
+        Weibull): new (:meth:`draw_lives`), or at their stationary age.
+
+        Stationary: a node whose failures are a renewal process of lives ``L`` (Weibull,
+        ``S(t) = exp(−(t/η)^k)``, mean ``μ = η·Γ(1 + 1/k)``), looked at a long time after it
+        began, has a life left of the equilibrium (forward-recurrence) density
+        ``f_e(t) = S(t)/μ``. With ``x = (s/η)^k``, ``ds = (η/k)·x^(1/k − 1)·dx``:
+        ``F_e(t) = (1/μ)·∫₀ᵗ e^(−(s/η)^k) ds = (η/k)·Γ(1/k)·P(1/k, (t/η)^k)/μ
+        = P(1/k, (t/η)^k)``, with ``P`` the regularized lower incomplete gamma function (as
+        ``(η/k)·Γ(1/k) = η·Γ(1 + 1/k) = μ``). So ``(T/η)^k ~ Gamma(1/k, 1)``: a life left
+        is ``T = η·G^(1/k)``, ``G ~ Gamma(1/k, 1)`` — exact, drawn from the pool's own stream
+        ``cluster.node_ages.<pool>`` (configs with ``fleet_age: new`` draw nothing from it).
+        A fleet so started fails at its configured rate ``1/μ`` from the start (for k = 1,
+        ``G ~ Exp(1)``: the same law as a new node's life, as memorylessness says)."""
+        if not self.weibull or self.age_rng is None:
+            return self.draw_lives(n)
+        with np.errstate(over="ignore"):
+            g = self.age_rng.gamma(1.0 / self.shape, size=n)
+            return (self.scale_s * g ** (1.0 / self.shape)).tolist()
+
+    def take_idle(self, n: int) -> int:
+        """Take up to ``n`` idle nodes out (free ones first, then spares; their lives are
+        dropped); returns how many were taken."""
+        from_free = min(n, self.free)
+        from_spare = min(n - from_free, self.spare)
+        self.free -= from_free
+        self.spare -= from_spare
+        if self.weibull:
+            del self.free_lives[len(self.free_lives) - from_free :]
+            del self.spare_lives[len(self.spare_lives) - from_spare :]
+        return from_free + from_spare
+
+    def give_back_many(self, n: int) -> None:
+        """``n`` nodes return from a domain's repair (they were not renewed: with Weibull
+        lives, each gets a life left at the fleet's start age, :meth:`draw_start_lives`): as
+        spares while short of them, the rest free."""
+        self.in_repair -= n
+        to_spare = min(n, max(0, self.spare_target - self.spare))
+        self.spare += to_spare
+        self.free += n - to_spare
+        if self.weibull:
+            self.spare_lives.extend(self.draw_start_lives(to_spare))
+            self.free_lives.extend(self.draw_start_lives(n - to_spare))
 
     @property
     def idle_nodes(self) -> int:

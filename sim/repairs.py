@@ -68,14 +68,15 @@ class RepairCrew:
         """Nodes in repair now."""
         return len(self._repairs)
 
-    def take(self) -> float:
-        """A node enters repair now: draw its repair time ``T`` [s] and start it. Returns the
-        time it will be back, ``now + T`` [s]."""
+    def take(self, mean_s: float | None = None) -> float:
+        """A node enters repair now: draw its repair time ``T`` [s] (exponential of mean
+        ``mean_s`` [s], default the crew's) and start it. Returns the time it will be back,
+        ``now + T`` [s]."""
         env = self._env
         if self._arrival is not None:  # idle: wake the process (before the repair's timeout,
             self._arrival.succeed()  # so that even one of no length is waited for in time)
             self._arrival = None
-        repair_s = float(self._rng.exponential(self._mean_s))
+        repair_s = float(self._rng.exponential(self._mean_s if mean_s is None else mean_s))
         end_s = env.now + repair_s  # (the time SimPy schedules the timeout at)
         key = (end_s, next(self._seq))
         heapq.heappush(self._repairs, (*key, env.timeout(repair_s)))

@@ -18,7 +18,7 @@ from sim.jobs import CHECKPOINT, RUNNING, SHED, WAIT_NODE, Job
 def nodes_held(job: Job) -> int:
     if job.state in RUNNING or job.state == SHED:
         return job.n_nodes
-    return job.n_nodes - 1 if job.state == WAIT_NODE else 0
+    return job.n_nodes - job.nodes_missing if job.state == WAIT_NODE else 0
 
 
 def check(c: Cluster, now: float) -> None:

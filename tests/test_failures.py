@@ -49,6 +49,7 @@ def weibull_job(config_factory, shape, nodes, mean_life_days, duration_h, **extr
                     "rate_per_node_day": 1 / mean_life_days,
                     "distribution": "weibull",
                     "shape": shape,
+                    "fleet_age": "new",  # (renewal from new nodes; stationary: test_fleet_age)
                 },
                 "repair_h": 1,
             },

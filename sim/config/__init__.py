@@ -72,6 +72,8 @@ from sim.config.schema.base import (
 )
 from sim.config.schema.cluster import (
     ClusterConfig,
+    DomainsConfig,
+    FailureCauseConfig,
     FailuresConfig,
     HardwareConfig,
     JobConfig,
@@ -179,8 +181,10 @@ __all__ = [
     "DemandResponseConfig",
     "DispatchBase",
     "DispatchConfig",
+    "DomainsConfig",
     "ElectricalConfig",
     "FacilityConfig",
+    "FailureCauseConfig",
     "FailuresConfig",
     "GridConfig",
     "HardwareConfig",
