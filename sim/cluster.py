@@ -51,6 +51,7 @@ from sim.pools import GPU_STATES, Pool
 from sim.recorder import Recorder
 from sim.repairs import RepairCrew
 from sim.rng import stream
+from sim.throughput import H100, job_work, run_work, useful_h
 from sim.units import S_PER_H
 
 FAILURE_DETAILS = tuple(f"in {phase}" for phase in PHASE_NAMES)
@@ -85,6 +86,12 @@ class Cluster(ClusterLoadManagement):
         # its column: the IT power's mean over an iteration (what the turbines follow)
         self.columns: tuple[str, ...] = ("it_mean_mw",) if iterate else ()
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
+        self.h100 = hardware_catalog()[H100]  # what H100-equivalent work refers to
+        for job in self.jobs:  # a size given as work: its hours of compute (sim/throughput.py)
+            if job.cfg.work_h is None and (
+                hours := useful_h(job.cfg, job.pool.hardware, self.h100)
+            ):
+                job.work_s = hours * S_PER_H
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.submit_s, j.index))
         self._queued = list(self.order)  # the jobs not started yet, in order (the scheduler's)
         self.repair_mean_s = cfg.repair_h * S_PER_H
@@ -426,11 +433,15 @@ class Cluster(ClusterLoadManagement):
 
     def report_jobs(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
         """Each job's numbers over the run, by name (see :meth:`sim.jobs.Job.report`)."""
-        return {job.name: job.report(end_s) for job in self.jobs}
+        return {
+            job.name: {**job.report(end_s), **job_work(job, end_s, self.h100)} for job in self.jobs
+        }
 
     def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
-        """GPU-hours by node state, for the cluster and each pool (see :meth:`gpu_hours`)."""
-        return {"gpu_hours": self.gpu_hours(end_s)}
+        """GPU-hours by node state, for the cluster and each pool (see :meth:`gpu_hours`), and
+        the jobs' work (:func:`sim.throughput.run_work`; the runner adds the site's figures)."""
+        jobs = [{**job.report(end_s), **job_work(job, end_s, self.h100)} for job in self.jobs]
+        return {"gpu_hours": self.gpu_hours(end_s), "work": run_work(jobs)}
 
     def progress(self) -> pd.DataFrame:
         """Each job's useful compute against time, from its exact trace (closed by
