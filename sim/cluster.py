@@ -439,7 +439,7 @@ class Cluster(ClusterLoadManagement):
 
     def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
         """GPU-hours by node state, for the cluster and each pool (see :meth:`gpu_hours`), and
-        the jobs' work (:func:`sim.throughput.run_work`; the runner adds the site's figures)."""
+        the jobs' work (:func:`sim.throughput.run_work`; the site's per work: the runner's)."""
         jobs = [{**job.report(end_s), **job_work(job, end_s, self.h100)} for job in self.jobs]
         return {"gpu_hours": self.gpu_hours(end_s), "work": run_work(jobs)}
 

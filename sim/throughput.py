@@ -22,7 +22,7 @@ would need for the same work; energy per unit of work from the job's IT energy (
 draw: GPUs, node overhead and network share; no cooling). Assumed: a FLOP is a FLOP whatever
 the precision, and the MFU a job reaches is the same on every hardware type (so the
 H100-equivalent of an H100 job is its GPU-hours). The site's money and facility energy are
-reported per unit of work for the run only (``cluster.work``), not split over jobs: demand
+reported per unit of work for the run only (the summary's ``work``), not split over jobs: demand
 charges, cooling and idle nodes have no fair share by job.
 
 This module imports no config at run time (the schema's cross-checks call it).
@@ -121,7 +121,7 @@ def run_work(jobs: list[dict[str, Any]]) -> dict[str, float | None]:
     """The run's work from its jobs' (:func:`job_work` merged into each job's report):
     ``useful_eflop`` and ``useful_h100_gpu_h`` summed, ``energy_per_eflop_mwh`` and
     ``energy_per_h100_gpu_h_kwh`` from the jobs' IT energy summed over the jobs whose work
-    is known; the site's figures are added by :func:`add_site_work`."""
+    is known; the site's figures are added by :func:`site_work`."""
     known = [j for j in jobs if j["useful_eflop"] is not None]
     eflop = sum(j["useful_eflop"] for j in known) if known else None
     h100 = [j for j in known if j["useful_h100_gpu_h"] is not None]
@@ -136,17 +136,21 @@ def run_work(jobs: list[dict[str, Any]]) -> dict[str, float | None]:
     }
 
 
-def add_site_work(
+def site_work(
     work: dict[str, Any], jobs: list[dict[str, Any]], load_mwh: float, cost_usd: float
-) -> None:
-    """Add the site's figures per unit of the run's work to ``work`` (from :func:`run_work`
-    of ``jobs``):
-    ``facility_energy_per_eflop_mwh`` = facility energy (``energy_mwh.load``: IT, idle nodes,
-    cooling, losses) / useful_eflop [MWh/EFLOP], ``cost_per_eflop_usd`` = ``cost_usd.total`` /
-    useful_eflop [USD/EFLOP] and ``cost_per_h100_gpu_h_usd`` = ``cost_usd.total`` /
-    useful_h100_gpu_h [USD per H100 GPU-h]; None where a job's work is unknown (the site's
-    energy and money cannot be split) or there was none."""
+) -> dict[str, float | None]:
+    """The site's figures per unit of the run's work (``work`` from :func:`run_work` of
+    ``jobs``), the summary's own ``work`` section: ``facility_energy_per_eflop_mwh`` =
+    facility energy (``energy_mwh.load``: IT, idle nodes, cooling, losses) / useful_eflop
+    [MWh/EFLOP], ``cost_per_eflop_usd`` = ``cost_usd.total`` / useful_eflop [USD/EFLOP] and
+    ``cost_per_h100_gpu_h_usd`` = ``cost_usd.total`` / useful_h100_gpu_h [USD per H100 GPU-h];
+    None where a job's work is unknown (the site's energy and money cannot be split) or there
+    was none."""
     known = all(j["useful_eflop"] is not None and j["useful_h100_gpu_h"] is not None for j in jobs)
-    work["facility_energy_per_eflop_mwh"] = _ratio(load_mwh, work["useful_eflop"] if known else 0)
-    work["cost_per_eflop_usd"] = _ratio(cost_usd, work["useful_eflop"] if known else 0)
-    work["cost_per_h100_gpu_h_usd"] = _ratio(cost_usd, work["useful_h100_gpu_h"] if known else 0)
+    eflop = work["useful_eflop"] if known else None
+    h100_gpu_h = work["useful_h100_gpu_h"] if known else None
+    return {
+        "facility_energy_per_eflop_mwh": _ratio(load_mwh, eflop),
+        "cost_per_eflop_usd": _ratio(cost_usd, eflop),
+        "cost_per_h100_gpu_h_usd": _ratio(cost_usd, h100_gpu_h),
+    }

@@ -77,10 +77,10 @@ def test_the_same_eflop_on_h100_and_b200(tmp_path):
         assert job["energy_per_h100_gpu_h_kwh"] == pytest.approx(kwh_per_h100_gpu_h, rel=1e-9)
         work = summary["cluster"]["work"]
         assert work["useful_eflop"] == pytest.approx(work_eflop, rel=1e-9)
-        assert work["cost_per_eflop_usd"] == pytest.approx(
+        assert summary["work"]["cost_per_eflop_usd"] == pytest.approx(
             summary["cost_usd"]["total"] / work_eflop, rel=1e-9
         )
-        assert work["facility_energy_per_eflop_mwh"] == pytest.approx(
+        assert summary["work"]["facility_energy_per_eflop_mwh"] == pytest.approx(
             summary["energy_mwh"]["load"] / work_eflop, rel=1e-9
         )
     # By hand: the B200 uses 15,500 × 4.397 / (11,120 × 10) = 0.613 of the H100's energy
@@ -118,7 +118,7 @@ def test_no_throughput_reports_null_work(tmp_path):
     summary = one_job(tmp_path, "tesla-ai", work_h=1.0)
     assert summary["jobs"]["j"]["useful_eflop"] is None
     assert summary["jobs"]["j"]["energy_per_eflop_mwh"] is None
-    assert summary["cluster"]["work"]["cost_per_eflop_usd"] is None
+    assert summary["work"]["cost_per_eflop_usd"] is None
 
 
 def config_text(hardware: str, job: str) -> str:
