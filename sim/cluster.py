@@ -29,14 +29,13 @@ import functools
 import math
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import simpy
 
 from sim.causes import FailureCauses
 from sim.cluster_load import ClusterLoadManagement
+from sim.cluster_report import ClusterReports
 from sim.config import ClusterConfig, JobConfig, hardware_catalog
-from sim.contracts import NO_SITE, Section, Site
+from sim.contracts import NO_SITE, Site
 from sim.domains import Domains
 from sim.jobs import (
     CHECKPOINT,
@@ -53,6 +52,7 @@ from sim.pools import GPU_STATES, Pool
 from sim.recorder import Recorder
 from sim.repairs import RepairCrew
 from sim.rng import stream
+from sim.throughput import H100, useful_h
 from sim.units import S_PER_H
 
 FAILURE_DETAILS = tuple(f"in {phase}" for phase in PHASE_NAMES)
@@ -60,7 +60,7 @@ FAILURE_DETAILS = tuple(f"in {phase}" for phase in PHASE_NAMES)
 events (a 1M-GPU year logs ~280k failures)."""
 
 
-class Cluster(ClusterLoadManagement):
+class Cluster(ClusterLoadManagement, ClusterReports):
     """Pools, jobs and the scheduler; the live IT load of the site.
 
     ``p_mw`` is the cluster's IT power now [MW]; its site (the bus) learns of every change of
@@ -88,6 +88,12 @@ class Cluster(ClusterLoadManagement):
         # its column: the IT power's mean over an iteration (what the turbines follow)
         self.columns: tuple[str, ...] = ("it_mean_mw",) if iterate else ()
         self.jobs = [Job(j, self.pools[j.pool], i, iterate) for i, j in enumerate(jobs)]
+        self.h100 = hardware_catalog()[H100]  # what H100-equivalent work refers to
+        for job in self.jobs:  # a size given as work: its hours of compute (sim/throughput.py)
+            if job.cfg.work_h is None and (
+                hours := useful_h(job.cfg, job.pool.hardware, self.h100)
+            ):
+                job.work_s = hours * S_PER_H
         self.order = sorted(self.jobs, key=lambda j: (-j.cfg.priority, j.submit_s, j.index))
         self._queued = list(self.order)  # the jobs not started yet, in order (the scheduler's)
         self.repair_mean_s = cfg.repair_h * S_PER_H
@@ -437,58 +443,3 @@ class Cluster(ClusterLoadManagement):
         self.recorder.event(now_s, "job_done", job.name, f"{job.committed_s / S_PER_H:g} h of work")
         self._schedule_all(now_s)
         self.site.changed()
-
-    # ---- the end of the run and the summary ---------------------------------------------
-
-    def finish(self, end_s: float) -> None:
-        """Close the jobs' accounts and progress traces at the end of the run, ``end_s`` [s]
-        (once: the reports and :meth:`progress` read them)."""
-        for job in self.jobs:
-            job.close(end_s)
-        self._advance(end_s)
-
-    def sections(self) -> list[Section]:
-        """Its summary sections: ``jobs`` (:meth:`report_jobs`) and ``cluster``
-        (:meth:`report`)."""
-        return [Section("jobs", self.report_jobs), Section("cluster", self.report)]
-
-    def report_jobs(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
-        """Each job's numbers over the run, by name (see :meth:`sim.jobs.Job.report`)."""
-        return {job.name: job.report(end_s) for job in self.jobs}
-
-    def report(self, segments: pd.DataFrame, end_s: float) -> dict[str, Any]:
-        """GPU-hours by node state, for the cluster and each pool (see :meth:`gpu_hours`)."""
-        out: dict[str, Any] = {"gpu_hours": self.gpu_hours(end_s)}
-        if self.causes is not None:
-            out["failures_by_cause"] = self.causes.report()
-        if self.domains is not None:
-            out["domain_failures"] = self.domains.report()
-        return out
-
-    def progress(self) -> pd.DataFrame:
-        """Each job's useful compute against time, from its exact trace (closed by
-        :meth:`finish`): ``time_h, job, progress_h``."""
-        frames = [
-            pd.DataFrame(
-                {
-                    "time_h": np.frombuffer(job.trace, dtype=float)[0::2] / S_PER_H,
-                    "job": job.name,
-                    "progress_h": np.frombuffer(job.trace, dtype=float)[1::2] / S_PER_H,
-                }
-            )
-            for job in self.jobs
-        ]
-        if not frames:
-            return no_progress()
-        return pd.concat(frames, ignore_index=True)
-
-    def throttle_traces(self) -> list[tuple[int, np.ndarray]]:
-        """Each job's GPUs and progress trace (``time_s, progress_s`` pairs, flat), for the
-        cooling's throttle cost (see :func:`sim.summary.throttle_cost`)."""
-        return [(job.n_gpus, np.frombuffer(job.trace, dtype=float)) for job in self.jobs]
-
-
-def no_progress() -> pd.DataFrame:
-    """The progress frame of a site without jobs: no rows, the columns of
-    :meth:`Cluster.progress`."""
-    return pd.DataFrame({"time_h": [], "job": [], "progress_h": []}).astype({"job": str})

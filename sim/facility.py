@@ -8,7 +8,8 @@ import pandas as pd
 import simpy
 from tqdm import tqdm
 
-from sim.cluster import Cluster, no_progress
+from sim.cluster import Cluster
+from sim.cluster_report import no_progress
 from sim.config import BatteryConfig, Config, ElectricalConfig, LoadConfig, WeatherConfig
 from sim.contracts import Reports, Section, build_sources
 from sim.cooling import CoolingPlant

@@ -20,6 +20,7 @@ from sim.recorder import bin_edges_s, resample
 from sim.results import Result, iter_flat
 from sim.signals import month_labels, month_lengths_s, month_starts_s
 from sim.summary import energy_summary, money_summary, swing_summary
+from sim.throughput import site_work
 
 NS_PER_H = 3.6e12
 """Nanoseconds per hour (the resolution of pandas' timestamps)."""
@@ -165,6 +166,7 @@ SUMMARY_ORDER = (
     "demand_response",
     "jobs",
     "cluster",
+    "work",
     "cooling",
     "event_log",
 )
@@ -213,6 +215,10 @@ def _summary(config: Config, facility: Facility, segments: pd.DataFrame) -> dict
         cooling.get("by_month") if isinstance(cooling, dict) else None,
     )
     own["event_log"] = event_log_summary(facility.recorder.event_counts())
+    cluster, jobs = sections.get("cluster"), sections.get("jobs")
+    if isinstance(cluster, dict) and isinstance(jobs, dict) and "work" in cluster:
+        load_mwh, cost_usd = own["energy_mwh"]["load"], own["cost_usd"]["total"]
+        own["work"] = site_work(cluster["work"], list(jobs.values()), load_mwh, cost_usd)
     clash = sorted(own.keys() & sections.keys())
     if clash:
         raise ValueError(f"a component named {clash[0]!r} clashes with a summary section")

@@ -79,6 +79,7 @@ def every_part(folder: Path) -> Config:
 
 
 RUN_KEYS = {
+    "work",  # (the site's energy and cost per unit of the cluster's work, issue 17)
     "energy_mwh",
     "peak_mw",
     "unserved_mwh",

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sim.config.problems import MISSING, Key
 from sim.config.schema.cluster import hardware_catalog
 from sim.config.schema.cooling import WeatherConfig
+from sim.throughput import H100, useful_h
 from sim.traces import TraceError, read_trace
 
 if TYPE_CHECKING:
@@ -118,8 +119,11 @@ def estimate_work(config: Config) -> WorkEstimate:
             nodes = math.ceil(job.gpus / per_node)
             active_s = max(0.0, duration_s - job.submit_h * 3600.0)
             cycle_s = job.checkpoint_interval_s + job.checkpoint_write_s
-            if job.work_h is not None:
-                active_s = min(active_s, job.work_h * 3600.0 * cycle_s / job.checkpoint_interval_s)
+            work_h = job.work_h
+            if work_h is None and hardware is not None:  # a size as work (sim/throughput.py)
+                work_h = useful_h(job, hardware, hardware_catalog()[H100])
+            if work_h is not None:
+                active_s = min(active_s, work_h * 3600.0 * cycle_s / job.checkpoint_interval_s)
             name = f"jobs[{i}]"
             add(
                 f"{name} checkpoints",

@@ -15,6 +15,7 @@ from sim.config.schema.base import (
     StrictModel,
     name_field,
 )
+from sim.throughput import H100, peak_tflops, useful_h
 
 
 class HardwareConfig(StrictModel):
@@ -34,6 +35,22 @@ class HardwareConfig(StrictModel):
     )
     network_w_per_gpu: float = Field(
         ge=0, le=10_000, description="Switches, optics, storage [W/GPU], 0–10,000."
+    )
+    # Dense tensor peaks (no 2:4 sparsity): an H100 SXM 989.4 BF16, a GB300's B300 2,500
+    # (sources in sim/data/hardware.yaml); 1,000,000 TFLOPS leaves room.
+    dense_bf16_tflops: float | None = Field(
+        None,
+        gt=0,
+        le=1_000_000,
+        description="Dense (no sparsity) BF16 tensor peak of one accelerator [TFLOPS], up to "
+        "1,000,000; null: unknown (its jobs report no work).",
+    )
+    dense_fp8_tflops: float | None = Field(
+        None,
+        gt=0,
+        le=1_000_000,
+        description="Dense (no sparsity) FP8 tensor peak of one accelerator [TFLOPS], up to "
+        "1,000,000; null: none or unknown (no fp8 jobs on it).",
     )
 
     @model_validator(mode="after")
@@ -313,6 +330,51 @@ class JobConfig(StrictModel):
         le=MAX_HOURS,
         description="When the job is submitted [h from the start], 0–876,000; it queues then.",
     )
+    precision: Literal["bf16", "fp8"] = Field(
+        "bf16",
+        description="Number format of its tensor math: bf16 or fp8; picks the hardware's "
+        "dense_bf16_tflops or dense_fp8_tflops for its work (sim/throughput.py).",
+    )
+    # Llama 3 405B reached 38–43 % MFU in BF16 on 16k H100 (facts §6a): 0.40 is its middle.
+    mfu_pu: float = Field(
+        0.40,
+        gt=0,
+        le=1,
+        description="Model FLOPs utilisation [pu] of the dense peak at its precision, (0, 1]; "
+        "0.40 from Llama 3's 38–43 % (BF16, H100).",
+    )
+    # Llama 3 405B's pre-training was 3.8e25 FLOP = 3.8e7 EFLOP; 1e12 EFLOP leaves room.
+    work_eflop: float | None = Field(
+        None,
+        gt=0,
+        le=1e12,
+        description="Useful training compute to do, in total [EFLOP = 1e18 FLOP], up to 1e12; "
+        "instead of work_h (h = work / (GPUs × TFLOPS × mfu_pu × 3.6e-3)).",
+    )
+    work_h100_h: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_HOURS,
+        description="Compute to do as H100-equivalent hours [h], up to 876,000: the hours its "
+        "GPUs would need as H100 SXMs at the same precision and mfu_pu; instead of work_h.",
+    )
+
+    @model_validator(mode="after")
+    def _one_size(self) -> JobConfig:
+        given = [k for k in ("work_h", "work_eflop", "work_h100_h") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise KeyProblems(
+                [
+                    (
+                        (key,),
+                        getattr(self, key),
+                        f"give one size of work_h, work_eflop, work_h100_h, not {len(given)} "
+                        f"(also given: {', '.join(k for k in given if k != key)})",
+                    )
+                    for key in given[1:]
+                ]
+            )
+        return self
 
 
 def failure_cause_catalogs() -> dict[str, list[dict[str, Any]]]:
@@ -382,4 +444,39 @@ def cluster_problems(
                     f"must fit its pool {job_pool.name!r} ({job_pool.gpus} GPUs)",
                 )
             )
+        if job_pool is not None and job_pool.hardware in catalog:
+            items += _work_problems(i, job, job_pool.hardware, catalog[job_pool.hardware])
     return items
+
+
+def _work_problems(
+    i: int, job: JobConfig, name: str, hardware: HardwareConfig
+) -> list[tuple[Key, Any, str]]:
+    """A job that names its precision or gives its size as work needs its hardware's dense
+    peak at that precision (and ``work_h100_h`` the H100's); its size in hours must be in
+    range (see :func:`sim.throughput.useful_h`)."""
+    size = next((k for k in ("work_eflop", "work_h100_h") if getattr(job, k) is not None), None)
+    named = "precision" in job.model_fields_set
+    key = f"dense_{job.precision}_tflops"
+    if peak_tflops(hardware, job.precision) is None and (size is not None or named):
+        where, value = ("precision", job.precision) if size is None else (size, getattr(job, size))
+        message = (
+            f"needs {key} of hardware {name!r}, which gives none: give "
+            f"cluster.hardware.{name}.{key}"
+            + (", or precision: bf16" if job.precision == "fp8" else "")
+        )
+        return [(("jobs", i, where), value, message)]
+    if size is None:
+        return []
+    hours = useful_h(job, hardware, hardware_catalog()[H100])
+    if hours is not None and hours <= MAX_HOURS:
+        return []
+    problem = "the H100 gives no " + key if hours is None else f"is {hours:,.0f} h of compute"
+    return [
+        (
+            ("jobs", i, size),
+            getattr(job, size),
+            f"{problem} on {name!r} ({job.precision}, mfu_pu {job.mfu_pu:g}); at most "
+            f"{MAX_HOURS:,} h",
+        )
+    ]
