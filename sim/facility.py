@@ -8,6 +8,7 @@ import pandas as pd
 import simpy
 from tqdm import tqdm
 
+from sim.buildout import Buildout
 from sim.cluster import Cluster, no_progress
 from sim.config import BatteryConfig, Config, ElectricalConfig, LoadConfig, WeatherConfig
 from sim.contracts import Reports, Section, build_sources
@@ -208,6 +209,11 @@ class Facility:
         if self.bus.policy.needs_price:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)
+        # the parts not built at t = 0 are taken out, and come in as the run goes
+        self.buildout = Buildout(
+            config, self.grid, self.cluster, self.fleet, self.battery, self.recorder
+        )
+        self.buildout.start(self.env, self.bus)
         self.load.start(self.env, self.bus)
         if self.cluster is not None:
             self.cluster.start(self.env, self.bus)
