@@ -443,3 +443,15 @@ class Cluster(ClusterLoadManagement, ClusterReports):
         self.recorder.event(now_s, "job_done", job.name, f"{job.committed_s / S_PER_H:g} h of work")
         self._schedule_all(now_s)
         self.site.changed()
+
+    def add_nodes(self, pool: Pool, nodes: int, spares: int) -> None:
+        """Nodes of ``pool`` are built (:mod:`sim.buildout`): ``nodes`` free ones and
+        ``spares`` hot spares arrive now, idle, and the scheduler starts the jobs that fit;
+        negative before the start: taken out, to arrive later (they draw nothing meanwhile)."""
+        now_s = self.env.now if self.env is not None else 0.0
+        self._advance(now_s)
+        pool.arrive(nodes, spares)
+        self._idle_delta(pool, nodes + spares)
+        if self.env is not None:
+            self._schedule_all(now_s)
+            self.site.changed()

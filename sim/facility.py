@@ -8,6 +8,7 @@ import pandas as pd
 import simpy
 from tqdm import tqdm
 
+from sim.buildout import Buildout
 from sim.cluster import Cluster
 from sim.cluster_report import no_progress
 from sim.config import BatteryConfig, Config, ElectricalConfig, LoadConfig, WeatherConfig
@@ -209,6 +210,11 @@ class Facility:
         if self.bus.policy.needs_price:
             self.bus.state.price_usd_per_mwh = float(self.price.values[0])
             self.price.replay(self.env, self.bus.on_price)
+        # the parts not built at t = 0 are taken out, and come in as the run goes
+        self.buildout = Buildout(
+            config, self.grid, self.cluster, self.fleet, self.battery, self.recorder
+        )
+        self.buildout.start(self.env, self.bus)
         self.load.start(self.env, self.bus)
         if self.cluster is not None:
             self.cluster.start(self.env, self.bus)

@@ -62,6 +62,7 @@ class Pool:
         self.age_rng = age_rng if failures.fleet_age == "stationary" else None
         self.free_lives = self.draw_start_lives(self.free)
         self.spare_lives = self.draw_start_lives(self.spare)
+        self.held_lives: list[float] = []  # lives of nodes not built yet (sim.buildout)
 
     def draw_lives(self, n: int) -> list[float]:
         """Lives of ``n`` new nodes [s of running]: ``η·E^(1/k)`` (empty unless Weibull)."""
@@ -154,3 +155,22 @@ class Pool:
             self.free += 1
         if self.weibull:  # (else no lives are kept)
             (self.spare_lives if to_spare else self.free_lives).extend(self.draw_lives(1))
+
+    # ---- build-out (sim.buildout) --------------------------------------------------------
+
+    def arrive(self, nodes: int, spares: int) -> None:
+        """``nodes`` free nodes and ``spares`` hot spares join the pool (negative: they are
+        taken out before the run, to arrive later). A node taken out keeps the life drawn for
+        it and gets it back when it arrives, as new (idle nodes do not age)."""
+        self.n_nodes += nodes
+        self.free += nodes
+        self.spare_target += spares
+        self.spare += spares
+        if self.weibull:
+            for n, lives in ((nodes, self.free_lives), (spares, self.spare_lives)):
+                if n < 0:
+                    self.held_lives.extend(lives[n:])
+                    del lives[n:]
+                elif n > 0:
+                    lives.extend(self.held_lives[-n:])
+                    del self.held_lives[-n:]

@@ -58,6 +58,8 @@ def preset_table(paths: list[Path] | None = None) -> pd.DataFrame:
         cluster = config.cluster
         gpus = sum(p.gpus + p.spare_gpus for p in cluster.pools) if cluster else 0
         limit = config.grid.import_limit_mw
+        if config.grid.import_limit_steps:  # built out: the connection's final limit
+            limit = config.grid.import_limit_steps[-1].limit_mw
         limit = math.inf if limit is None else limit
         turbines = " + ".join(f"{t.count} × {t.p_nom_mw:g} MW ({t.name})" for t in config.turbines)
         energy_mwh = sum(b.energy_mwh for b in config.storages)

@@ -2,7 +2,8 @@
 facade every other module imports from (the length of its modules is checked with all of sim's in
 ``tests/test_code_shape.py``, which uses the helpers here for :mod:`sim.sweep` too).
 
-The layers, each importing only those before it: problems -> yamlio -> schema.base -> the
+The layers, each importing only those before it: problems -> yamlio -> schema.base ->
+schema.buildout -> the
 schema's sections -> work -> schema.root -> keys -> overrides -> loading. Imports under
 ``if TYPE_CHECKING:`` are for the type checker alone and are not counted.
 """
@@ -25,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("problems",),
     ("yamlio",),
     ("schema.base",),
+    ("schema.buildout",),  # (the build-out keys several sections share)
     tuple(f"schema.{name}" for name in SECTIONS),
     ("work",),
     ("schema.root",),

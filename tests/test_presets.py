@@ -43,8 +43,30 @@ IT_RANGE_MW = {
 SUPPLY_SHORT = {"colossus2"}  # its sourced supply (~1.23 GW) is below its load: capped
 
 
+BUILDOUT = {"colossus1_buildout"}
+"""Presets built out over their run (sim/buildout.py): the hourly test does not apply (an hour
+sees the first step only); their finished site is checked against its sources instead."""
+
+
 def test_every_system_of_the_issue_has_a_preset():
-    assert {p.stem for p in preset_paths()} == set(IT_RANGE_MW)
+    assert {p.stem for p in preset_paths()} == set(IT_RANGE_MW) | BUILDOUT
+
+
+def test_the_buildout_preset_ends_as_the_2025_site_by_its_sources():
+    """Colossus 1 built out (facts.md §1a–1d): 200,000 GPUs at the end (150k H100 + 50k H200,
+    spares included), 100,000 by Sep 2 2024 (1,488 h from Jul 1), a grid of 8 → 50 → 150 MW,
+    14 × 2.5 MW VoltaGrid units from the start, 150 MW of Megapacks; its full-load IT is that of
+    200k H100-class GPUs (1.15–1.55 kW each, as above)."""
+    from sim.buildout import capacity_table
+
+    config = load_config(ROOT / "configs" / "presets" / "colossus1_buildout.yaml")
+    table = capacity_table(config).set_index("time_h")
+    assert table["gpus"].iloc[-1] + 1504 + 504 == 200_000
+    assert table.loc[1488.0, "gpus"] + 1000 == 100_000
+    assert sorted(set(table["grid_limit_mw"])) == [8.0, 50.0, 150.0]
+    assert table["turbine_mw"].iloc[0] == 14 * 2.5
+    assert table["battery_mw"].iloc[-1] == 150.0
+    assert 200_000 * 1.15e-3 <= full_load_it_mw(config) <= 200_000 * 1.55e-3
 
 
 @pytest.mark.parametrize("name", sorted(IT_RANGE_MW))
@@ -95,7 +117,12 @@ def test_presets_command_lists_them(capsys):
 # 1,927 kW / 3,854 kWh at 92.0 % round trip, a 4-hour unit 979 kW / 3,916 kWh at 93.7 %, both
 # including all power conversion and thermal system losses.
 MEGAPACK_ROUND_TRIP_BY_HOURS = {2: 0.920, 4: 0.937}
-MEGAPACK_PRESETS = {"colossus1_2024": 4, "colossus1_2025": 4, "colossus2": 2}
+MEGAPACK_PRESETS = {
+    "colossus1_2024": 4,
+    "colossus1_2025": 4,
+    "colossus1_buildout": 4,
+    "colossus2": 2,
+}
 
 
 def test_every_megapack_preset_uses_its_units_round_trip_efficiency():

@@ -119,6 +119,12 @@ class Grid:
                 observer(self.up)
             site.changed()
 
+    def set_limit_mw(self, limit_mw: float) -> None:
+        """A new import limit from now on [MW] (a build-out step, :mod:`sim.buildout`); the
+        caller tells the site."""
+        self.import_limit_mw = limit_mw
+        self._refresh()
+
     # ---- summary -------------------------------------------------------------------------
 
     def sections(self) -> list[Section]:

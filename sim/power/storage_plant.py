@@ -131,6 +131,14 @@ class StoragePlant:
         """Largest charge now [MW] (a magnitude): the members' limits below their tops."""
         return sum(b.charge_limit_mw() for b in self.members)
 
+    def limits_changed(self) -> None:
+        """A member's power limits or auxiliary load changed (a block built later,
+        :mod:`sim.buildout`): the plant's sums follow."""
+        m = self.members
+        self.p_charge_max_mw = sum(b.p_charge_max_mw for b in m)
+        self.p_discharge_max_mw = sum(b.p_discharge_max_mw for b in m)
+        self.aux_load_mw = sum(b.aux_load_mw for b in m)
+
     # ---- the split ---------------------------------------------------------------------
 
     def split(

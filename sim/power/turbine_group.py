@@ -337,3 +337,11 @@ class TurbineGroup:
     def floor_mw(self) -> float:
         """Lowest output the group may be held at now [MW]: 0 when stopping, else n·P_min."""
         return 0.0 if self.stopping else self.n_online * self.p_min_mw
+
+    # ---- build-out (sim.buildout) --------------------------------------------------------
+
+    def set_online(self, now_s: float, online: bool) -> None:
+        """The group's units exist from now on (``online``), or not yet: a unit not built is
+        never available to start (the way a tripped unit waits for its repair)."""
+        self.available_s = [now_s if online else math.inf] * self.count
+        self.none_ready_until_s = -math.inf

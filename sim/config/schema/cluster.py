@@ -16,6 +16,7 @@ from sim.config.schema.base import (
     name_field,
 )
 from sim.throughput import H100, peak_tflops, useful_h
+from sim.config.schema.buildout import GpuStepConfig, online_h_field, step_problems
 
 
 class HardwareConfig(StrictModel):
@@ -87,6 +88,35 @@ class PoolConfig(StrictModel):
         description="Hot spares on top of gpus: idle, swapped in at once on a failure; "
         "0–10,000,000.",
     )
+    online_h: float | None = online_h_field("pool (all its GPUs and spares)")
+    steps: list[GpuStepConfig] = Field(
+        default_factory=list,
+        max_length=1000,
+        description=(
+            "Build-out in steps instead of online_h: the GPUs online from each at_h on, both "
+            "increasing; the last step's gpus must equal gpus; the spares arrive with the "
+            "first step. Up to 1,000."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _steps(self) -> PoolConfig:
+        items = step_problems(
+            ("steps",), [s.at_h for s in self.steps], [s.gpus for s in self.steps], True
+        )
+        if self.steps and self.online_h is not None:
+            items.append((("online_h",), self.online_h, "give online_h or steps, not both"))
+        if self.steps and not items and self.steps[-1].gpus != self.gpus:
+            items.append(
+                (
+                    ("steps", len(self.steps) - 1, "gpus"),
+                    self.steps[-1].gpus,
+                    f"must equal the pool's gpus ({self.gpus}): the last step completes it",
+                )
+            )
+        if items:
+            raise KeyProblems(items)
+        return self
 
 
 class FailureCauseConfig(StrictModel):

@@ -17,6 +17,7 @@ from sim.config.schema.base import (
     StrictModel,
     check_trace,
 )
+from sim.config.schema.buildout import LimitStepConfig, step_problems
 
 
 class OutageConfig(StrictModel):
@@ -146,6 +147,14 @@ class GridConfig(StrictModel):
     import_limit_mw: float | None = Field(
         None, ge=0, le=MAX_SITE_MW, description="Largest import [MW], 0–100,000; null: unlimited."
     )
+    import_limit_steps: list[LimitStepConfig] = Field(
+        default_factory=list,
+        max_length=1000,
+        description=(
+            "Build-out of the connection: the import limit [MW] from each at_h on (hours "
+            "increasing; import_limit_mw is the limit before the first). Up to 1,000."
+        ),
+    )
     outages: list[OutageConfig] = Field(
         default_factory=list, max_length=10_000, description="Scheduled outages, up to 10,000."
     )
@@ -221,6 +230,12 @@ class GridConfig(StrictModel):
                     str(self.carbon_csv),
                     "give only one of carbon_kg_per_mwh, carbon_csv",
                 )
+            )
+        steps = self.import_limit_steps
+        items += step_problems(("import_limit_steps",), [s.at_h for s in steps], [], False)
+        if steps and self.import_limit_mw is None:
+            items.append(
+                (("import_limit_mw",), None, "give the limit before import_limit_steps' first")
             )
         if items:
             raise KeyProblems(items)

@@ -15,6 +15,7 @@ from sim.config.schema.base import (
     StrictModel,
     name_field,
 )
+from sim.config.schema.buildout import online_h_field
 
 
 class BatteryConfig(StrictModel):
@@ -61,6 +62,9 @@ class BatteryConfig(StrictModel):
     )
     aux_load_mw: float = Field(
         0.0, ge=0, le=MAX_SITE_MW, description="Auxiliary load drawn from the bus [MW], 0–100,000."
+    )
+    online_h: float | None = online_h_field(
+        "storage (its energy, power and auxiliary load; it arrives at soc_initial)"
     )
 
     @model_validator(mode="after")
@@ -176,6 +180,7 @@ class TurbineConfig(StrictModel):
         le=8760,
         description="Permit: running hours of one unit per year of the run [h], 0–8,760.",
     )
+    online_h: float | None = online_h_field("group (all its units)")
 
 
 class TurbineTripConfig(StrictModel):

@@ -22,6 +22,7 @@ from sim.config.schema.base import (
     check_trace,
     name_field,
 )
+from sim.config.schema.buildout import buildout_problems
 from sim.config.schema.cluster import ClusterConfig, JobConfig, cluster_problems
 from sim.config.schema.cooling import CoolingConfig, WeatherConfig
 from sim.config.schema.dispatch import DispatchConfig, PeakShaveDispatch
@@ -235,6 +236,7 @@ class Config(StrictModel):
                     (("turbine_trips", i, "turbine"), trip.turbine, f"must name a group: {allowed}")
                 )
         items += cluster_problems(self.cluster, self.jobs)
+        items += buildout_problems(self)
         if self.weather is not None and self.cooling is None and not self.turbines:
             items.append(
                 (("weather",), "given", "is used only by a cooling: section or turbines; add one")
