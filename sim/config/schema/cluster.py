@@ -15,8 +15,8 @@ from sim.config.schema.base import (
     StrictModel,
     name_field,
 )
-from sim.throughput import H100, peak_tflops, useful_h
 from sim.config.schema.buildout import GpuStepConfig, online_h_field, step_problems
+from sim.throughput import H100, peak_tflops, useful_h
 
 
 class HardwareConfig(StrictModel):
