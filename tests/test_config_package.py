@@ -3,8 +3,7 @@ facade every other module imports from (the length of its modules is checked wit
 ``tests/test_code_shape.py``, which uses the helpers here for :mod:`sim.sweep` too).
 
 The layers, each importing only those before it: problems -> yamlio -> schema.base ->
-schema.buildout -> the
-schema's sections -> work -> schema.root -> keys -> overrides -> loading. Imports under
+schema.buildout -> schema.failures -> the schema's sections -> work -> schema.root -> keys -> overrides -> loading. Imports under
 ``if TYPE_CHECKING:`` are for the type checker alone and are not counted.
 """
 
@@ -27,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("yamlio",),
     ("schema.base",),
     ("schema.buildout",),  # (the build-out keys several sections share)
+    ("schema.failures",),  # (cluster.failures and cluster.domains: the cluster section's)
     tuple(f"schema.{name}" for name in SECTIONS),
     ("work",),
     ("schema.root",),

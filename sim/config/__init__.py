@@ -72,9 +72,6 @@ from sim.config.schema.base import (
 )
 from sim.config.schema.cluster import (
     ClusterConfig,
-    DomainsConfig,
-    FailureCauseConfig,
-    FailuresConfig,
     HardwareConfig,
     JobConfig,
     PoolConfig,
@@ -103,6 +100,7 @@ from sim.config.schema.facility import (
     transformer_loss_pu,
     ups_loss_pu,
 )
+from sim.config.schema.failures import DomainsConfig, FailureCauseConfig, FailuresConfig
 from sim.config.schema.grid import (
     DemandResponseConfig,
     GridConfig,
