@@ -3,8 +3,9 @@ facade every other module imports from (the length of its modules is checked wit
 ``tests/test_code_shape.py``, which uses the helpers here for :mod:`sim.sweep` too).
 
 The layers, each importing only those before it: problems -> yamlio -> schema.base ->
-schema.buildout -> schema.failures -> the schema's sections -> work -> schema.root -> keys -> overrides -> loading. Imports under
-``if TYPE_CHECKING:`` are for the type checker alone and are not counted.
+schema.buildout -> schema.failures -> the schema's sections -> work -> schema.root -> keys ->
+overrides -> loading. Imports under ``if TYPE_CHECKING:`` are for the type checker alone and are
+not counted.
 """
 
 from __future__ import annotations
