@@ -63,3 +63,33 @@ def test_the_readme_tells_the_pue_of_the_year_run():
     assert month["wue_l_per_kwh"] == pytest.approx(kept["by_month"][0]["wue_l_per_kwh"], abs=0.05)
     assert len(kept["by_month"]) == 12
     assert (ROOT / "docs/figures/colossus1_2025_year_pue.png").stat().st_size > 10_000
+
+
+def test_the_readme_tells_the_buildout_kept_beside_its_figure():
+    # The build-out's year (~30-60 s) is too slow for the tests: its paragraph is told from the
+    # numbers kept beside the figure, and those are the config's capacity table and the
+    # regression fixture's totals (tests/test_regression.py checks that the code still gives
+    # them), so a change of either makes this fail until the script is run again.
+    import json
+
+    from sim.buildout import capacity_table
+
+    make = make_module()
+    kept = json.loads(make.BUILDOUT_KEPT.read_text())
+    readme = make.README.read_text()
+    paragraph = make.buildout_narrative(kept)
+    assert make.replace_block(readme, paragraph, make.BUILDOUT_MARKERS) == readme, (
+        "the README's build-out paragraph is stale: run `python docs/figures/make.py`"
+    )
+    config = load_config(make.BUILDOUT)
+    assert kept["capacity"] == capacity_table(config).to_dict(orient="records")
+    assert kept["it_floor_pu"] == config.dispatch.load_management.it_floor_pu
+    fixture = json.loads(
+        (ROOT / "tests/regression/fixtures/presets-colossus1_buildout.summary.json").read_text()
+    )
+    for key in ("it", "grid", "turbines", "load"):
+        assert kept["energy_mwh"][key] == pytest.approx(fixture[f"energy_mwh.{key}"], rel=1e-12)
+    assert kept["unserved_mwh"] == pytest.approx(fixture["unserved_mwh"], rel=1e-12)
+    months = [m["unserved_mwh"] for m in kept["by_month"]]
+    assert sum(months) == pytest.approx(kept["unserved_mwh"], rel=1e-9)
+    assert [m["month"] for m in kept["by_month"]][::11] == ["2024-07", "2025-06"]

@@ -8,7 +8,11 @@
   and ``<!-- /outage-narrative -->``;
 - ``configs/examples/colossus1_2025_year.yaml`` (~20–40 s): writes
   ``docs/figures/colossus1_2025_year_pue.png`` (``dcsim plot``'s ``cooling_by_month.png``)
-  and the paragraph between ``<!-- pue-narrative -->`` and ``<!-- /pue-narrative -->``.
+  and the paragraph between ``<!-- pue-narrative -->`` and ``<!-- /pue-narrative -->``;
+- ``preset:colossus1_buildout`` (~30–60 s): writes ``docs/figures/colossus1_buildout.png``
+  (:func:`sim.plots.capacity.capacity_figure`: GPUs online, the built capacity, the daily supply
+  by source), keeps the numbers its paragraph tells in ``colossus1_buildout.json`` and writes
+  the paragraph between ``<!-- buildout-narrative -->`` and ``<!-- /buildout-narrative -->``.
 
 Each figure is remade only when its inputs changed: ``docs/figures/cache.json`` keeps, per
 figure, a hash of its resolved config and of dcsim's source (``sim/``, ``.py`` and data files);
@@ -47,6 +51,13 @@ CACHE = ROOT / "docs" / "figures" / "cache.json"
 YEAR_SUMMARY = ROOT / "docs" / "figures" / "colossus1_2025_year_cooling.json"
 """The year's ``summary["cooling"]`` (with ``by_month``), kept beside its figure: the README's
 PUE paragraph is told from it, and the test checks both against it and a shorter run."""
+BUILDOUT = "preset:colossus1_buildout"
+BUILDOUT_FIGURE = ROOT / "docs" / "figures" / "colossus1_buildout.png"
+BUILDOUT_KEPT = ROOT / "docs" / "figures" / "colossus1_buildout.json"
+"""The build-out's capacity table and its run's energies (the year's and each month's), kept
+beside its figure: the README's paragraph is told from it; the test checks it against the
+config's capacity table and the regression fixture's totals."""
+BUILDOUT_MARKERS = ("<!-- buildout-narrative -->", "<!-- /buildout-narrative -->")
 
 
 def _names(events: pd.DataFrame, kind: str, start_h: float, stop_h: float) -> list[str]:
@@ -139,6 +150,51 @@ def pue_narrative(summary: dict) -> str:
     return textwrap.fill(text, 96)
 
 
+def buildout_kept(capacity: pd.DataFrame, summary: dict, it_floor_pu: float) -> dict:
+    """What the build-out's paragraph tells, from its capacity table, run ``summary`` and load
+    management's IT floor [pu]."""
+    return {
+        "it_floor_pu": it_floor_pu,
+        "capacity": capacity.to_dict(orient="records"),
+        "energy_mwh": {k: summary["energy_mwh"][k] for k in ("it", "grid", "turbines", "load")},
+        "unserved_mwh": summary["unserved_mwh"],
+        "by_month": [
+            {"month": m["month"], "it_mwh": m["energy_mwh"]["it"],
+             "unserved_mwh": m["energy_mwh"]["unserved"]}
+            for m in summary["by_month"]
+        ],
+    }  # fmt: skip
+
+
+def buildout_narrative(kept: dict) -> str:
+    """The paragraph under the README's build-out figure, from :func:`buildout_kept`."""
+    first, last = kept["capacity"][0], kept["capacity"][-1]
+    months, energy = kept["by_month"], kept["energy_mwh"]
+    short = " and ".join(m["month"] for m in months if m["unserved_mwh"] > 0.5)
+    pct = "\u00a0%"  # (a space the wrapping keeps)
+    turbines, grid = (100 * energy[k] / energy["load"] for k in ("turbines", "grid"))
+    text = (
+        f"Over the year the site grows from {first['gpus']:,} to {last['gpus']:,} GPUs in"
+        f" service and its grid tie from {first['grid_limit_mw']:.0f} to"
+        f" {last['grid_limit_mw']:.0f} MW; the IT energy rises from"
+        f" {months[0]['it_mwh'] / 1e3:,.1f} GWh in {months[0]['month']} to"
+        f" {months[-1]['it_mwh'] / 1e3:,.1f} GWh in {months[-1]['month']}. Turbines supply"
+        f" {turbines:.0f}{pct} of the year's {energy['load'] / 1e3:,.0f} GWh and the grid"
+        f" {grid:.0f}{pct}."
+    )
+    if short:
+        text += (
+            f" In {short} the supply falls short even with the GPUs capped to"
+            f" {100 * kept['it_floor_pu']:.0f}{pct} of their demand:"
+            f" {kept['unserved_mwh']:,.0f} MWh unserved, mostly while"
+            f" {first['grid_limit_mw']:.0f} MW of grid and {first['turbine_mw']:.0f} MW of mobile"
+            " turbines (derated in the summer heat) carry the first GPUs with their cooling and"
+            ' losses: the reported "enough for ~32k H100 with power limits" holds for the'
+            " GPUs' own power, not for the site."
+        )
+    return textwrap.fill(text, 96)
+
+
 def replace_block(readme: str, paragraph: str, markers: tuple[str, str] = MARKERS) -> str:
     """``readme`` with the text between ``markers`` replaced by ``paragraph``."""
     start, stop = (re.escape(m) for m in markers)
@@ -202,6 +258,20 @@ def main(argv: list[str] | None = None) -> None:
         readme = replace_block(readme, pue_narrative(result.summary), PUE_MARKERS)
         YEAR_SUMMARY.write_text(json.dumps(result.summary["cooling"], indent=1) + "\n")
         print(f"wrote {YEAR_FIGURE.relative_to(ROOT)} and the README's PUE paragraph")
+    buildout = load_config(BUILDOUT)
+    if _stale("buildout", config_sha256(buildout), BUILDOUT_FIGURE, cache, force):
+        from sim.buildout import capacity_table
+        from sim.plots.capacity import capacity_figure
+
+        result = run(buildout, progress=True)
+        capacity = capacity_table(buildout)
+        fig = capacity_figure(capacity, result.timeseries, "Colossus 1 build-out, 2024–2025")
+        fig.savefig(BUILDOUT_FIGURE, dpi=110, bbox_inches="tight")
+        floor = buildout.dispatch.load_management
+        kept = buildout_kept(capacity, result.summary, floor.it_floor_pu if floor else 1.0)
+        BUILDOUT_KEPT.write_text(json.dumps(kept, indent=1) + "\n")
+        readme = replace_block(readme, buildout_narrative(kept), BUILDOUT_MARKERS)
+        print(f"wrote {BUILDOUT_FIGURE.relative_to(ROOT)} and the README's build-out paragraph")
     README.write_text(readme)
     CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
 

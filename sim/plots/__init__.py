@@ -12,10 +12,12 @@ on a machine without a display; in a notebook, show one by making it a cell's la
 - :mod:`sim.plots.base`: the time axis (hours, or dates in the site's zone for runs longer
   than two days), steps, shaded windows, legends outside the axes;
 - :mod:`sim.plots.run`: supply stack, battery, turbines, cooling, monthly PUE/WUE, jobs;
-- :mod:`sim.plots.sweep`: KPIs against swept parameters, labels with units from key suffixes.
+- :mod:`sim.plots.sweep`: KPIs against swept parameters, labels with units from key suffixes;
+- :mod:`sim.plots.capacity`: a build-out's capacity against time with the supply by source.
 """
 
 from sim.plots.base import save_figures, step_edges, time_axis, windows
+from sim.plots.capacity import capacity_figure
 from sim.plots.run import (
     battery_soc,
     cooling,
@@ -39,6 +41,7 @@ _step_edges = step_edges  # (the name the tests used before the split)
 __all__ = [
     "SWEEP_KPIS",
     "battery_soc",
+    "capacity_figure",
     "cooling",
     "job_progress",
     "key_label",
