@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from sim.config.schema.root import Config
 
 
-BYTES_PER_SEGMENT = 1000
-"""Memory one bus update takes by the time the results are assembled [B]: its recorder row (a
-tuple of 18–24 floats, ~620 B), its row of the segment frame, the summary's arrays over it and
-the jobs' progress points. Measured (tracemalloc peak ÷ segments): 750 B for
-``configs/examples/llama3_cluster.yaml`` (30k segments, checkpoints and failures) and for its
-iteration model over 72 h (82k segments); 1,000 B is rounded up for a cooled site's extra
-columns and the events of failures."""
+BYTES_PER_SEGMENT = 500
+"""Memory one bus update takes by the time the results are assembled [B]: its recorder row (18–24
+floats in one flat array, ~150–190 B; the segment frame's recorded columns are a view of it),
+the frame's ~15 derived columns (~120 B), the summary's arrays over it and the jobs' progress
+points. Measured (tracemalloc peak ÷ segments) after issue 19: 352 B for
+``configs/examples/llama3_cluster.yaml``'s iteration model over 72 h (82k segments), 440–610 B
+for its 6- and 48-h runs (1k–7k segments, where the fixed costs weigh more); 500 B rounded.
+(1,000 B before issue 19, when rows were tuples and the frame a copy.)"""
 
 BYTES_PER_TIMESERIES_ROW = 400
 """Memory one row of the regular timeseries takes [B]: ~24 columns of 8 B, the resampling's
