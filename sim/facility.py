@@ -8,6 +8,7 @@ import pandas as pd
 import simpy
 from tqdm import tqdm
 
+import sim.vehicle_fleet  # noqa: F401  (registers the vehicle fleet: sim.contracts)
 from sim.buildout import Buildout
 from sim.cluster import Cluster
 from sim.cluster_report import no_progress
@@ -220,6 +221,10 @@ class Facility:
             self.cluster.start(self.env, self.bus)
         if self.cooling is not None:
             self.cooling.start(self.env, self.bus)
+        for source in self.sources:  # registered sources with a process of their own
+            start = getattr(source, "start", None)
+            if start is not None:
+                start(self.env, self.bus)
         observers = [self.cooling.on_grid] if self.cooling is not None else []
         self.grid.start(self.env, self.bus, self.recorder, observers)
         if self.fleet is not None:

@@ -126,6 +126,7 @@ from sim.config.schema.site import (
     site_start,
     zone_of,
 )
+from sim.config.schema.vehicle_fleet import VehicleFleetConfig
 from sim.config.work import (
     BYTES_BASE,
     BYTES_PER_DEMAND_INTERVAL,
@@ -208,6 +209,7 @@ __all__ = [
     "TouSeasonConfig",
     "TurbineConfig",
     "TurbineTripConfig",
+    "VehicleFleetConfig",
     "WeatherConfig",
     "WorkEstimate",
     "YamlLimitError",

@@ -30,6 +30,7 @@ from sim.config.schema.facility import FacilityConfig
 from sim.config.schema.grid import GridConfig
 from sim.config.schema.power import BatteryConfig, TurbineConfig, TurbineTripConfig
 from sim.config.schema.site import SiteConfig, site_start
+from sim.config.schema.vehicle_fleet import VehicleFleetConfig
 from sim.config.work import work_problem
 
 
@@ -160,6 +161,9 @@ class Config(StrictModel):
         default_factory=FacilityConfig,
         description="The site's electrical chain: transformer and UPS losses.",
     )
+    vehicle_fleet: VehicleFleetConfig | None = Field(
+        None, description="Cars computing while parked (off the site bus; README, Tesla fleet)."
+    )
 
     @field_validator("start")
     @classmethod
@@ -202,7 +206,7 @@ class Config(StrictModel):
                     f"{self.start.isoformat()} and would end in {end.year}",
                 )
             )
-        if self.load is None and self.cluster is None:
+        if self.load is None and self.cluster is None and self.vehicle_fleet is None:
             items.append((("load",), None, "give a load, a cluster, or both"))
         if (
             self.load is not None
