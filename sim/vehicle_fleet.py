@@ -95,14 +95,14 @@ class VehicleFleet:
         Work lost to leaves so far, ``(I/2)·leaves`` [car·s].
     """
 
-    name = "vehicle_fleet"
-    columns = (
+    name: str = "vehicle_fleet"
+    columns: tuple[str, ...] = (
         "vehicle_fleet_cars",
         "vehicle_fleet_h100_eq",
         "vehicle_fleet_home_mw",
         "vehicle_fleet_lost_car_h",
     )
-    mean_columns = ("vehicle_fleet_cars", "vehicle_fleet_h100_eq")
+    mean_columns: tuple[str, ...] = ("vehicle_fleet_cars", "vehicle_fleet_h100_eq")
     """Columns the timeseries gives as exact bin means (the home power, ``_mw``, is one too)."""
 
     def __init__(
