@@ -73,7 +73,7 @@ def local_hours(start: dt.datetime, end_s: float) -> tuple[np.ndarray, np.ndarra
     keep = (local.minute == 0) & (grid > t0_utc) & (grid < t0_utc + pd.Timedelta(seconds=end_s))
     times_s = np.concatenate(([0.0], (grid[keep] - t0_utc).total_seconds().to_numpy()))
     hours = np.concatenate(([t0.hour], local[keep].hour.to_numpy()))
-    weekend = np.concatenate(([t0.dayofweek >= 5], local[keep].dayofweek.to_numpy() >= 5))
+    weekend = np.concatenate(([t0.day_of_week >= 5], local[keep].day_of_week.to_numpy() >= 5))
     return times_s, hours.astype(int), weekend.astype(bool)
 
 
