@@ -27,6 +27,7 @@ from sim.config import (
     PoolConfig,
     SmoothDispatch,
     TurbineConfig,
+    VehicleFleetConfig,
     WeatherConfig,
 )
 from sim.config.reference import editor_schema, markdown_reference
@@ -60,6 +61,7 @@ PREFIXES = [
     (WeatherConfig, "weather."),
     (CoolingConfig, "cooling."),
     (ChillersConfig, "cooling.chillers."),
+    (VehicleFleetConfig, "vehicle_fleet."),
 ]
 
 

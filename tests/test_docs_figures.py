@@ -93,3 +93,37 @@ def test_the_readme_tells_the_buildout_kept_beside_its_figure():
     months = [m["unserved_mwh"] for m in kept["by_month"]]
     assert sum(months) == pytest.approx(kept["unserved_mwh"], rel=1e-9)
     assert [m["month"] for m in kept["by_month"]][::11] == ["2024-07", "2025-06"]
+
+
+def test_the_readme_tells_the_fleet_kept_beside_its_figure():
+    # The fleet's paragraph is told from the numbers kept beside its figure; those are checked
+    # here against the presets' GPU counts and the datasheets' FP8 peaks (H100 1,978.9, GB200
+    # 5,000, GB300 5,000 TFLOPS dense; sim/data/hardware.yaml), the parked profile by hand and
+    # the regression fixture's fleet section.
+    import json
+
+    import pandas as pd
+
+    make = make_module()
+    kept = json.loads(make.FLEET_KEPT.read_text())
+    readme = make.README.read_text()
+    assert make.replace_block(readme, make.fleet_narrative(kept), make.FLEET_MARKERS) == readme, (
+        "the README's fleet paragraph is stale: run `python docs/figures/make.py`"
+    )
+    c1, c2 = kept["sites"]
+    assert c1["gpus"] == 200_000
+    assert c1["h100_eq"] == pytest.approx(200_000.0)  # H100 and H200: the same FP8 peak
+    assert c2["gpus"] == 1_000_000
+    assert c2["h100_eq"] == pytest.approx(1_000_000 * 5000 / 1978.9)
+    preset = kept["scenarios"][0]
+    fixture = json.loads(
+        (ROOT / "tests/regression/fixtures/presets-tesla_fleet.summary.json").read_text()
+    )
+    for key in ("mean_h100_eq", "owner_cost_usd", "owner_revenue_usd", "delivered_h100_h"):
+        assert preset[key] == pytest.approx(fixture[f"vehicle_fleet.{key}"], rel=1e-12)
+    # a weekday hour: 5 M cars × 10 % opted in × half eligible × the profile's parked share
+    profile = pd.read_csv(ROOT / "sim/data/vehicle_parked_nhts.csv", comment="#")
+    for row in preset["by_hour"]:
+        cars = round(5_000_000 * 0.1 * 0.5 * profile["weekday_pu"][row["hour"]])
+        assert row["weekday"] == pytest.approx(cars * 144 / 1978.9, rel=1e-12)
+    assert (ROOT / "docs/figures/tesla_fleet.png").stat().st_size > 10_000

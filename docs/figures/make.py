@@ -12,7 +12,11 @@
 - ``preset:colossus1_buildout`` (~30–60 s): writes ``docs/figures/colossus1_buildout.png``
   (:func:`sim.plots.capacity.capacity_figure`: GPUs online, the built capacity, the daily supply
   by source), keeps the numbers its paragraph tells in ``colossus1_buildout.json`` and writes
-  the paragraph between ``<!-- buildout-narrative -->`` and ``<!-- /buildout-narrative -->``.
+  the paragraph between ``<!-- buildout-narrative -->`` and ``<!-- /buildout-narrative -->``;
+- ``preset:tesla_fleet`` and two variants (seconds): writes ``docs/figures/tesla_fleet.png``
+  (:func:`sim.plots.vehicle_fleet.fleet_hours_figure`: fleet compute by local hour against
+  Colossus 1's and 2's H100-equivalents), keeps its numbers in ``tesla_fleet.json`` and writes
+  the paragraph between ``<!-- fleet-narrative -->`` and ``<!-- /fleet-narrative -->``.
 
 Each figure is remade only when its inputs changed: ``docs/figures/cache.json`` keeps, per
 figure, a hash of its resolved config and of dcsim's source (``sim/``, ``.py`` and data files);
@@ -58,6 +62,24 @@ BUILDOUT_KEPT = ROOT / "docs" / "figures" / "colossus1_buildout.json"
 beside its figure: the README's paragraph is told from it; the test checks it against the
 config's capacity table and the regression fixture's totals."""
 BUILDOUT_MARKERS = ("<!-- buildout-narrative -->", "<!-- /buildout-narrative -->")
+FLEET = "preset:tesla_fleet"
+FLEET_FIGURE = ROOT / "docs" / "figures" / "tesla_fleet.png"
+FLEET_KEPT = ROOT / "docs" / "figures" / "tesla_fleet.json"
+"""The fleet scenarios' compute by local hour and the GPU sites' H100-equivalents, kept beside
+the figure: the README's paragraph is told from it; the test checks it against the presets,
+the profile and the regression fixture."""
+FLEET_MARKERS = ("<!-- fleet-narrative -->", "<!-- /fleet-narrative -->")
+FLEET_SCENARIOS = {
+    "5 M HW3, 10 % opt-in (the preset)": [],
+    "5 M HW4, 30 % opt-in": ["vehicle_fleet.hardware=hw4", "vehicle_fleet.opt_in_pu=0.3"],
+    "100 M × 1 kW, 10 % opt-in": [
+        "vehicle_fleet.vehicles=100000000",
+        "vehicle_fleet.hardware=ai_1kw",
+    ],
+}
+"""The fleet's scenarios (``--set`` overrides of the preset): facts.md §12's ~5 M cars of
+2024, and Musk's 100 M cars with "a kilowatt of inference capability" each."""
+FLEET_SITES = ("preset:colossus1_2025", "preset:colossus2")
 
 
 def _names(events: pd.DataFrame, kind: str, start_h: float, stop_h: float) -> list[str]:
@@ -195,6 +217,50 @@ def buildout_narrative(kept: dict) -> str:
     return textwrap.fill(text, 96)
 
 
+def site_h100_eq(config: Config) -> tuple[int, float]:
+    """A GPU site's installed GPUs and their H100-equivalents at FP8 (the work units of
+    :mod:`sim.throughput`): ``Σ (gpus + spares) · F_fp8 / F_fp8(H100)`` over its pools."""
+    from sim.config import hardware_catalog
+    from sim.throughput import H100
+
+    assert config.cluster is not None
+    catalog = hardware_catalog(config.cluster)
+    h100 = catalog[H100].dense_fp8_tflops
+    gpus, h100_eq = 0, 0.0
+    for pool in config.cluster.pools:
+        tflops = catalog[pool.hardware].dense_fp8_tflops
+        assert tflops is not None
+        assert h100 is not None
+        gpus += pool.gpus + pool.spare_gpus
+        h100_eq += (pool.gpus + pool.spare_gpus) * tflops / h100
+    return gpus, h100_eq
+
+
+def fleet_narrative(kept: dict) -> str:
+    """The paragraph under the README's fleet figure, from the kept numbers."""
+    (c1, c2), scenarios = kept["sites"], kept["scenarios"]
+    pct = "\u00a0%"
+    preset, musk = scenarios[0], scenarios[-1]
+    weekday = [h["weekday"] for h in preset["by_hour"]]
+    low, high = min(weekday), max(weekday)
+    text = (
+        f"With ~5 M cars of HW3 and 10{pct} of owners opted in (half their parked cars"
+        f" eligible) the fleet offers {preset['mean_h100_eq']:,.0f} H100-equivalents on"
+        f" average over the week, from {low:,.0f} on a weekday at"
+        f" {weekday.index(low):02d}:00 to {high:,.0f} at {weekday.index(high):02d}:00:"
+        f" {100 * preset['mean_h100_eq'] / c1['h100_eq']:.1f}{pct} of Colossus 1's"
+        f" {c1['h100_eq']:,.0f} ({c1['gpus']:,} GPUs) and"
+        f" {100 * preset['mean_h100_eq'] / c2['h100_eq']:.2f}{pct} of Colossus 2's"
+        f" {c2['h100_eq']:,.0f} ({c2['gpus']:,} GB200/GB300). Its owners spend"
+        f" {preset['owner_cost_usd'] / 1e3:,.0f}k USD of electricity in the week and earn"
+        f" {preset['owner_revenue_usd'] / 1e3:,.0f}k USD at the preset's price of the work."
+        f" Musk's scenario, 100 M cars with a kilowatt each at the same opt-in, would offer"
+        f" {musk['mean_h100_eq']:,.0f} H100-equivalents:"
+        f" {musk['mean_h100_eq'] / c2['h100_eq']:.1f} × Colossus 2, for divisible work only."
+    )
+    return textwrap.fill(text, 96)
+
+
 def replace_block(readme: str, paragraph: str, markers: tuple[str, str] = MARKERS) -> str:
     """``readme`` with the text between ``markers`` replaced by ``paragraph``."""
     start, stop = (re.escape(m) for m in markers)
@@ -272,6 +338,31 @@ def main(argv: list[str] | None = None) -> None:
         BUILDOUT_KEPT.write_text(json.dumps(kept, indent=1) + "\n")
         readme = replace_block(readme, buildout_narrative(kept), BUILDOUT_MARKERS)
         print(f"wrote {BUILDOUT_FIGURE.relative_to(ROOT)} and the README's build-out paragraph")
+    fleet = load_config(FLEET)
+    if _stale("fleet", config_sha256(fleet), FLEET_FIGURE, cache, force):
+        from sim.plots.vehicle_fleet import by_local_hour, fleet_hours_figure
+
+        sites = []
+        for name in FLEET_SITES:
+            gpus, h100_eq = site_h100_eq(load_config(name))
+            sites.append({"site": load_config(name).name, "gpus": gpus, "h100_eq": h100_eq})
+        scenarios, frames = [], []
+        for label, overrides in FLEET_SCENARIOS.items():
+            section = (result := run(load_config(FLEET, overrides))).summary["vehicle_fleet"]
+            hours = by_local_hour(result.timeseries)
+            frames.append(hours.assign(scenario=label))
+            scenarios.append(
+                {"scenario": label, "overrides": overrides, **section,
+                 "by_hour": hours.to_dict(orient="records")}
+            )  # fmt: skip
+        fig = fleet_hours_figure(
+            pd.concat(frames), pd.DataFrame(sites), "Fleet compute by local hour (a week)"
+        )
+        fig.savefig(FLEET_FIGURE, dpi=110, bbox_inches="tight")
+        kept_fleet = {"sites": sites, "scenarios": scenarios}
+        FLEET_KEPT.write_text(json.dumps(kept_fleet, indent=1) + "\n")
+        readme = replace_block(readme, fleet_narrative(kept_fleet), FLEET_MARKERS)
+        print(f"wrote {FLEET_FIGURE.relative_to(ROOT)} and the README's fleet paragraph")
     README.write_text(readme)
     CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
 
