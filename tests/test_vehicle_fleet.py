@@ -208,3 +208,26 @@ def test_a_bad_profile_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "vehicle_fleet.profile_csv" in err
     assert "0-23" in err
+
+
+def test_the_sweep_crosses_fleet_size_opt_in_and_hardware():
+    """configs/sweeps/tesla_fleet.yaml: 2 sizes × 3 opt-ins × 3 computers on the preset; its
+    H100-equivalents scale as N · o · F (every other key equal): 100 M ai_1kw cars at 30 % give
+    20 × 3 × 2,827 / 144 times the 5 M HW3 cars at 10 %."""
+    from sim.sweep import load_sweep
+
+    root = Path(__file__).resolve().parents[1]
+    sweep = load_sweep(root / "configs" / "sweeps" / "tesla_fleet.yaml")
+    assert len(sweep.plans) == 18
+    fleets = {
+        (c.vehicle_fleet.vehicles, c.vehicle_fleet.opt_in_pu, c.vehicle_fleet.hardware): c
+        for c in (plan.config for plan in sweep.plans)
+        if c is not None and c.vehicle_fleet is not None
+    }
+    assert len(fleets) == 18
+    small = run(fleets[(5_000_000, 0.1, "hw3")].model_copy(update={"duration_h": 24.0}))
+    large = run(fleets[(100_000_000, 0.3, "ai_1kw")].model_copy(update={"duration_h": 24.0}))
+    ratio = 20 * 3 * 2827 / 144
+    a = small.timeseries["vehicle_fleet_h100_eq"].to_numpy()
+    b = large.timeseries["vehicle_fleet_h100_eq"].to_numpy()
+    assert b == pytest.approx(a * ratio, rel=1e-5)  # (counts rounded to whole cars)
