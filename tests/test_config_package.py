@@ -20,7 +20,7 @@ import sim.config
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sim" / "config"
 
-SECTIONS = ("cluster", "cooling", "dispatch", "facility", "grid", "power", "site")
+SECTIONS = ("cluster", "cooling", "dispatch", "facility", "grid", "power", "site", "solar")
 LAYERS: list[tuple[str, ...]] = [
     ("names",),  # (shipped configs by name: imports nothing of the package)
     ("problems",),

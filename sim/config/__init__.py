@@ -126,6 +126,7 @@ from sim.config.schema.site import (
     site_start,
     zone_of,
 )
+from sim.config.schema.solar import SolarConfig
 from sim.config.work import (
     BYTES_BASE,
     BYTES_PER_DEMAND_INTERVAL,
@@ -203,6 +204,7 @@ __all__ = [
     "RandomOutagesConfig",
     "SiteConfig",
     "SmoothDispatch",
+    "SolarConfig",
     "StrictModel",
     "TariffConfig",
     "TouSeasonConfig",
