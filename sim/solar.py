@@ -30,7 +30,12 @@ import pandas as pd
 from sim.contracts import NO_SITE, Site, register_source
 from sim.recorder import durations_s, ramp_of
 from sim.rng import stream
-from sim.solar_model import daily_clearsky_index, plant_ac_mw, synthetic_irradiance
+from sim.solar_model import (
+    daily_clearsky_index,
+    day_of_year,
+    plant_ac_mw,
+    synthetic_irradiance,
+)
 from sim.units import S_PER_H
 
 if TYPE_CHECKING:
@@ -220,7 +225,9 @@ def build_solar(config: Config) -> SolarPlant | None:
             import pvlib
 
             sun = pvlib.solarposition.get_solarposition(times_utc, lat, lon)
-            split = pvlib.irradiance.erbs(irradiance["ghi"], sun["zenith"].to_numpy(), times_utc)
+            split = pvlib.irradiance.erbs(
+                irradiance["ghi"], sun["zenith"].to_numpy(), day_of_year(times_utc)
+            )
             irradiance["dni"] = np.nan_to_num(np.asarray(split["dni"], dtype=float))
             irradiance["dhi"] = np.nan_to_num(np.asarray(split["dhi"], dtype=float))
     p_mw = plant_ac_mw(cfg, lat, lon, times_utc, irradiance, np.asarray(dry_c, dtype=float))

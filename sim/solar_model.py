@@ -28,6 +28,7 @@ distribution (an assumption, see the README), split into DNI and DHI by Erbs
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,6 +49,12 @@ ETA_INV_NOM = 0.96
 
 SAPM_MOUNT = "open_rack_glass_polymer"
 """The SAPM cell-temperature parameters used (pvlib's ``TEMPERATURE_MODEL_PARAMETERS``)."""
+
+
+def day_of_year(times: pd.DatetimeIndex) -> np.ndarray:
+    """Day of the year of each time, in UTC (what pvlib reads from a DatetimeIndex; given as
+    numbers, pvlib's own read uses an attribute pandas deprecates)."""
+    return np.asarray(times.tz_convert("UTC").day_of_year, dtype=float)
 
 
 def solar_position(times_utc: pd.DatetimeIndex, latitude_deg: float, longitude_deg: float):
@@ -116,7 +123,7 @@ def plant_ac_mw(
         irradiance["dni"],
         irradiance["ghi"],
         irradiance["dhi"],
-        dni_extra=pvlib.irradiance.get_extra_radiation(times_utc).to_numpy(),
+        dni_extra=pvlib.irradiance.get_extra_radiation(day_of_year(times_utc)),
         albedo=ALBEDO_PU,
         model="haydavies",
     )
@@ -152,9 +159,16 @@ def synthetic_irradiance(
     clear-sky index (``index_pu[local_days]``), split by Erbs."""
     site = pvlib.location.Location(latitude_deg, longitude_deg, altitude=altitude_m)
     sun = solar_position(times_utc, latitude_deg, longitude_deg)
-    clear = site.get_clearsky(times_utc, model="ineichen", solar_position=sun)
+    with warnings.catch_warnings():  # (pvlib 0.16's Linke lookup reads a deprecated
+        warnings.filterwarnings("ignore", message="DatetimeIndex.dayofyear")  # pandas name)
+        clear = site.get_clearsky(
+            times_utc,
+            model="ineichen",
+            solar_position=sun,
+            dni_extra=pvlib.irradiance.get_extra_radiation(day_of_year(times_utc)),
+        )
     ghi = clear["ghi"].to_numpy(dtype=float) * index_pu[local_days]
-    split = pvlib.irradiance.erbs(ghi, sun["zenith"].to_numpy(), times_utc)
+    split = pvlib.irradiance.erbs(ghi, sun["zenith"].to_numpy(), day_of_year(times_utc))
     return {
         "ghi": ghi,
         "dni": np.nan_to_num(np.asarray(split["dni"], dtype=float)),
