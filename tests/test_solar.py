@@ -338,3 +338,28 @@ def test_the_clearsky_index_stream_is_its_own():
     a, b = build_weather(with_solar), build_weather(without)
     assert np.array_equal(a.dry, b.dry)
     assert not math.isnan(float(a.dry[0]))
+
+
+def test_the_solar_figure_and_the_supply_stack_draw_the_plant():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots import solar_figure, supply_stack
+
+    ts = pd.DataFrame(
+        {
+            "time_h": [0.0, 1.0, 2.0],
+            "solar_mw": [0.0, 5.0, 2.0],
+            "battery_mw": [1.0, -1.0, 0.0],
+            "curtailed_mw": [0.0, 0.5, 0.0],
+            "load_mw": [10.0, 10.0, 10.0],
+            "grid_mw": [9.0, 5.5, 8.0],
+        }
+    )
+    fig = solar_figure(ts, "a day")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:1] == ["solar"]
+    stack = supply_stack(ts.assign(battery_discharge_mw=[1.0, 0.0, 0.0], unserved_mw=0.0), "a day")
+    labels = [
+        t.get_text() for ax in stack.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+    ]
+    assert "solar" in labels
