@@ -233,7 +233,7 @@ def build_solar(config: Config) -> SolarPlant | None:
     p_mw = plant_ac_mw(cfg, lat, lon, times_utc, irradiance, np.asarray(dry_c, dtype=float))
     if times_s[-1] < end_s:  # (a weather file's last step) its value holds to the end
         times_s, p_mw = np.append(times_s, end_s), np.append(p_mw, p_mw[-1])
-    return SolarPlant(cfg.name, times_s.tolist(), p_mw.tolist(), cfg.p_dc_mw, cfg.p_ac_mw)
+    return SolarPlant("solar", times_s.tolist(), p_mw.tolist(), cfg.p_dc_mw, cfg.p_ac_mw)
 
 
 register_source("solar", build_solar)

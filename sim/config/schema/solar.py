@@ -38,15 +38,6 @@ if TYPE_CHECKING:
 class SolarConfig(StrictModel):
     """A solar (PV) plant on the site bus: must-take, zero marginal cost (see :mod:`sim.solar`)."""
 
-    name: str = Field(
-        "solar",
-        pattern=r"^[a-z][a-z0-9_]*$",
-        max_length=40,
-        description=(
-            "The plant's name: its summary section and recorder column `<name>_mw` "
-            "(lower case letters, digits and _, starting with a letter; up to 40)."
-        ),
-    )
     p_dc_mw: float = Field(
         gt=0, le=MAX_SITE_MW, description="DC rating of the array at STC [MW], above 0 to 100,000."
     )
