@@ -248,7 +248,7 @@ class Config(StrictModel):
                 (
                     ("weather",),
                     "given",
-                    "is used only by a cooling: section, turbines or solar:; add one",
+                    "is used only by a cooling: section or turbines (or solar:); add one",
                 )
             )
         if self.weather is not None:
