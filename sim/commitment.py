@@ -15,8 +15,9 @@ buffers the swing. They stop (after their minimum run time) once the grid can ca
 and the battery is recharged to ``dispatch.turbine_stop_soc`` or the policy no longer charges
 it.
 
-Registered sources (:mod:`sim.contracts`) come first: each covers what the grid cannot supply,
-up to its limit, in order; the turbines are committed for what is left.
+Registered sources (:mod:`sim.contracts`) come first: a must-take one (solar) gives its whole
+output line, then each other covers what the grid cannot supply, up to its limit, in order;
+the turbines are committed for what is left.
 """
 
 from __future__ import annotations
@@ -44,9 +45,21 @@ class TurbineCommitment(BusStep):
 
     def _dispatch_sources(self, short_mw: float) -> float:
         """Set the registered sources to cover ``short_mw`` [MW] (what the grid cannot supply),
-        in order, each up to its limit; return their output [MW]."""
-        given_mw = 0.0
+        in order, each up to its limit; return their output [MW]. A must-take source
+        (``must_take`` true: solar) comes first and gives all it has, its line's value and
+        ramp, whatever the grid could supply; their ramp is kept as ``_others_r`` [MW/s]."""
+        given_mw = ramp_mw_per_s = 0.0
+        rest = []
         for source in self.sources:
+            if getattr(source, "must_take", False):
+                p_mw = source.limit_mw()
+                source.set_power(p_mw)
+                given_mw += p_mw
+                ramp_mw_per_s += source.ramp_mw_per_s  # type: ignore[attr-defined]
+            else:
+                rest.append(source)
+        self._others_r = ramp_mw_per_s
+        for source in rest:
             p_mw = min(source.limit_mw(), max(short_mw - given_mw, 0.0))
             source.set_power(p_mw)
             given_mw += p_mw

@@ -26,7 +26,11 @@ Extra sources (beyond the built-in grid and turbine fleet) are registered with
 :func:`register_source`: a factory that, given the run's config, returns the source (or None
 when the config has none). The bus dispatches registered sources in registration order, after
 the grid and before the battery: each covers what the grid cannot supply, up to its limit, and
-the turbines are committed for what is left. Registering one needs no edit of ``sim/``::
+the turbines are committed for what is left. A source with ``must_take = True`` (solar,
+:mod:`sim.solar`) comes first and gives all of ``limit_mw()``, moving at its
+``ramp_mw_per_s`` [MW/s], whatever the grid could supply: the balance sees the net load less
+its line, its surplus charges the battery or is curtailed.
+Registering one needs no edit of ``sim/``::
 
     register_source("fuel_cell", lambda config: FuelCell(10.0, 80.0))
 

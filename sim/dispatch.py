@@ -168,6 +168,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold, PlainUpdate):
         self._binade_end_s = -math.inf  # the tolerances above hold for now below this [s]
         self._settling = False  # an update is due at the end of this instant
         self._others_mw = 0.0  # output of the registered sources since the last update [MW]
+        self._others_r = 0.0  # ... its ramp (a must-take source's line, solar) [MW/s]
         self._shortfall_mw = 0.0  # what the turbines are committed for [MW]
         self._active: set[str] = set()  # bus conditions under way (shortfall, ...)
         self._grid_ramp_mw_per_s = 0.0  # the grid import's ramp since the last row [MW/s]
@@ -396,7 +397,9 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold, PlainUpdate):
         bound nearer than the clock resolves is taken as reached now, and the balance done
         again (twice at most)."""
         battery, state = self.battery, self.state
-        state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r
+        # (the net load less the must-take sources' ramp: every caller's net_mw is less their
+        # output, _others_mw; 0 without one, so x − 0.0 leaves every other site's bits alone)
+        state.load_mw, state.load_ramp_mw_per_s = net_mw, net_r - self._others_r
         for last in (False, True):
             state.discharge_max_mw = battery.discharge_limit_mw(floor_mwh)
             state.charge_max_mw = battery.charge_limit_mw()

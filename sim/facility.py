@@ -26,6 +26,7 @@ from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
 from sim.signals import carbon_schedule, month_labels, month_starts_s, price_schedule
+from sim.solar import SolarPlant  # (importing it registers the solar plant as a source)
 from sim.summary import turbine_summary
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
@@ -229,6 +230,9 @@ class Facility:
         self.grid.start(self.env, self.bus, self.recorder, observers)
         if self.fleet is not None:
             self.fleet.start(self.env, self.bus, self.weather)
+        for source in self.sources:  # (a plant that reads the clock: the contract's start)
+            if isinstance(source, SolarPlant):
+                source.start(self.env, self.bus)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:

@@ -20,7 +20,17 @@ import sim.config
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sim" / "config"
 
-SECTIONS = ("cluster", "cooling", "dispatch", "facility", "grid", "power", "site", "vehicle_fleet")
+SECTIONS = (
+    "cluster",
+    "cooling",
+    "dispatch",
+    "facility",
+    "grid",
+    "power",
+    "site",
+    "solar",
+    "vehicle_fleet",
+)
 LAYERS: list[tuple[str, ...]] = [
     ("names",),  # (shipped configs by name: imports nothing of the package)
     ("problems",),

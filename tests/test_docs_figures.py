@@ -127,3 +127,27 @@ def test_the_readme_tells_the_fleet_kept_beside_its_figure():
         cars = round(5_000_000 * 0.1 * 0.5 * profile["weekday_pu"][row["hour"]])
         assert row["weekday"] == pytest.approx(cars * 144 / 1978.9, rel=1e-12)
     assert (ROOT / "docs/figures/tesla_fleet.png").stat().st_size > 10_000
+
+
+def test_the_readme_tells_the_solar_day_kept_beside_its_figure():
+    # The solar day's paragraph is told from the numbers kept beside its figure; those are the
+    # preset's ratings and the regression fixture's totals (tests/test_regression.py checks
+    # that the code still gives them), so a change of either fails here until the script runs.
+    import json
+
+    make = make_module()
+    kept = json.loads(make.SOLAR_KEPT.read_text())
+    readme = make.README.read_text()
+    assert make.replace_block(readme, make.solar_narrative(kept), make.SOLAR_MARKERS) == readme, (
+        "the README's solar paragraph is stale: run `python docs/figures/make.py`"
+    )
+    config = load_config(make.SOLAR)
+    assert (kept["p_dc_mw"], kept["p_ac_mw"]) == (config.solar.p_dc_mw, config.solar.p_ac_mw)
+    fixture = json.loads(
+        (ROOT / "tests/regression/fixtures/presets-colossus1_solar.summary.json").read_text()
+    )
+    for key, value in kept["solar"].items():
+        assert value == pytest.approx(fixture[f"solar.{key}"], rel=1e-12, abs=1e-12)
+    for key in ("load", "grid"):
+        assert kept["energy_mwh"][key] == pytest.approx(fixture[f"energy_mwh.{key}"], rel=1e-12)
+    assert (ROOT / "docs/figures/colossus1_solar.png").stat().st_size > 10_000

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IT_RANGE_MW = {
     "colossus1_2024": (100_000 * 1.15e-3, 100_000 * 1.55e-3),
     "colossus1_2025": (200_000 * 1.15e-3, 200_000 * 1.55e-3),
+    "colossus1_solar": (200_000 * 1.15e-3, 200_000 * 1.55e-3),  # (colossus1_2025 + solar)
     "colossus2": (1e6 * 120e-3 / 72, 1e6 * 132e-3 / 72 * 1.1),
     "gigafactory_of_compute": (300_000 * 14.3e-3 / 8, 300_000 * 14.3e-3 / 8 * 1.1),
     "cortex": (70_000 * 1.15e-3, 130 / 1.10),
@@ -125,6 +126,7 @@ MEGAPACK_ROUND_TRIP_BY_HOURS = {2: 0.920, 4: 0.937}
 MEGAPACK_PRESETS = {
     "colossus1_2024": 4,
     "colossus1_2025": 4,
+    "colossus1_solar": 4,
     "colossus1_buildout": 4,
     "colossus2": 2,
 }

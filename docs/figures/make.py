@@ -17,6 +17,10 @@
   (:func:`sim.plots.vehicle_fleet.fleet_hours_figure`: fleet compute by local hour against
   Colossus 1's and 2's H100-equivalents), keeps its numbers in ``tesla_fleet.json`` and writes
   the paragraph between ``<!-- fleet-narrative -->`` and ``<!-- /fleet-narrative -->``.
+- ``preset:colossus1_solar`` (a few seconds): writes ``docs/figures/colossus1_solar.png``
+  (:func:`sim.plots.solar.solar_figure`: solar, battery, load and grid over the day), keeps the
+  numbers its paragraph tells in ``colossus1_solar.json`` and writes the paragraph between
+  ``<!-- solar-narrative -->`` and ``<!-- /solar-narrative -->``.
 
 Each figure is remade only when its inputs changed: ``docs/figures/cache.json`` keeps, per
 figure, a hash of its resolved config and of dcsim's source (``sim/``, ``.py`` and data files);
@@ -80,6 +84,14 @@ FLEET_SCENARIOS = {
 """The fleet's scenarios (``--set`` overrides of the preset): facts.md §12's ~5 M cars of
 2024, and Musk's 100 M cars with "a kilowatt of inference capability" each."""
 FLEET_SITES = ("preset:colossus1_2025", "preset:colossus2")
+
+SOLAR = "preset:colossus1_solar"
+SOLAR_FIGURE = ROOT / "docs" / "figures" / "colossus1_solar.png"
+SOLAR_KEPT = ROOT / "docs" / "figures" / "colossus1_solar.json"
+"""The solar day's plant ratings, its ``solar`` section and the site's load and grid energy,
+kept beside its figure: the README's paragraph is told from it; the test checks it against the
+config and the regression fixture."""
+SOLAR_MARKERS = ("<!-- solar-narrative -->", "<!-- /solar-narrative -->")
 
 
 def _names(events: pd.DataFrame, kind: str, start_h: float, stop_h: float) -> list[str]:
@@ -261,6 +273,37 @@ def fleet_narrative(kept: dict) -> str:
     return textwrap.fill(text, 96)
 
 
+def solar_kept(config: Config, summary: dict) -> dict:
+    """What the solar day's paragraph tells, from its config and run ``summary``."""
+    assert config.solar is not None  # (the solar preset)
+    return {
+        "p_dc_mw": config.solar.p_dc_mw,
+        "p_ac_mw": config.solar.p_ac_mw,
+        "solar": summary["solar"],
+        "energy_mwh": {k: summary["energy_mwh"][k] for k in ("load", "grid")},
+    }
+
+
+def solar_narrative(kept: dict) -> str:
+    """The paragraph under the README's solar figure, from :func:`solar_kept`."""
+    sun, energy = kept["solar"], kept["energy_mwh"]
+    pct = "\u00a0%"  # (a space the wrapping keeps)
+    spilled = (
+        f"{sun['curtailed_mwh']:.1f} MWh of it is curtailed"
+        if sun["curtailed_mwh"] >= 0.05
+        else "none of it is curtailed: the site always draws more than the sun gives"
+    )
+    text = (
+        f"Over the July day the {kept['p_ac_mw']:g} MWac / {kept['p_dc_mw']:g} MWdc tracker"
+        f" plant gives {sun['energy_mwh']:.0f} MWh, peaking at {sun['peak_mw']:.1f} MW:"
+        f" {100 * sun['energy_mwh'] / energy['load']:.1f}{pct} of the site's"
+        f" {energy['load']:,.0f} MWh, a capacity factor of {sun['capacity_factor_pu']:.2f} on"
+        f" its AC rating and {sun['specific_yield_kwh_per_kwp']:.2f} kWh per kWp; {spilled}."
+        f" The grid supplies {energy['grid']:,.0f} MWh."
+    )
+    return textwrap.fill(text, 96)
+
+
 def replace_block(readme: str, paragraph: str, markers: tuple[str, str] = MARKERS) -> str:
     """``readme`` with the text between ``markers`` replaced by ``paragraph``."""
     start, stop = (re.escape(m) for m in markers)
@@ -363,6 +406,17 @@ def main(argv: list[str] | None = None) -> None:
         FLEET_KEPT.write_text(json.dumps(kept_fleet, indent=1) + "\n")
         readme = replace_block(readme, fleet_narrative(kept_fleet), FLEET_MARKERS)
         print(f"wrote {FLEET_FIGURE.relative_to(ROOT)} and the README's fleet paragraph")
+    solar = load_config(SOLAR)
+    if _stale("solar", config_sha256(solar), SOLAR_FIGURE, cache, force):
+        from sim.plots.solar import solar_figure
+
+        result = run(solar)
+        fig = solar_figure(result.timeseries, "Colossus 1 with 30 MWac of solar, a July day")
+        fig.savefig(SOLAR_FIGURE, dpi=110, bbox_inches="tight")
+        kept = solar_kept(solar, result.summary)
+        SOLAR_KEPT.write_text(json.dumps(kept, indent=1) + "\n")
+        readme = replace_block(readme, solar_narrative(kept), SOLAR_MARKERS)
+        print(f"wrote {SOLAR_FIGURE.relative_to(ROOT)} and the README's solar paragraph")
     README.write_text(readme)
     CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
 

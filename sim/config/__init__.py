@@ -126,6 +126,7 @@ from sim.config.schema.site import (
     site_start,
     zone_of,
 )
+from sim.config.schema.solar import SolarConfig
 from sim.config.schema.vehicle_fleet import VehicleFleetConfig
 from sim.config.work import (
     BYTES_BASE,
@@ -204,6 +205,7 @@ __all__ = [
     "RandomOutagesConfig",
     "SiteConfig",
     "SmoothDispatch",
+    "SolarConfig",
     "StrictModel",
     "TariffConfig",
     "TouSeasonConfig",

@@ -13,7 +13,8 @@ on a machine without a display; in a notebook, show one by making it a cell's la
   than two days), steps, shaded windows, legends outside the axes;
 - :mod:`sim.plots.run`: supply stack, battery, turbines, cooling, monthly PUE/WUE, jobs;
 - :mod:`sim.plots.sweep`: KPIs against swept parameters, labels with units from key suffixes;
-- :mod:`sim.plots.capacity`: a build-out's capacity against time with the supply by source.
+- :mod:`sim.plots.capacity`: a build-out's capacity against time with the supply by source;
+- :mod:`sim.plots.solar`: a day of a site with a solar plant (solar, battery, load, grid).
 """
 
 from sim.plots.base import save_figures, step_edges, time_axis, windows
@@ -27,6 +28,7 @@ from sim.plots.run import (
     supply_stack,
     turbines_online,
 )
+from sim.plots.solar import solar_figure
 from sim.plots.sweep import (
     SWEEP_KPIS,
     key_label,
@@ -49,6 +51,7 @@ __all__ = [
     "monthly_cooling",
     "run_figures",
     "save_figures",
+    "solar_figure",
     "step_edges",
     "supply_stack",
     "sweep_figures",

@@ -32,6 +32,7 @@ from sim.plots.base import (
 )
 
 SUPPLY = (  # (column, label, colour): stacked above zero in this order
+    ("solar_mw", "solar", "#E8B923"),  # (a site with a solar plant, sim/solar.py)
     ("grid_mw", "grid", "#4C72B0"),
     ("turbines_mw", "turbines", "#DD8452"),
     ("battery_discharge_mw", "battery discharge", "#55A868"),

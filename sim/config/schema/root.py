@@ -30,6 +30,7 @@ from sim.config.schema.facility import FacilityConfig
 from sim.config.schema.grid import GridConfig
 from sim.config.schema.power import BatteryConfig, TurbineConfig, TurbineTripConfig
 from sim.config.schema.site import SiteConfig, site_start
+from sim.config.schema.solar import SolarConfig, solar_problems
 from sim.config.schema.vehicle_fleet import VehicleFleetConfig
 from sim.config.work import work_problem
 
@@ -157,6 +158,9 @@ class Config(StrictModel):
         None, description="Ambient weather (for cooling and the turbines' inlet air)."
     )
     cooling: CoolingConfig | None = Field(None, description="The cooling plant (on the bus).")
+    solar: SolarConfig | None = Field(
+        None, description="A solar plant on the bus (must-take; needs site latitude/longitude)."
+    )
     facility: FacilityConfig = Field(
         default_factory=FacilityConfig,
         description="The site's electrical chain: transformer and UPS losses.",
@@ -241,9 +245,15 @@ class Config(StrictModel):
                 )
         items += cluster_problems(self.cluster, self.jobs)
         items += buildout_problems(self)
-        if self.weather is not None and self.cooling is None and not self.turbines:
+        items += solar_problems(self)
+        uses_weather = self.cooling is not None or self.turbines or self.solar is not None
+        if self.weather is not None and not uses_weather:
             items.append(
-                (("weather",), "given", "is used only by a cooling: section or turbines; add one")
+                (
+                    ("weather",),
+                    "given",
+                    "is used only by a cooling: section or turbines (or solar:); add one",
+                )
             )
         if self.weather is not None:
             from sim.weather_files import read_csv, read_epw

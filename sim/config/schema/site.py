@@ -64,7 +64,7 @@ def zone_of(name: str) -> zoneinfo.ZoneInfo:
 
 
 class SiteConfig(StrictModel):
-    """Where the site is: its time zone (latitude and longitude may follow, for solar)."""
+    """Where the site is: its time zone, and its latitude and longitude (for solar)."""
 
     timezone: str | None = Field(
         None,
@@ -74,6 +74,19 @@ class SiteConfig(StrictModel):
             "its wall clock. Default: UTC — or the fixed UTC offset of `start` when it has "
             "one (no daylight saving, as before this key existed)."
         ),
+    )
+
+    latitude_deg: float | None = Field(
+        None,
+        ge=-90,
+        le=90,
+        description="Latitude [° north], -90–90; required with solar:, unused otherwise.",
+    )
+    longitude_deg: float | None = Field(
+        None,
+        ge=-180,
+        le=180,
+        description="Longitude [° east; west negative], -180–180; required with solar:.",
     )
 
     @field_validator("timezone")
