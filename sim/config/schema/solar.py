@@ -10,13 +10,13 @@ Defaults and their sources:
 - ``losses_pu`` 0.14: PVWatts v5's default system losses, 14.08 % (soiling 2 %, shading 3 %,
   snow 0, mismatch 2 %, wiring 2 %, connections 0.5 %, light-induced degradation 1.5 %,
   nameplate 1 %, age 0, availability 3 %, compounded): A. P. Dobos, "PVWatts Version 5
-  Manual", NREL/TP-6A20-62641, 2014, table 3.
+  Manual", NREL/TP-6A20-62641, 2014 (its default losses; E: recalled, not in facts.md).
 - ``gamma_pdc_per_c`` −0.0037/°C: the "Standard" (crystalline silicon) module of NREL's
   PVWatts calculator since version 6, −0.37 %/°C (E: recalled, not in facts.md; v5's manual
   had −0.47 %/°C); within pvlib's stated typical range, −0.002 to −0.005/°C
   (``pvlib.pvsystem.pvwatts_dc`` documentation).
-- ``tilt_deg`` 20, ``azimuth_deg`` 180 and ``gcr_pu`` 0.4: PVWatts v5's defaults (manual,
-  section 4); ``max_angle_deg`` 60: a typical single-axis tracker's rotation limit (±60°,
+- ``tilt_deg`` 20, ``azimuth_deg`` 180 and ``gcr_pu`` 0.4: the PVWatts calculator's defaults (E,
+  recalled); ``max_angle_deg`` 60: a typical single-axis tracker's rotation limit (±60°,
   an assumption: NEXTracker and Array Technologies list ±50° to ±60°).
 - ``clearsky_index_mean_pu`` 0.74 and ``clearsky_index_sd_pu`` 0.2: assumptions (E), see
   the README's Modelling assumptions.
