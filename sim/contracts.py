@@ -117,7 +117,10 @@ class Component(Reports, Protocol):
     name : str
         The component's name: the key of its summary section and the ``source`` of its events.
     columns : tuple of str
-        Recorder columns it declares, in the order of :meth:`values`.
+        Recorder columns it declares, in the order of :meth:`values`. The timeseries gives
+        the powers (``_mw``) as exact bin means and the others as their values at each bin's
+        end — unless a component also has ``mean_columns`` (optional, a tuple of some of its
+        columns: averaged too, e.g. a count of cars).
     """
 
     name: str

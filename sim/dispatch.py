@@ -183,7 +183,7 @@ class Bus(TurbineCommitment, LoadManagement, ThermalHold, PlainUpdate):
             *(part for part in (battery, cluster) if part is not None and part.columns),
         )
         for part in self._recorded:
-            recorder.declare(part.columns)
+            recorder.declare(part.columns, getattr(part, "mean_columns", ()))
         self._one_battery = not battery.columns  # (not a plant of several storages)
         self.state = BusState(tol_mw=self.tol_mw, grid_mw=math.nan)
         # the steps of update() this site has

@@ -130,10 +130,12 @@ class Recorder:
         self.events: list[tuple[float, str, str, str]] = []
         self._counts: Counter[str] = Counter()  # events by kind, kept by event()
         self.columns: tuple[str, ...] = SEGMENT_COLUMNS
-        self.extra_power_columns: tuple[str, ...] = ()  # declared powers beyond MEAN_COLUMNS
+        self.extra_mean_columns: tuple[str, ...] = ()  # declared, averaged beyond MEAN_COLUMNS
 
-    def declare(self, columns: tuple[str, ...]) -> None:
-        """Add a component's columns to every row from now on (before the first row).
+    def declare(self, columns: tuple[str, ...], means: tuple[str, ...] = ()) -> None:
+        """Add a component's columns to every row from now on (before the first row); the
+        timeseries averages its powers (``_mw``) and ``means`` (other columns it gives as bin
+        means, e.g. a count of cars) over each bin.
 
         Raises
         ------
@@ -146,8 +148,8 @@ class Recorder:
         if twice or len(set(columns)) < len(columns):
             raise ValueError(f"recorder columns declared twice: {sorted(twice) or columns}")
         self.columns += columns
-        self.extra_power_columns += tuple(
-            c for c in columns if c.endswith("_mw") and c not in MEAN_COLUMNS
+        self.extra_mean_columns += tuple(
+            c for c in columns if (c.endswith("_mw") or c in means) and c not in MEAN_COLUMNS
         )
 
     def named(self, values: tuple[float, ...]) -> dict[str, float]:
@@ -341,19 +343,19 @@ def resample(
     segments: pd.DataFrame,
     resolution_s: float,
     end_s: float,
-    extra_power_columns: tuple[str, ...] = (),
+    extra_mean_columns: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """A regular timeseries: time-weighted mean powers per bin, states at each bin's end.
 
     Bin ``k`` covers ``[k·res, min((k+1)·res, end))``; its ``time_h`` is the bin's start. The
     last bin is shorter when the run's length is not a multiple of the resolution.
-    ``extra_power_columns`` (the components' declared powers, see
-    :attr:`Recorder.extra_power_columns`) are averaged too.
+    ``extra_mean_columns`` (the components' declared powers and means, see
+    :attr:`Recorder.extra_mean_columns`) are averaged too.
     """
     edges_s = bin_edges_s(resolution_s, end_s)
     width_s = np.diff(edges_s)
     out = {"time_h": edges_s[:-1] * H_PER_S}
-    for col in (*MEAN_COLUMNS, *extra_power_columns):
+    for col in (*MEAN_COLUMNS, *extra_mean_columns):
         cum = cumulative_energy_mwh(segments, col, edges_s)
         out[col] = np.diff(cum) * S_PER_H / width_s
     out["battery_soc"] = battery_state_at(segments, "battery_soc", edges_s[1:])

@@ -126,9 +126,8 @@ def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> p
     indexed by the bins' ``timestamp`` (tz-aware, see :func:`_with_timestamps`), ``time_h`` a
     column."""
     end_s = facility.end_s
-    means = tuple(c for part in facility.sources for c in getattr(part, "mean_columns", ()))
     timeseries = resample(
-        segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns + means
+        segments, config.output.resolution_s, end_s, facility.recorder.extra_mean_columns
     )
     timeseries = _with_timestamps(config, timeseries).set_index("timestamp")
     edges_s = bin_edges_s(config.output.resolution_s, end_s)
