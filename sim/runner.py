@@ -126,7 +126,7 @@ def _timeseries(config: Config, facility: Facility, segments: pd.DataFrame) -> p
     indexed by the bins' ``timestamp`` (tz-aware, see :func:`_with_timestamps`), ``time_h`` a
     column."""
     end_s = facility.end_s
-    means = tuple(c for part in facility.sources for c in getattr(part, "mean_columns", ()))
+    means = tuple(c for part in facility.reporting for c in getattr(part, "mean_columns", ()))
     timeseries = resample(
         segments, config.output.resolution_s, end_s, facility.recorder.extra_power_columns + means
     )
