@@ -8,6 +8,7 @@ import pandas as pd
 import simpy
 from tqdm import tqdm
 
+import sim.solar
 import sim.vehicle_fleet  # noqa: F401  (registers the vehicle fleet: sim.contracts)
 from sim.buildout import Buildout
 from sim.cluster import Cluster
@@ -26,7 +27,6 @@ from sim.recorder import Recorder
 from sim.rng import stream
 from sim.scenarios import draw_outages
 from sim.signals import carbon_schedule, month_labels, month_starts_s, price_schedule
-from sim.solar import SolarPlant  # (importing it registers the solar plant as a source)
 from sim.summary import turbine_summary
 from sim.traces import read_load_trace
 from sim.units import S_PER_H
@@ -230,9 +230,6 @@ class Facility:
         self.grid.start(self.env, self.bus, self.recorder, observers)
         if self.fleet is not None:
             self.fleet.start(self.env, self.bus, self.weather)
-        for source in self.sources:  # (a plant that reads the clock: the contract's start)
-            if isinstance(source, SolarPlant):
-                source.start(self.env, self.bus)
         self.bus.update()
 
     def run(self, progress: bool = False) -> None:
