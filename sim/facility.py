@@ -8,7 +8,7 @@ import pandas as pd
 import simpy
 from tqdm import tqdm
 
-import sim.solar
+import sim.solar  # (registers the solar plant: sim.contracts)
 import sim.vehicle_fleet  # noqa: F401  (registers the vehicle fleet: sim.contracts)
 from sim.buildout import Buildout
 from sim.cluster import Cluster
