@@ -63,6 +63,19 @@ def run_facility(config: dict) -> tuple[Facility, pd.DataFrame]:
     return facility, facility.recorder.segments()
 
 
+def lossless_battery(energy_mwh: float, soc_initial: float) -> dict:
+    """A 20 MW battery with efficiencies 1 and its whole energy usable (hand-checkable)."""
+    return {
+        "energy_mwh": energy_mwh,
+        "power_mw": 20.0,
+        "efficiency_charge": 1.0,
+        "efficiency_discharge": 1.0,
+        "soc_min": 0.0,
+        "soc_initial": soc_initial,
+        "backup_reserve_soc": 0.0,
+    }
+
+
 @pytest.mark.filterwarnings("ignore:DatetimeIndex.dayofyear")  # (pvlib 0.16's Linke lookup)
 def test_a_clear_day_matches_pvlib_and_its_energy_is_the_trapezoid(tmp_path):
     # The clear-sky irradiance of Memphis at the solstice, hour by hour, from pvlib (Ineichen)
@@ -143,15 +156,7 @@ def test_an_outage_carried_by_sun_and_battery_by_hand(tmp_path):
         duration_h=12,
         solar=HAND_SOLAR,
         grid={"import_limit_mw": 100.0, "outages": [{"start_h": 4, "duration_h": 8}]},
-        battery={
-            "energy_mwh": 30.0,
-            "power_mw": 20.0,
-            "efficiency_charge": 1.0,
-            "efficiency_discharge": 1.0,
-            "soc_min": 0.0,
-            "soc_initial": 1.0,
-            "backup_reserve_soc": 0.0,
-        },
+        battery=lossless_battery(30.0, 1.0),
         dispatch={"policy": "backup"},
     )
     facility, seg = run_facility(config)
@@ -183,15 +188,7 @@ def test_a_surplus_charges_the_battery_until_full_then_is_curtailed_by_hand(tmp_
         load={"constant_mw": 4.0},
         solar=HAND_SOLAR,
         grid={"import_limit_mw": 100.0, "outages": [{"start_h": 0, "duration_h": 12}]},
-        battery={
-            "energy_mwh": 10.0,
-            "power_mw": 20.0,
-            "efficiency_charge": 1.0,
-            "efficiency_discharge": 1.0,
-            "soc_min": 0.0,
-            "soc_initial": 0.5,
-            "backup_reserve_soc": 0.0,
-        },
+        battery=lossless_battery(10.0, 0.5),
         dispatch={"policy": "backup"},
     )
     facility, seg = run_facility(config)
